@@ -1,0 +1,33 @@
+"""buildlike: a Makefile-style file-dependency build tool driven by `Maestrofile.toml`.
+
+The public Python API lives in `buildlike.api`; the names below are re-exported lazily so that
+`import buildlike` stays cheap on the command line's no-op path.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from buildlike.api import BuildOptions, BuildResult, Loaded, build, clean, load, status
+
+__all__ = [
+    "BuildOptions",
+    "BuildResult",
+    "Loaded",
+    "__version__",
+    "build",
+    "clean",
+    "load",
+    "status",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from buildlike import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'buildlike' has no attribute {name!r}")

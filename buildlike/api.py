@@ -1,0 +1,268 @@
+"""The one entry every front end calls: `load`, `build`, `status`, `clean`.
+
+The CLI, watch mode and the git hook all go through here, and so can a Python script:
+
+    import buildlike
+    project = buildlike.load("path/to/Maestrofile.toml")
+    buildlike.build(project, ["report"], options=buildlike.BuildOptions(jobs=4))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from buildlike.cache import load_cached, save_cached
+from buildlike.errors import MaestrofileError, Problem, UsageError
+from buildlike.fingerprint import Stamper
+from buildlike.globs import FileTree
+from buildlike.graph import JobGraph, closure, link, missing_inputs, resolve_targets
+from buildlike.jobs import expand
+from buildlike.lock import ProjectLock
+from buildlike.maestrofile import MAESTROFILE, read_project
+from buildlike.model import Settings
+from buildlike.paths import STATE_DIR, escapes_via_symlink, is_inside, is_state_path, normalize
+from buildlike.reporter import Reporter
+from buildlike.runner import BuildResult, RunOptions, initial_verdicts, run_build
+from buildlike.staleness import JobStatus
+from buildlike.state import StateStore, prepare_state_dir
+
+__all__ = [
+    "BuildOptions",
+    "BuildResult",
+    "JobStatus",
+    "Loaded",
+    "build",
+    "clean",
+    "find_maestrofile",
+    "load",
+    "status",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    jobs: int | None = None  # None: settings.jobs, else one per CPU
+    keep_going: bool = False
+    dry_run: bool = False
+    no_wait: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A Maestrofile turned into a job graph, ready to build."""
+
+    maestrofile: Path
+    settings: Settings
+    graph: JobGraph
+
+    @property
+    def root(self) -> str:
+        return str(self.maestrofile.parent)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.maestrofile.parent / STATE_DIR
+
+
+def find_maestrofile(
+    file: str | os.PathLike[str] | None = None, directory: str | os.PathLike[str] | None = None
+) -> Path:
+    """The absolute path of the Maestrofile named by `-f`/`-C` (default: ./Maestrofile.toml)."""
+    base = Path(directory) if directory is not None else Path.cwd()
+    if directory is not None and not base.is_dir():
+        raise UsageError(f"-C {directory}: no such folder")
+    path = base / file if file is not None else base / MAESTROFILE
+    if path.is_dir():
+        path = path / MAESTROFILE
+    if not path.is_file():
+        where = f"'{path}'" if file is not None else f"{base.resolve()}"
+        raise UsageError(
+            f"no Maestrofile: {where} "
+            + ("does not exist" if file is not None else f"has no {MAESTROFILE}")
+            + "; create one, or point at it with -f FILE or -C DIR"
+        )
+    return path.absolute()
+
+
+def load(
+    file: str | os.PathLike[str] | None = None,
+    *,
+    directory: str | os.PathLike[str] | None = None,
+    save_cache: bool = False,
+) -> Loaded:
+    """Load the Maestrofile into a job graph, from the cache when nothing it was made from changed.
+
+    Raises `MaestrofileError` with every problem found. `save_cache` writes `.buildlike/graph.cache`
+    (builds do; `status`, `list` and `graph` never write).
+    """
+    path = find_maestrofile(file, directory)
+    state_dir = path.parent / STATE_DIR
+    cached = load_cached(state_dir, path)
+    if cached is not None:
+        return Loaded(path, *cached)
+    project = read_project(path)
+    tree = FileTree(project.root)
+    jobset = expand(project, tree)
+    rule_lines = {r.name: r.line for r in project.rules}
+    graph = link(jobset.jobs, file=project.file, rule_lines=rule_lines, warnings=jobset.warnings)
+    _check_defaults(project.settings, graph, path)
+    if save_cache:
+        save_cached(
+            prepare_state_dir(project.root),
+            path,
+            path.read_bytes(),
+            project.settings,
+            graph,
+            jobset.listed_folders,
+        )
+    return Loaded(path, project.settings, graph)
+
+
+def _check_defaults(settings: Settings, graph: JobGraph, path: Path) -> None:
+    try:
+        resolve_targets(graph, settings.default)
+    except UsageError as e:
+        line = next(
+            (n for n, text in enumerate(path.read_text().splitlines(), 1) if text.strip().startswith("default")),
+            None,
+        )
+        raise MaestrofileError(
+            [Problem(f"settings.default: {m}", file=graph.file, line=line) for m in e.message.splitlines()]
+        ) from None
+
+
+def _selection(loaded: Loaded, targets: Sequence[str]) -> list[int]:
+    graph = loaded.graph
+    named = list(targets) or list(loaded.settings.default)
+    roots = resolve_targets(graph, named) if named else range(len(graph.jobs))
+    return closure(graph, roots)
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def build(
+    loaded: Loaded,
+    targets: Sequence[str] = (),
+    *,
+    options: BuildOptions = BuildOptions(),
+    reporter: Reporter | None = None,
+) -> BuildResult:
+    """Bring `targets` (default: the default targets) up to date. Raises BuildFailed, Interrupted, ..."""
+    reporter = reporter if reporter is not None else Reporter()
+    order = _selection(loaded, targets)
+    jobs = options.jobs if options.jobs else (loaded.settings.jobs or _cpu_count())
+    run_options = RunOptions(
+        jobs=max(1, jobs),
+        keep_going=options.keep_going,
+        dry_run=options.dry_run,
+        shell=loaded.settings.shell,
+    )
+    lock = None
+    if not options.dry_run:
+        lock = ProjectLock(prepare_state_dir(loaded.root))
+        lock.acquire(wait=not options.no_wait, on_wait=reporter.waiting_for_lock)
+    try:
+        store = StateStore.open(loaded.state_dir, writable=not options.dry_run, warn=reporter.warning)
+        try:
+            with Stamper(loaded.root, store.stamps, now_ns=time.time_ns()) as stamper:
+                problems = missing_inputs(loaded.graph, order, stamper.exists)
+                if problems:
+                    raise MaestrofileError(problems)
+                for w in loaded.graph.warnings:
+                    reporter.warning(w)
+                return run_build(
+                    loaded.graph,
+                    order,
+                    root=loaded.root,
+                    store=store,
+                    stamper=stamper,
+                    reporter=reporter,
+                    options=run_options,
+                )
+        finally:
+            store.close()
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | None = None) -> list[JobStatus]:
+    """Every stale job among `targets` with why, producers first. Runs and writes nothing."""
+    reporter = reporter if reporter is not None else Reporter()
+    order = _selection(loaded, targets)
+    store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
+    try:
+        with Stamper(loaded.root, store.stamps, now_ns=time.time_ns()) as stamper:
+            problems = missing_inputs(loaded.graph, order, stamper.exists)
+            if problems:
+                raise MaestrofileError(problems)
+            stale = initial_verdicts(loaded.graph, order, store, stamper, count_always=False)
+            always = initial_verdicts(loaded.graph, order, store, stamper, count_always=True)
+    finally:
+        store.close()
+    jobs = loaded.graph.jobs
+    return [JobStatus(jobs[i], always[i], i in stale) for i in order if i in always]
+
+
+def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = False) -> list[str]:
+    """Delete the outputs that successful runs recorded, and nothing else. Returns what was deleted.
+
+    Never deletes a path outside the project, inside `.buildlike/`, reached through a symlinked
+    folder, or read as a source by the current Maestrofile.
+    """
+    reporter = reporter if reporter is not None else Reporter()
+    root = loaded.root
+    graph = loaded.graph
+    sources = {p for job in graph.jobs for p in job.inputs if p not in graph.producer}
+    with ProjectLock(prepare_state_dir(root)) as lock:
+        lock.acquire(wait=not no_wait, on_wait=reporter.waiting_for_lock)
+        store = StateStore.open(loaded.state_dir, writable=True, warn=reporter.warning)
+        try:
+            made = store.made_files()
+            removed: list[str] = []
+            folders: set[str] = set()
+            for raw in sorted(made):
+                path = normalize(raw)
+                if path != raw or not is_inside(path) or is_state_path(path) or path in sources:
+                    continue
+                if escapes_via_symlink(root, path):
+                    continue
+                full = os.path.join(root, path)
+                if os.path.isdir(full) and not os.path.islink(full):
+                    reporter.warning(f"not deleting '{path}': it is a folder")
+                    continue
+                try:
+                    os.unlink(full)  # a symlink itself, never what it points to
+                except FileNotFoundError:
+                    continue
+                removed.append(path)
+                folders.add(os.path.dirname(path))
+            _remove_empty_folders(root, folders)
+            store.forget(set(made.values()), made)
+        finally:
+            store.close()
+    return removed
+
+
+def _remove_empty_folders(root: str, folders: set[str]) -> None:
+    """Remove folders left empty by `clean`, deepest first, never the project itself."""
+    todo = set()
+    for f in folders:
+        while f:
+            todo.add(f)
+            f = os.path.dirname(f)
+    for f in sorted(todo, key=lambda p: -p.count("/")):
+        full = os.path.join(root, f)
+        if not os.path.islink(full):
+            with contextlib.suppress(OSError):
+                os.rmdir(full)

@@ -1,0 +1,112 @@
+"""A cache of the loaded job graph in `.buildlike/graph.cache`, so a no-op skips TOML and globbing.
+
+It is keyed by the Maestrofile's stat and digest and by the mtime of every folder that globbing
+listed (a folder's mtime moves when a file in it is added, removed or renamed). Written atomically;
+anything unexpected in it just means a fresh load.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from buildlike import __version__
+from buildlike.errors import Problem
+from buildlike.fingerprint import RACY_WINDOW_NS, hash_bytes
+from buildlike.graph import JobGraph
+from buildlike.jobs import Job
+from buildlike.model import Settings
+
+CACHE_NAME = "graph.cache"
+_FORMAT = ("buildlike-graph", 1, __version__, marshal.version)
+
+
+def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph] | None:
+    """The cached settings and graph, if nothing they were made from has changed."""
+    try:
+        data = (folder / CACHE_NAME).read_bytes()
+        key, payload = marshal.loads(data)
+        fmt, path, mtime_ns, size, digest, listed = key
+        if tuple(fmt) != _FORMAT or path != str(maestrofile):
+            return None
+        st = os.stat(maestrofile)
+        if (st.st_mtime_ns, st.st_size) != (mtime_ns, size) and hash_bytes(maestrofile.read_bytes()) != digest:
+            return None
+        root = str(maestrofile.parent)
+        for name, mtime in listed:
+            try:
+                now = os.stat(os.path.join(root, name) if name else root).st_mtime_ns
+            except (FileNotFoundError, NotADirectoryError):
+                now = 0
+            if now != mtime:
+                return None
+        return _decode(payload)
+    except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError):
+        return None
+
+
+def save_cached(
+    folder: Path,
+    maestrofile: Path,
+    raw: bytes,
+    settings: Settings,
+    graph: JobGraph,
+    listed: tuple[tuple[str, int], ...],
+) -> None:
+    """Save the graph, unless a file or folder it came from changed too recently to trust its mtime."""
+    st = os.stat(maestrofile)
+    racy = time.time_ns() - RACY_WINDOW_NS
+    if st.st_mtime_ns > racy or any(m > racy for _, m in listed):
+        return
+    key = (_FORMAT, str(maestrofile), st.st_mtime_ns, st.st_size, hash_bytes(raw), listed)
+    data = marshal.dumps((key, _encode(settings, graph)))
+    tmp = folder / f"{CACHE_NAME}.{os.getpid()}.tmp"
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, folder / CACHE_NAME)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a cache we cannot write is only a slower next run
+
+
+def _encode(settings: Settings, graph: JobGraph) -> Any:
+    return (
+        (settings.jobs, settings.default, settings.shell),
+        graph.file,
+        tuple(graph.rule_lines.items()),
+        tuple(
+            (
+                j.id,
+                j.rule,
+                j.inputs,
+                j.outputs,
+                j.commands,
+                j.description,
+                j.env,
+                j.always,
+                j.depfile,
+                j.fingerprint,
+            )
+            for j in graph.jobs
+        ),
+        graph.deps,
+        tuple((w.message, w.file, w.line, w.rule, w.path) for w in graph.warnings),
+    )
+
+
+def _decode(payload: Any) -> tuple[Settings, JobGraph]:
+    settings_t, file, rule_lines, job_rows, deps, warnings = payload
+    settings = Settings(*settings_t)
+    jobs = tuple(Job(*row) for row in job_rows)
+    producer = {out: i for i, job in enumerate(jobs) for out in job.outputs}
+    graph = JobGraph(
+        file=file,
+        rule_lines=dict(rule_lines),
+        jobs=jobs,
+        deps=deps,
+        producer=producer,
+        warnings=tuple(Problem(*w) for w in warnings),
+    )
+    return settings, graph

@@ -1,0 +1,292 @@
+"""The command line: typer commands over `api`, and `BuildlikeError`s turned into exit codes.
+
+`buildlike [build] [OPTIONS] [TARGET...]`, the command run on every no-op, is read by a small parser
+of its own so that it does not pay typer's import (~70 ms here); anything else it does not know, such
+as `--help` or another command, goes to typer, which then gives the same meaning or the usage error.
+"""
+
+# No `from __future__ import annotations` here: typer reads the annotations of the commands, which
+# name option types defined inside `make_app`, so they must be evaluated where they are written.
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NoReturn
+
+from buildlike import __version__
+from buildlike.errors import BuildlikeError, MaestrofileError, StaleWork
+
+if TYPE_CHECKING:
+    import typer
+
+COMMANDS = ("build", "watch", "status", "list", "graph", "clean", "hook")
+_TOP_LEVEL_FLAGS = ("--help", "-h", "--version", "--install-completion", "--show-completion")
+
+
+@dataclass(frozen=True, slots=True)
+class CommonOptions:
+    """The options every command shares (SPEC: common options)."""
+
+    file: str | None = None
+    directory: str | None = None
+    jobs: int | None = None
+    keep_going: bool = False
+    dry_run: bool = False
+    verbose: bool = False
+    quiet: bool = False
+    no_wait: bool = False
+    targets: tuple[str, ...] = field(default=())
+
+
+_FLAGS = {
+    "-k": "keep_going",
+    "--keep-going": "keep_going",
+    "-n": "dry_run",
+    "--dry-run": "dry_run",
+    "-v": "verbose",
+    "--verbose": "verbose",
+    "-q": "quiet",
+    "--quiet": "quiet",
+    "--no-wait": "no_wait",
+}
+_VALUED = {
+    "-f": "file",
+    "--file": "file",
+    "-C": "directory",
+    "--directory": "directory",
+    "-j": "jobs",
+    "--jobs": "jobs",
+}
+
+
+def parse_build_args(args: Sequence[str]) -> CommonOptions | None:
+    """Read `build [OPTIONS] [TARGET...]` without typer; None for anything unusual (typer decides)."""
+    if not args or args[0] != "build":
+        return None
+    values: dict[str, object] = {}
+    targets: list[str] = []
+    rest = list(args[1:])
+    while rest:
+        a = rest.pop(0)
+        if a == "--":
+            targets.extend(rest)
+            break
+        if not a.startswith("-") or a == "-":
+            targets.append(a)
+            continue
+        name, eq, inline = a.partition("=")
+        if name in _FLAGS and not eq:
+            values[_FLAGS[name]] = True
+            continue
+        if name not in _VALUED and len(a) > 2 and a[:2] in _VALUED and not a.startswith("--"):
+            name, inline, eq = a[:2], a[2:], "="  # -j4, -fFILE
+        if name not in _VALUED or (eq and name in ("-f", "-C", "-j") and a[2:3] == "="):
+            return None
+        if not eq:
+            if not rest:
+                return None
+            inline = rest.pop(0)
+        key = _VALUED[name]
+        if key == "jobs":
+            if not inline.isdigit():
+                return None
+            values[key] = int(inline)
+        else:
+            values[key] = inline
+    return CommonOptions(targets=tuple(targets), **values)  # type: ignore[arg-type]
+
+
+def _report_error(e: BuildlikeError) -> None:
+    if isinstance(e, MaestrofileError):
+        for p in e.problems:
+            print(f"error: {p}", file=sys.stderr)
+    else:
+        print(f"buildlike: {e.message}", file=sys.stderr)
+
+
+def run_guarded(action: Callable[[], int]) -> int:
+    """Run `action`, turning our errors and Ctrl-C into messages and exit codes."""
+    try:
+        return action()
+    except BuildlikeError as e:
+        _report_error(e)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("buildlike: interrupted", file=sys.stderr)
+        return 130
+
+
+def do_build(o: CommonOptions) -> int:
+    from buildlike.api import BuildOptions, build, load
+    from buildlike.reporter import Reporter
+
+    reporter = Reporter(verbose=o.verbose, quiet=o.quiet)
+    loaded = load(o.file, directory=o.directory, save_cache=not o.dry_run)
+    build(
+        loaded,
+        o.targets,
+        options=BuildOptions(jobs=o.jobs, keep_going=o.keep_going, dry_run=o.dry_run, no_wait=o.no_wait),
+        reporter=reporter,
+    )
+    return 0
+
+
+def do_status(o: CommonOptions, *, check: bool) -> int:
+    from buildlike.api import load, status
+    from buildlike.render import status_text
+    from buildlike.reporter import Reporter
+
+    loaded = load(o.file, directory=o.directory)
+    stale = status(loaded, o.targets, reporter=Reporter(quiet=o.quiet))
+    if not o.quiet:
+        print(status_text(stale))
+    counted = [s.job.id for s in stale if s.counts_for_check]
+    if check and counted:
+        raise StaleWork(counted)
+    return 0
+
+
+def do_print(o: CommonOptions, what: str) -> int:
+    from buildlike.api import load
+    from buildlike.render import dot_text, list_text
+
+    loaded = load(o.file, directory=o.directory)
+    print(dot_text(loaded.graph) if what == "graph" else list_text(loaded.graph))
+    return 0
+
+
+def do_clean(o: CommonOptions) -> int:
+    from buildlike.api import clean, load
+    from buildlike.reporter import Reporter
+
+    reporter = Reporter(verbose=o.verbose, quiet=o.quiet)
+    removed = clean(load(o.file, directory=o.directory), reporter=reporter, no_wait=o.no_wait)
+    if o.verbose:
+        for p in removed:
+            print(f"deleted {p}")
+    reporter.info(f"buildlike: deleted {len(removed)} file{'s' if len(removed) != 1 else ''} that buildlike made")
+    return 0
+
+
+def make_app() -> "typer.Typer":
+    """The typer application (imported only when the fast path does not apply)."""
+    from typing import Annotated
+
+    import typer
+
+    app = typer.Typer(
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        help="Run the stale jobs of a Maestrofile.toml, in parallel, in dependency order.",
+    )
+    File = Annotated[str | None, typer.Option("--file", "-f", help="The Maestrofile to use.", metavar="PATH")]
+    Directory = Annotated[
+        str | None,
+        typer.Option("--directory", "-C", help="Run as if started in DIR.", metavar="DIR"),
+    ]
+    Jobs = Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Run at most N commands at once.", metavar="N"),
+    ]
+    KeepGoing = Annotated[bool, typer.Option("--keep-going", "-k", help="Go on with other jobs after a failure.")]
+    DryRun = Annotated[bool, typer.Option("--dry-run", "-n", help="Say what would run; run and write nothing.")]
+    Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Print the commands.")]
+    Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only failures and errors.")]
+    NoWait = Annotated[bool, typer.Option("--no-wait", help="Fail at once if another build holds the project.")]
+    Targets = Annotated[list[str] | None, typer.Argument(help="Rules, jobs or output files.", show_default=False)]
+
+    def finish(code: int) -> NoReturn:
+        raise typer.Exit(code)
+
+    def version(value: bool) -> None:
+        if value:
+            print(f"buildlike {__version__}")
+            raise typer.Exit(0)
+
+    @app.callback()
+    def _root(
+        show_version: Annotated[
+            bool,
+            typer.Option("--version", callback=version, is_eager=True, help="Print the version and exit."),
+        ] = False,
+    ) -> None:
+        """buildlike: a Makefile-style build tool. A bare `buildlike [OPTIONS]` means `buildlike build [OPTIONS]`."""
+
+    @app.command()
+    def build(
+        targets: Targets = None,
+        file: File = None,
+        directory: Directory = None,
+        jobs: Jobs = None,
+        keep_going: KeepGoing = False,
+        dry_run: DryRun = False,
+        verbose: Verbose = False,
+        quiet: Quiet = False,
+        no_wait: NoWait = False,
+    ) -> None:
+        """Build the named rules or output files (default: the default targets) and what they need."""
+        o = CommonOptions(
+            file,
+            directory,
+            jobs,
+            keep_going,
+            dry_run,
+            verbose,
+            quiet,
+            no_wait,
+            tuple(targets or ()),
+        )
+        finish(run_guarded(lambda: do_build(o)))
+
+    @app.command()
+    def status(
+        targets: Targets = None,
+        file: File = None,
+        directory: Directory = None,
+        quiet: Quiet = False,
+        check: Annotated[bool, typer.Option("--check", help="Exit 1 if anything is stale.")] = False,
+    ) -> None:
+        """Say what is stale and why; run nothing, write nothing."""
+        o = CommonOptions(file, directory, quiet=quiet, targets=tuple(targets or ()))
+        finish(run_guarded(lambda: do_status(o, check=check)))
+
+    @app.command("list")
+    def list_(file: File = None, directory: Directory = None) -> None:
+        """List the rules and their jobs, with descriptions."""
+        finish(run_guarded(lambda: do_print(CommonOptions(file, directory), "list")))
+
+    @app.command()
+    def graph(file: File = None, directory: Directory = None) -> None:
+        """Print the job graph in Graphviz DOT (`buildlike graph | dot -Tsvg > graph.svg`)."""
+        finish(run_guarded(lambda: do_print(CommonOptions(file, directory), "graph")))
+
+    @app.command()
+    def clean(
+        file: File = None,
+        directory: Directory = None,
+        verbose: Verbose = False,
+        quiet: Quiet = False,
+        no_wait: NoWait = False,
+    ) -> None:
+        """Delete the outputs that buildlike made, and nothing else."""
+        o = CommonOptions(file, directory, verbose=verbose, quiet=quiet, no_wait=no_wait)
+        finish(run_guarded(lambda: do_clean(o)))
+
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Entry point of the `buildlike` command and of `python -m buildlike`."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:
+        print(f"buildlike {__version__}")
+        sys.exit(0)
+    if not args or (args[0] not in COMMANDS and args[0] not in _TOP_LEVEL_FLAGS):
+        args.insert(0, "build")  # `buildlike -j 4 app` means `buildlike build -j 4 app`
+    fast = parse_build_args(args)
+    if fast is not None:
+        sys.exit(run_guarded(lambda: do_build(fast)))
+    app = make_app()
+    app(args=args, prog_name="buildlike")
+    sys.exit(0)  # pragma: no cover - typer exits itself

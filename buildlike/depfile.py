@@ -1,0 +1,63 @@
+"""Read the Makefile-syntax dependency files that compilers write (`gcc -MD -MF`).
+
+Handles continuation lines, escaped spaces (`\\ `), `\\#`, `$$`, several targets and the phony
+`header.h:` rules of `-MP`. Pure text in, paths out; the runner decides what to do with them.
+"""
+
+from __future__ import annotations
+
+
+def parse_depfile(text: str) -> list[str]:
+    """The prerequisites named in `text`, in order, without duplicates or targets."""
+    text = text.replace("\\\r\n", " ").replace("\\\n", " ")
+    seen: dict[str, None] = {}
+    for line in text.splitlines():
+        words = _words(line)
+        try:
+            colon = words.index(":")
+        except ValueError:
+            continue
+        for w in words[colon + 1 :]:
+            if w != ":":
+                seen.setdefault(w, None)
+    return list(seen)
+
+
+def _words(line: str) -> list[str]:
+    """Split one logical line into words, with `:` (the target separator) as a word of its own."""
+    words: list[str] = []
+    cur: list[str] = []
+    i, n = 0, len(line)
+
+    def flush() -> None:
+        if cur:
+            words.append("".join(cur))
+            cur.clear()
+
+    while i < n:
+        c = line[i]
+        if c == "\\" and i + 1 < n and line[i + 1] in " #\\:":
+            # `\\ ` is a backslash then a separator in gcc's output, everything else an escape
+            if line[i + 1] == "\\" and i + 2 < n and line[i + 2] == " ":
+                cur.append("\\")
+                i += 2
+                continue
+            cur.append(line[i + 1])
+            i += 2
+            continue
+        if c == "$" and i + 1 < n and line[i + 1] == "$":
+            cur.append("$")
+            i += 2
+            continue
+        if c == "#" and not cur:
+            break  # a comment
+        if c in " \t":
+            flush()
+        elif c == ":" and (i + 1 == n or line[i + 1] in " \t") and not (len(cur) == 1 and cur[0].isalpha()):
+            flush()
+            words.append(":")
+        else:
+            cur.append(c)
+        i += 1
+    flush()
+    return words

@@ -1,0 +1,106 @@
+"""The `BuildlikeError` family: every error a user can cause, with its exit code and its facts.
+
+Messages are written for users: where, what and, when possible, what to do. Only `cli.py` catches
+these; anything else escaping is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class BuildlikeError(Exception):
+    """Base class: a message for the user and the process exit code that goes with it."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a Maestrofile, located as precisely as we know."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    rule: str | None = None
+    path: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file is not None:
+            where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
+        rule = f"rule '{self.rule}': " if self.rule is not None else ""
+        return f"{where}{rule}{self.message}"
+
+
+class MaestrofileError(BuildlikeError):
+    """The Maestrofile (or the files it names) cannot be built as written; every problem at once."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(BuildlikeError):
+    """Bad command-line use: unknown target, bad option value, no Maestrofile."""
+
+    exit_code = 2
+
+
+class BuildFailed(BuildlikeError):
+    """At least one job failed; the failures were already shown as they happened."""
+
+    exit_code = 1
+
+    def __init__(self, failed: Iterable[str]) -> None:
+        self.failed = tuple(failed)
+        n = len(self.failed)
+        super().__init__(f"build failed: {n} job{'s' if n != 1 else ''} failed ({', '.join(self.failed)})")
+
+
+class StaleWork(BuildlikeError):
+    """`status --check` found work to do."""
+
+    exit_code = 1
+
+    def __init__(self, stale: Iterable[str]) -> None:
+        self.stale = tuple(stale)
+        n = len(self.stale)
+        super().__init__(f"{n} job{'s are' if n != 1 else ' is'} stale")
+
+
+class LockBusy(BuildlikeError):
+    """Another build holds the project and `--no-wait` was given."""
+
+    exit_code = 1
+
+    def __init__(self, lock_path: str, holder: str) -> None:
+        self.lock_path = lock_path
+        self.holder = holder
+        super().__init__(
+            f"another build is running in this project ({holder}); "
+            f"wait for it, or run without --no-wait to queue behind it"
+        )
+
+
+class StateError(BuildlikeError):
+    """The build state could not be saved (full disk, read-only folder)."""
+
+    exit_code = 1
+
+
+class Interrupted(BuildlikeError):
+    """Ctrl-C or SIGTERM: the running commands were stopped."""
+
+    exit_code = 130
+
+    def __init__(self, signal_name: str = "SIGINT") -> None:
+        self.signal_name = signal_name
+        super().__init__(f"interrupted by {signal_name}; stopped the running commands")

@@ -1,0 +1,233 @@
+"""Run one job's commands, each in its own process group, with its output captured to a file.
+
+Output goes to an unnamed temporary file rather than a pipe: a command that leaves a daemon child
+holding its stdout cannot hang the build, and one that prints 100 MB cannot fill our memory. Simple
+commands (no shell syntax) are exec'ed directly, as make does, which saves a shell per job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO
+
+DEFAULT_SHELL = "/bin/sh"
+# Output beyond this is cut in the middle when shown; the head and tail are what people read.
+OUTPUT_SHOWN_LIMIT = 1 << 20
+_NEEDS_SHELL = -1000
+
+# Words a POSIX shell treats specially as a command name: running these without the shell would
+# change their meaning (builtins, keywords) or their exact behaviour (`echo` escapes).
+_SHELL_WORDS = frozenset(
+    [
+        "!",
+        "{",
+        "}",
+        "[",
+        "[[",
+        ".",
+        ":",
+        "alias",
+        "bg",
+        "break",
+        "case",
+        "cd",
+        "command",
+        "continue",
+        "do",
+        "done",
+        "echo",
+        "elif",
+        "else",
+        "esac",
+        "eval",
+        "exec",
+        "exit",
+        "export",
+        "false",
+        "fc",
+        "fg",
+        "fi",
+        "for",
+        "function",
+        "getopts",
+        "hash",
+        "if",
+        "in",
+        "jobs",
+        "kill",
+        "let",
+        "local",
+        "printf",
+        "pwd",
+        "read",
+        "readonly",
+        "return",
+        "select",
+        "set",
+        "shift",
+        "source",
+        "test",
+        "then",
+        "time",
+        "times",
+        "trap",
+        "true",
+        "type",
+        "typeset",
+        "ulimit",
+        "umask",
+        "unalias",
+        "unset",
+        "until",
+        "wait",
+        "while",
+    ]
+)
+_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%+=:,./_-")
+
+
+def split_simple(command: str) -> list[str] | None:
+    """Split a command with no shell syntax into words; None when it needs the shell.
+
+    Plain words and single-quoted strings (which the shell takes literally) are accepted; anything
+    else (`$`, `*`, `|`, `>`, `"`, backslashes, newlines, builtins, `VAR=x cmd`) goes to the shell.
+    """
+    words: list[str] = []
+    word: list[str] = []
+    in_word = False
+    i, n = 0, len(command)
+    while i < n:
+        c = command[i]
+        if c == " " or c == "\t":
+            if in_word:
+                words.append("".join(word))
+                word, in_word = [], False
+        elif c == "'":
+            end = command.find("'", i + 1)
+            if end == -1:
+                return None
+            word.append(command[i + 1 : end])
+            in_word = True
+            i = end
+        elif c in _PLAIN:
+            word.append(c)
+            in_word = True
+        else:
+            return None
+        i += 1
+    if in_word:
+        words.append("".join(word))
+    if not words or words[0] in _SHELL_WORDS or "=" in words[0] or words[0].startswith("-"):
+        return None
+    return words
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a job's commands ended."""
+
+    exit_code: int  # 0 success; >0 the failing command's code; <0 killed by that signal
+    failed_command: str | None
+    output: bytes
+    output_size: int
+    seconds: float
+
+
+class Execution:
+    """One job's command list, run in order in a worker thread; can be stopped from another thread."""
+
+    def __init__(
+        self,
+        commands: Sequence[str],
+        *,
+        shell: str,
+        cwd: str,
+        env: Mapping[str, str] | None,
+    ) -> None:
+        self.commands = tuple(commands)
+        self.shell = shell
+        self.cwd = cwd
+        self.env = env
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stopping = False
+        self.pgids: list[int] = []
+
+    def run(self) -> Outcome:
+        """Run the commands, stopping at the first failure; blocks until done."""
+        start = time.monotonic()
+        with tempfile.TemporaryFile(prefix="buildlike-out-") as out:
+            code, failed = 0, None
+            for command in self.commands:
+                code = self._run_one(command, out)
+                if code != 0:
+                    failed = command
+                    break
+            size = out.seek(0, os.SEEK_END)
+            out.seek(0)
+            if size <= OUTPUT_SHOWN_LIMIT:
+                text = out.read()
+            else:
+                half = OUTPUT_SHOWN_LIMIT // 2
+                head = out.read(half)
+                out.seek(size - half)
+                tail = out.read()
+                cut = size - 2 * half
+                text = head + f"\n[... {cut} bytes of output not shown ...]\n".encode() + tail
+        return Outcome(code, failed, text, size, time.monotonic() - start)
+
+    def _run_one(self, command: str, out: IO[bytes]) -> int:
+        argv = split_simple(command) if self.shell == DEFAULT_SHELL else None
+        code = self._spawn_and_wait(command, argv, out)
+        if code == _NEEDS_SHELL:  # e.g. a script without a #! line, which only a shell runs
+            code = self._spawn_and_wait(command, None, out)
+        return code
+
+    def _spawn_and_wait(self, command: str, argv: list[str] | None, out: IO[bytes]) -> int:
+        with self._lock:
+            if self._stopping:
+                return -signal.SIGTERM
+            try:
+                proc = subprocess.Popen(
+                    argv if argv is not None else [self.shell, "-c", command],
+                    cwd=self.cwd,
+                    env=self.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # own session and process group, away from our tty
+                    close_fds=True,
+                )
+            except OSError as e:
+                if argv is None:
+                    raise
+                if e.errno == errno.ENOEXEC:
+                    return _NEEDS_SHELL
+                # Say what the shell would have said, with its exit codes.
+                code = 127 if e.errno in (errno.ENOENT, errno.ENOTDIR) else 126
+                reason = "not found" if code == 127 else os.strerror(e.errno or errno.EACCES)
+                os.write(out.fileno(), f"buildlike: {argv[0]}: {reason}\n".encode())
+                return code
+            self._proc = proc
+            self.pgids.append(proc.pid)
+        exit_code: int = proc.wait()
+        with self._lock:
+            self._proc = None
+        return exit_code
+
+    def signal(self, sig: int) -> None:
+        """Send `sig` to the process groups of this job (the running one and any left behind)."""
+        with self._lock:
+            self._stopping = True
+            for pgid in self.pgids:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pgid, sig)

@@ -1,0 +1,136 @@
+"""File stamps: trust an unchanged (mtime, size), hash the content otherwise.
+
+An untouched tree must cost only stat calls, so a digest is read from the known stamps whenever the
+file's (mtime_ns, size) still match them; the file is hashed only when they moved, and the fresh
+stamp is kept so the next run is stat-only again.
+"""
+
+from __future__ import annotations
+
+import os
+import stat as statmod
+from collections.abc import Iterable, Mapping
+
+import xxhash
+
+# (mtime_ns, size, digest): what we knew about a file the last time we looked.
+Stamp = tuple[int, int, bytes]
+Stat = tuple[int, int]
+
+# A file whose mtime is this close to the moment we stat'ed it may still change within the same
+# timestamp tick (2 s on FAT, a jiffy on ext4), unseen by a later stat. Such a stamp is stored with an
+# impossible size, so the next run hashes the file once more before trusting its stat.
+RACY_WINDOW_NS = 2_000_000_000
+_UNTRUSTED_SIZE = -1
+_CHUNK = 1 << 20
+
+
+def hash_bytes(data: bytes) -> bytes:
+    """The digest used everywhere: XXH3-128 (measured ~10x faster than blake2b on large files)."""
+    return xxhash.xxh3_128_digest(data)
+
+
+def hash_file(path: str, *, dir_fd: int | None = None) -> bytes:
+    """Hash a file's content; a folder hashes its sorted entry names; other special files hash to b""."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd)
+    try:
+        mode = os.fstat(fd).st_mode
+        if statmod.S_ISDIR(mode):
+            return hash_bytes("\0".join(sorted(os.listdir(fd))).encode("utf-8", "surrogateescape"))
+        if not statmod.S_ISREG(mode):
+            return b""
+        first = os.read(fd, _CHUNK)
+        if len(first) < _CHUNK:
+            return hash_bytes(first)
+        h = xxhash.xxh3_128(first)
+        while chunk := os.read(fd, _CHUNK):
+            h.update(chunk)
+        return h.digest()
+    finally:
+        os.close(fd)
+
+
+class Stamper:
+    """Stat each path once per pass and give its digest, hashing only what moved.
+
+    `known` maps paths to the stamps saved by earlier runs. Fresh stamps (for files hashed because
+    their stat moved) accumulate in `refreshed` for the caller to save.
+    """
+
+    def __init__(self, root: str, known: Mapping[str, Stamp], *, now_ns: int) -> None:
+        self.root = root
+        self.known = known
+        self.now_ns = now_ns
+        self.refreshed: dict[str, Stamp] = {}
+        self._stats: dict[str, Stat | None] = {}
+        self._digests: dict[str, bytes | None] = {}
+        self._fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> Stamper:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def stat(self, path: str) -> Stat | None:
+        """(mtime_ns, size) of `path`, following symlinks, or None when it does not exist."""
+        try:
+            return self._stats[path]
+        except KeyError:
+            pass
+        try:
+            st = os.stat(path, dir_fd=self._fd)
+            result: Stat | None = (st.st_mtime_ns, st.st_size)
+        except (FileNotFoundError, NotADirectoryError):
+            result = None
+        self._stats[path] = result
+        return result
+
+    def exists(self, path: str) -> bool:
+        return self.stat(path) is not None
+
+    def digest(self, path: str) -> bytes | None:
+        """The content digest of `path`, or None when it does not exist."""
+        try:
+            return self._digests[path]
+        except KeyError:
+            pass
+        st = self.stat(path)
+        if st is None:
+            digest = None
+        else:
+            k = self.known.get(path)
+            if k is not None and k[0] == st[0] and k[1] == st[1]:
+                digest = k[2]
+            else:
+                try:
+                    digest = hash_file(path, dir_fd=self._fd)
+                except FileNotFoundError:  # deleted between stat and open
+                    self._stats[path] = None
+                    digest = None
+                else:
+                    self.refreshed[path] = self.stamp_for(st, digest)
+        self._digests[path] = digest
+        return digest
+
+    def stamp_for(self, st: Stat, digest: bytes) -> Stamp:
+        """The stamp to save for a file; a racily recent mtime is saved as untrusted."""
+        if st[0] > self.now_ns - RACY_WINDOW_NS:
+            return (st[0], _UNTRUSTED_SIZE, digest)
+        return (st[0], st[1], digest)
+
+    def forget(self, paths: Iterable[str]) -> None:
+        """Drop what we know of `paths` in this pass (a command just rewrote them)."""
+        for p in paths:
+            self._stats.pop(p, None)
+            self._digests.pop(p, None)
+
+    def take_refreshed(self) -> dict[str, Stamp]:
+        """Hand over the fresh stamps gathered so far and start a new batch."""
+        out, self.refreshed = self.refreshed, {}
+        return out

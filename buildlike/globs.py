@@ -1,0 +1,143 @@
+"""Glob patterns (`*`, `?`, `[...]`, `**`) matched against files on disk and against declared outputs.
+
+Like the shell, a wildcard does not match a leading dot, and `**` does not descend into hidden
+folders; buildlike's own `.buildlike/` is never matched. Every folder listed is remembered with its
+mtime, so a cached load can tell when a glob's answer may have changed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from buildlike.paths import STATE_DIR
+
+_MAGIC = frozenset("*?[")
+
+
+def is_glob(text: str) -> bool:
+    return any(c in _MAGIC for c in text)
+
+
+class GlobSyntaxError(ValueError):
+    """A pattern we cannot read, such as an unclosed `[`."""
+
+
+def _segment_regex(seg: str) -> str:
+    out: list[str] = []
+    i, n = 0, len(seg)
+    if seg and seg[0] in _MAGIC:
+        out.append(r"(?!\.)")  # wildcards never match a leading dot
+    while i < n:
+        c = seg[i]
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            j = i + 1
+            if j < n and seg[j] in "!^":
+                j += 1
+            if j < n and seg[j] == "]":
+                j += 1
+            while j < n and seg[j] != "]":
+                j += 1
+            if j >= n:
+                raise GlobSyntaxError(f"unclosed '[' in pattern segment {seg!r}")
+            body = seg[i + 1 : j]
+            if body[:1] in ("!", "^"):
+                body = "^" + body[1:]
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = j
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=512)
+def compile_glob(pattern: str) -> re.Pattern[str]:
+    """Compile a normalised POSIX glob into a regex over whole project-relative paths."""
+    parts = pattern.split("/")
+    rx: list[str] = []
+    for k, seg in enumerate(parts):
+        last = k == len(parts) - 1
+        if seg == "**":
+            rx.append(r"(?:(?!\.)[^/]+/)*" if not last else r"(?:(?!\.)[^/]+/)*(?!\.)[^/]+")
+        else:
+            rx.append(_segment_regex(seg) + ("" if last else "/"))
+    return re.compile("".join(rx) + r"\Z")
+
+
+def literal_base(pattern: str) -> str:
+    """The folder part of `pattern` before its first wildcard segment (`""` for the project root)."""
+    base: list[str] = []
+    for seg in pattern.split("/")[:-1]:
+        if is_glob(seg):
+            break
+        base.append(seg)
+    return "/".join(base)
+
+
+class FileTree:
+    """Lists project folders on demand, once each, remembering their mtimes."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.listed: dict[str, int] = {}  # folder -> mtime_ns when listed
+        self._entries: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+    def entries(self, folder: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(files, subfolders) directly in `folder`, by name, sorted; empty if it is not a folder."""
+        try:
+            return self._entries[folder]
+        except KeyError:
+            pass
+        full = os.path.join(self.root, folder) if folder else self.root
+        files: list[str] = []
+        dirs: list[str] = []
+        try:
+            self.listed[folder] = os.stat(full).st_mtime_ns
+            with os.scandir(full) as it:
+                for e in it:
+                    try:
+                        (dirs if e.is_dir() else files).append(e.name)
+                    except OSError:
+                        files.append(e.name)
+        except (FileNotFoundError, NotADirectoryError):
+            self.listed.setdefault(folder, 0)
+        result = (tuple(sorted(files)), tuple(sorted(dirs)))
+        self._entries[folder] = result
+        return result
+
+    def match(self, pattern: str) -> list[str]:
+        """Files on disk matching `pattern` (project-relative, normalised)."""
+        rx = compile_glob(pattern)
+        base = literal_base(pattern)
+        depth_limited = "**" not in pattern
+        max_depth = pattern.count("/") - base.count("/") - (1 if base else 0) if depth_limited else -1
+        out: list[str] = []
+        self._walk(base, rx, out, max_depth)
+        return out
+
+    def _walk(self, folder: str, rx: re.Pattern[str], out: list[str], depth: int) -> None:
+        files, dirs = self.entries(folder)
+        prefix = folder + "/" if folder else ""
+        for name in files:
+            path = prefix + name
+            if rx.match(path):
+                out.append(path)
+        if depth == 0:
+            return
+        for name in dirs:
+            if name.startswith(".") or (not folder and name == STATE_DIR):
+                continue
+            self._walk(prefix + name, rx, out, depth - 1)
+
+
+def match_declared(pattern: str, declared: Iterable[str]) -> list[str]:
+    """Declared output paths matching `pattern`."""
+    rx = compile_glob(pattern)
+    return [p for p in declared if rx.match(p)]

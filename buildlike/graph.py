@@ -1,0 +1,194 @@
+"""The job graph: edges from file producers to consumers, duplicate outputs, cycles, targets, order.
+
+Everything here is pure: the jobs come from jobs.py, and whether a file exists is asked of the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from buildlike.errors import MaestrofileError, Problem, UsageError
+from buildlike.jobs import Job
+from buildlike.paths import normalize
+
+
+@dataclass(frozen=True, slots=True)
+class JobGraph:
+    """Jobs in Maestrofile order, each with the indexes of the jobs that make its inputs."""
+
+    file: str  # the Maestrofile's name, for messages
+    rule_lines: Mapping[str, int | None]  # rule name -> line of its header, in Maestrofile order
+    jobs: tuple[Job, ...]
+    deps: tuple[tuple[int, ...], ...]
+    producer: Mapping[str, int]  # output path -> index of the job that makes it
+    warnings: tuple[Problem, ...] = ()
+
+    def consumers(self) -> list[list[int]]:
+        """For each job, the jobs that read one of its outputs."""
+        out: list[list[int]] = [[] for _ in self.jobs]
+        for i, ds in enumerate(self.deps):
+            for d in ds:
+                out[d].append(i)
+        return out
+
+
+def link(
+    jobs: Sequence[Job],
+    *,
+    file: str,
+    rule_lines: Mapping[str, int | None],
+    warnings: Iterable[Problem] = (),
+) -> JobGraph:
+    """Connect jobs by their files; raise `MaestrofileError` for duplicate outputs and cycles."""
+    problems: list[Problem] = []
+    producer: dict[str, int] = {}
+    for i, job in enumerate(jobs):
+        for out in job.outputs:
+            j = producer.setdefault(out, i)
+            if j != i:
+                other = jobs[j]
+                problems.append(
+                    Problem(
+                        f"output '{out}' is also an output of "
+                        + (f"rule '{other.rule}'" if other.rule != job.rule else f"job '{other.id}'")
+                        + f" (line {rule_lines.get(other.rule)}); each file must have one maker",
+                        file=file,
+                        line=rule_lines.get(job.rule),
+                        rule=job.rule,
+                        path=out,
+                    )
+                )
+    deps: list[tuple[int, ...]] = []
+    for job in jobs:
+        ds: dict[int, None] = {}
+        for p in job.inputs:
+            maker = producer.get(p)
+            if maker is not None:
+                ds[maker] = None
+        deps.append(tuple(ds))
+    if problems:
+        raise MaestrofileError(problems)
+    graph = JobGraph(file, dict(rule_lines), tuple(jobs), tuple(deps), producer, tuple(warnings))
+    cycle = find_cycle(graph.deps)
+    if cycle:
+        names = " -> ".join(jobs[i].id for i in cycle)
+        lines = ", ".join(
+            f":{rule_lines.get(jobs[i].rule)}" for i in dict.fromkeys(cycle) if rule_lines.get(jobs[i].rule)
+        )
+        first = jobs[cycle[0]]
+        raise MaestrofileError(
+            [
+                Problem(
+                    f"cycle: {names}" + (f" ({file}{lines})" if lines else ""),
+                    file=file,
+                    line=rule_lines.get(first.rule),
+                )
+            ]
+        )
+    return graph
+
+
+def find_cycle(deps: Sequence[Sequence[int]]) -> list[int]:
+    """A dependency cycle as a closed path of job indexes (first == last), or [] when there is none."""
+    white, grey, black = 0, 1, 2
+    color = [white] * len(deps)
+    for start in range(len(deps)):
+        if color[start] != white:
+            continue
+        stack: list[tuple[int, int]] = [(start, 0)]
+        path: list[int] = [start]
+        color[start] = grey
+        while stack:
+            node, k = stack[-1]
+            if k < len(deps[node]):
+                stack[-1] = (node, k + 1)
+                nxt = deps[node][k]
+                if color[nxt] == grey:
+                    # Report it in build order: producer first, ending back where it started.
+                    loop = [*path[path.index(nxt) :], nxt]
+                    return loop[::-1]
+                if color[nxt] == white:
+                    color[nxt] = grey
+                    stack.append((nxt, 0))
+                    path.append(nxt)
+            else:
+                color[node] = black
+                stack.pop()
+                path.pop()
+    return []
+
+
+def resolve_targets(graph: JobGraph, targets: Sequence[str]) -> list[int]:
+    """Indexes of the jobs named by `targets` (rule names, job ids or output files)."""
+    by_rule: dict[str, list[int]] = {}
+    by_id: dict[str, int] = {}
+    for i, job in enumerate(graph.jobs):
+        by_rule.setdefault(job.rule, []).append(i)
+        by_id[job.id] = i
+    chosen: dict[int, None] = {}
+    unknown: list[str] = []
+    for t in targets:
+        if t in by_rule:
+            chosen.update(dict.fromkeys(by_rule[t]))
+        elif t in by_id:
+            chosen[by_id[t]] = None
+        elif normalize(t) in graph.producer:
+            chosen[graph.producer[normalize(t)]] = None
+        elif t in graph.rule_lines:
+            pass  # a foreach rule that matched nothing: nothing to build
+        else:
+            unknown.append(t)
+    if unknown:
+        from buildlike.maestrofile import did_you_mean
+
+        names = [*graph.rule_lines, *by_id]
+        parts = []
+        for t in unknown:
+            hint = did_you_mean(t, names) or did_you_mean(normalize(t), graph.producer)
+            parts.append(f"unknown target '{t}': not a rule, a job or an output of {graph.file}{hint}")
+        raise UsageError("\n".join(parts))
+    return list(chosen)
+
+
+def closure(graph: JobGraph, roots: Iterable[int]) -> list[int]:
+    """The jobs in `roots` and every job they need, in a build order (producers first)."""
+    seen = [False] * len(graph.jobs)
+    order: list[int] = []
+    for root in roots:
+        if seen[root]:
+            continue
+        seen[root] = True
+        stack: list[tuple[int, int]] = [(root, 0)]
+        while stack:
+            node, k = stack[-1]
+            ds = graph.deps[node]
+            if k < len(ds):
+                stack[-1] = (node, k + 1)
+                nxt = ds[k]
+                if not seen[nxt]:
+                    seen[nxt] = True
+                    stack.append((nxt, 0))
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def missing_inputs(graph: JobGraph, selected: Iterable[int], exists: Callable[[str], bool]) -> list[Problem]:
+    """A problem for each input that is neither a file nor any job's output."""
+    problems: list[Problem] = []
+    for i in selected:
+        job = graph.jobs[i]
+        for p in job.inputs:
+            if p not in graph.producer and not exists(p):
+                problems.append(
+                    Problem(
+                        f"input '{p}' is not a file and no rule makes it",
+                        file=graph.file,
+                        line=graph.rule_lines.get(job.rule),
+                        rule=job.rule,
+                        path=p,
+                    )
+                )
+    return problems

@@ -1,0 +1,255 @@
+"""Turn rules into jobs: expand `foreach`, resolve globs, substitute placeholders.
+
+Does not check the graph (duplicates, cycles, missing inputs); see graph.py.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from buildlike.errors import MaestrofileError, Problem
+from buildlike.fingerprint import hash_bytes
+from buildlike.globs import FileTree, GlobSyntaxError, is_glob, match_declared
+from buildlike.model import Project, Rule
+from buildlike.paths import escapes_via_symlink, is_inside, is_state_path, normalize
+from buildlike.template import lookup_in, parse, quote, quote_all
+
+# Bump when what goes into a job's fingerprint changes, so every job reruns once.
+_FINGERPRINT_VERSION = b"buildlike-cmd-1"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One command to run: a rule, or one `foreach` match of it, with every placeholder filled in."""
+
+    id: str  # the rule's name, or "rule:path" for a foreach match
+    rule: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    commands: tuple[str, ...]
+    description: str
+    env: tuple[tuple[str, str], ...]
+    always: bool
+    depfile: str | None
+    fingerprint: bytes  # of the commands, env and shell: rule 3 of the up-to-date rules
+
+
+@dataclass(frozen=True, slots=True)
+class JobSet:
+    jobs: tuple[Job, ...]
+    warnings: tuple[Problem, ...]
+    listed_folders: tuple[tuple[str, int], ...]  # what globbing read, for cache keys
+
+
+def command_fingerprint(commands: Iterable[str], env: Iterable[tuple[str, str]], shell: str) -> bytes:
+    """Digest of everything about a job's command that SPEC's rule 3 watches."""
+    parts = [_FINGERPRINT_VERSION, shell.encode()]
+    for k, v in env:
+        parts.append(f"env {k}={v}".encode())
+    for c in commands:
+        parts.append(b"cmd " + c.encode("utf-8", "surrogateescape"))
+    return hash_bytes(b"\0".join(parts))
+
+
+def foreach_fields(path: str) -> dict[str, str]:
+    """`{path}`, `{name}`, `{stem}` and `{dir}` of a foreach match (`{dir}` of a top-level file is `.`)."""
+    name = posixpath.basename(path)
+    stem = name.rsplit(".", 1)[0] if "." in name[1:] else name
+    return {"path": path, "name": name, "stem": stem, "dir": posixpath.dirname(path) or "."}
+
+
+class _Expander:
+    def __init__(self, project: Project, tree: FileTree) -> None:
+        self.project = project
+        self.tree = tree
+        self.vars = dict(project.vars)
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self._declared_matches: dict[str, list[str]] = {}
+        self._escape_checked: dict[str, bool] = {}
+
+    def problem(self, rule: Rule, message: str, path: str | None = None) -> None:
+        self.problems.append(Problem(message, file=self.project.file, line=rule.line, rule=rule.name, path=path))
+
+    def warn(self, rule: Rule, message: str, path: str | None = None) -> None:
+        self.warnings.append(Problem(message, file=self.project.file, line=rule.line, rule=rule.name, path=path))
+
+    def plain(self, text: str, fields: Mapping[str, str]) -> str:
+        return parse(text).render(lookup_in(fields, self.vars))
+
+    def glob(self, rule: Rule, pattern: str, declared: Iterable[str], exclude: Iterable[str]) -> list[str]:
+        try:
+            on_disk = self.tree.match(pattern)
+        except GlobSyntaxError as e:
+            self.problem(rule, f"bad glob '{pattern}': {e}", pattern)
+            return []
+        if pattern not in self._declared_matches:
+            self._declared_matches[pattern] = match_declared(pattern, declared)
+        skip = set(exclude)
+        found = {p for p in on_disk if p not in skip}
+        found.update(p for p in self._declared_matches[pattern] if p not in skip)
+        return sorted(found)
+
+    # -- foreach --------------------------------------------------------------------------------
+
+    def foreach_matches(self, rules: tuple[Rule, ...]) -> dict[str, list[str]]:
+        """Match every foreach pattern against disk and declared outputs, until nothing changes.
+
+        A foreach may match another rule's outputs, which may come from a foreach themselves, so the
+        expansion is repeated to a fixed point (each round can only add what the previous one made).
+        """
+        declared: dict[str, set[str]] = {}
+        for rule in rules:
+            if rule.foreach is None:
+                declared[rule.name] = {normalize(self.plain(o, {})) for o in rule.outputs}
+        matches: dict[str, list[str]] = {r.name: [] for r in rules if r.foreach is not None}
+        for _ in range(len(matches) + 1):
+            changed = False
+            everything = set().union(*declared.values()) if declared else set()
+            self._declared_matches.clear()
+            for rule in rules:
+                if rule.foreach is None:
+                    continue
+                pattern = normalize(self.plain(rule.foreach, {}))
+                own = declared.get(rule.name, set())
+                if is_glob(pattern):
+                    found = self.glob(rule, pattern, everything - own, ())
+                else:
+                    found = [pattern] if pattern in everything or self.tree_has(pattern) else []
+                if found != matches[rule.name]:
+                    changed = True
+                    matches[rule.name] = found
+                    declared[rule.name] = {
+                        normalize(self.plain(o, foreach_fields(m))) for m in found for o in rule.outputs
+                    }
+            if not changed:
+                break
+        else:
+            names = ", ".join(sorted(matches))
+            self.problems.append(
+                Problem(
+                    f"foreach patterns of rules {names} keep matching each other's outputs",
+                    file=self.project.file,
+                )
+            )
+        self._declared_matches.clear()
+        return matches
+
+    def tree_has(self, path: str) -> bool:
+        folder, name = posixpath.split(path)
+        files, dirs = self.tree.entries(folder)
+        return name in files or name in dirs
+
+    # -- jobs -----------------------------------------------------------------------------------
+
+    def outputs_of(self, rule: Rule, fields: Mapping[str, str]) -> tuple[str, ...]:
+        outs: list[str] = []
+        for text in rule.outputs:
+            out = normalize(self.plain(text, fields))
+            if not is_inside(out):
+                self.problem(rule, f"output '{out}' is outside the project; outputs must stay inside it", out)
+            elif is_state_path(out):
+                self.problem(rule, f"output '{out}' is inside buildlike's own state folder", out)
+            elif self._escapes(out):
+                self.problem(rule, f"output '{out}' is in a folder that links outside the project", out)
+            elif out not in outs:
+                outs.append(out)
+        return tuple(outs)
+
+    def _escapes(self, path: str) -> bool:
+        folder = posixpath.dirname(path)
+        if folder not in self._escape_checked:
+            self._escape_checked[folder] = bool(folder) and escapes_via_symlink(self.project.root, path)
+        return self._escape_checked[folder]
+
+    def make_job(self, rule: Rule, match: str | None, outputs: tuple[str, ...], declared: frozenset[str]) -> Job:
+        fields = foreach_fields(match) if match is not None else {}
+        inputs: list[str] = []
+        seen: set[str] = set()
+        for text in rule.inputs:
+            pattern = normalize(self.plain(text, fields))
+            if is_glob(pattern):
+                found = self.glob(rule, pattern, declared, outputs)
+                if not found:
+                    self.warn(rule, f"glob '{pattern}' matches no file", pattern)
+            else:
+                found = [pattern]
+            for p in found:
+                if p not in seen:
+                    seen.add(p)
+                    inputs.append(p)
+        quoted = {k: quote(v) for k, v in fields.items()}
+        quoted["input"] = quote(inputs[0]) if inputs else ""
+        quoted["inputs"] = quote_all(inputs)
+        quoted["output"] = quote(outputs[0]) if outputs else ""
+        quoted["outputs"] = quote_all(outputs)
+        run_lookup = lookup_in(quoted, self.vars)
+        commands = tuple(parse(c).render(run_lookup) for c in rule.run)
+        job_id = rule.name if match is None else f"{rule.name}:{match}"
+        if rule.description:
+            text_fields = {
+                **fields,
+                "input": inputs[0] if inputs else "",
+                "inputs": " ".join(inputs),
+                "output": outputs[0] if outputs else "",
+                "outputs": " ".join(outputs),
+            }
+            description = self.plain(rule.description, text_fields)
+        else:
+            description = job_id if match is None else f"{rule.name} {match}"
+        depfile = None
+        if rule.depfile:
+            depfile = normalize(
+                self.plain(
+                    rule.depfile,
+                    {
+                        **fields,
+                        "output": outputs[0] if outputs else "",
+                        "outputs": " ".join(outputs),
+                    },
+                )
+            )
+            if not is_inside(depfile):
+                self.problem(rule, f"depfile '{depfile}' is outside the project", depfile)
+        return Job(
+            id=job_id,
+            rule=rule.name,
+            inputs=tuple(inputs),
+            outputs=outputs,
+            commands=commands,
+            description=description,
+            env=rule.env,
+            always=rule.always,
+            depfile=depfile,
+            fingerprint=command_fingerprint(commands, rule.env, self.project.settings.shell),
+        )
+
+
+def expand(project: Project, tree: FileTree) -> JobSet:
+    """Expand every rule of `project` into jobs; raise `MaestrofileError` listing every problem."""
+    ex = _Expander(project, tree)
+    matches = ex.foreach_matches(project.rules)
+    planned: list[tuple[Rule, str | None, tuple[str, ...]]] = []
+    for rule in project.rules:
+        if rule.foreach is None:
+            planned.append((rule, None, ex.outputs_of(rule, {})))
+            continue
+        found = matches.get(rule.name, [])
+        if not found:
+            ex.warn(rule, f"foreach pattern '{rule.foreach}' matches no file, so the rule makes no jobs")
+        for m in found:
+            planned.append((rule, m, ex.outputs_of(rule, foreach_fields(m))))
+    declared = frozenset(o for _, _, outs in planned for o in outs)
+    jobs = [ex.make_job(rule, m, outs, declared) for rule, m, outs in planned]
+    if ex.problems:
+        raise MaestrofileError(ex.problems)
+    return JobSet(
+        jobs=tuple(jobs),
+        warnings=tuple(ex.warnings),
+        listed_folders=tuple(sorted(tree.listed.items())),
+    )
+
+
+__all__ = ["Job", "JobSet", "command_fingerprint", "expand", "foreach_fields"]

@@ -1,0 +1,338 @@
+"""Read `Maestrofile.toml` into a `Project`, checking every key and type and reporting all problems at once.
+
+Only this module knows TOML. Rules still hold their placeholders; expanding them into jobs is jobs.py's.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from buildlike.errors import MaestrofileError, Problem
+from buildlike.model import Project, Rule, Settings
+from buildlike.template import TemplateSyntaxError, parse
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+MAESTROFILE = "Maestrofile.toml"
+TOP_KEYS = ("settings", "vars", "rules")
+SETTINGS_KEYS = ("jobs", "default", "shell")
+RULE_KEYS = ("inputs", "outputs", "run", "description", "env", "always", "foreach", "depfile")
+FOREACH_FIELDS = ("path", "name", "stem", "dir")
+PATH_FIELDS = ("input", "inputs", "output", "outputs")
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`" (did you mean 'x'?)"` for the closest choice, or `""`."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _type_name(value: object) -> str:
+    return {
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+class _Locator:
+    """Finds the line of a table header or of a key inside it, by scanning the text."""
+
+    _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers: list[tuple[int, tuple[str, ...]]] = []
+        for n, line in enumerate(self.lines, 1):
+            m = self._HEADER.match(line)
+            if m:
+                self.headers.append((n, _split_dotted(m.group(1))))
+
+    def table(self, *parts: str) -> int | None:
+        for n, key in self.headers:
+            if key == parts:
+                return n
+        return None
+
+    def key(self, key: str, *table: str) -> int | None:
+        start = self.table(*table) if table else 0
+        if start is None:
+            return None
+        later = [n for n, _ in self.headers if n > start]
+        end = later[0] if later else len(self.lines) + 1
+        rx = re.compile(r"^\s*(?:" + re.escape(key) + r"|\"" + re.escape(key) + r"\"|'" + re.escape(key) + r"')\s*=")
+        for n in range(start + 1, end):
+            if rx.match(self.lines[n - 1]):
+                return n
+        return start or None
+
+
+def _split_dotted(key: str) -> tuple[str, ...]:
+    parts: list[str] = []
+    i, n = 0, len(key)
+    while i < n:
+        c = key[i]
+        if c in " \t.":
+            i += 1
+        elif c in "\"'":
+            end = key.find(c, i + 1)
+            while c == '"' and end != -1 and key[end - 1] == "\\":
+                end = key.find(c, end + 1)
+            end = n if end == -1 else end
+            raw = key[i + 1 : end]
+            parts.append(raw.encode().decode("unicode_escape") if c == '"' and "\\" in raw else raw)
+            i = end + 1
+        else:
+            j = i
+            while j < n and key[j] not in " \t.":
+                j += 1
+            parts.append(key[i:j])
+            i = j
+    return tuple(parts)
+
+
+def read_project(path: Path) -> Project:
+    """Read and check the Maestrofile at `path`; raise `MaestrofileError` listing every problem."""
+    shown = path.name
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise MaestrofileError([Problem(f"no {path.name} here ({path.parent})", file=shown)]) from None
+    except (IsADirectoryError, PermissionError) as e:
+        raise MaestrofileError([Problem(f"cannot read it: {e.strerror}", file=shown)]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise MaestrofileError(
+            [
+                Problem(
+                    f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save it as UTF-8",
+                    file=shown,
+                    line=line,
+                )
+            ]
+        ) from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e)) if m else str(e)
+        where = int(m.group(1)) if m else None
+        detail = f"not valid TOML: {message}" + (f" (column {m.group(2)})" if m else "")
+        raise MaestrofileError([Problem(detail, file=shown, line=where)]) from None
+    return _check(doc, root=str(path.parent.resolve()), shown=shown, where=_Locator(text))
+
+
+def _check(doc: dict[str, Any], *, root: str, shown: str, where: _Locator) -> Project:
+    problems: list[Problem] = []
+
+    def problem(message: str, line: int | None, rule: str | None = None) -> None:
+        problems.append(Problem(message, file=shown, line=line, rule=rule))
+
+    for key in doc:
+        if key not in TOP_KEYS:
+            problem(
+                f"unknown table '{key}'{did_you_mean(key, TOP_KEYS)}",
+                where.table(key) or where.key(key),
+            )
+    if not doc.get("rules"):
+        problem("no rules: add a [rules.NAME] table with inputs, outputs and run", None)
+
+    settings = _check_settings(doc.get("settings", {}), problem, where)
+    vars_ = _check_vars(doc.get("vars", {}), problem, where)
+    rules: list[Rule] = []
+    raw_rules = doc.get("rules", {})
+    if not isinstance(raw_rules, dict):
+        problem(f"'rules' must be a table of rules, not {_type_name(raw_rules)}", where.key("rules"))
+        raw_rules = {}
+    for name, body in raw_rules.items():
+        rule = _check_rule(name, body, [k for k, _ in vars_], problem, where)
+        if rule is not None:
+            rules.append(rule)
+    if problems:
+        raise MaestrofileError(problems)
+    return Project(root=root, file=shown, settings=settings, vars=tuple(vars_), rules=tuple(rules))
+
+
+def _check_settings(raw: object, problem: Any, where: _Locator) -> Settings:
+    if not isinstance(raw, dict):
+        problem(f"[settings] must be a table, not {_type_name(raw)}", where.key("settings"))
+        return Settings()
+    jobs: int = 0
+    default: tuple[str, ...] = ()
+    shell = Settings().shell
+    for key, value in raw.items():
+        line = where.key(key, "settings")
+        if key == "jobs":
+            if type(value) is not int or value < 0:
+                problem(f"settings.jobs must be a whole number >= 0, not {value!r}", line)
+            else:
+                jobs = value
+        elif key == "default":
+            items = _string_list(value)
+            if items is None:
+                problem(
+                    f"settings.default must be a list of rule names or files, not {_type_name(value)}",
+                    line,
+                )
+            else:
+                default = tuple(items)
+        elif key == "shell":
+            if not isinstance(value, str) or not value.strip():
+                problem(f'settings.shell must be a path such as "/bin/bash", not {value!r}', line)
+            else:
+                shell = value
+        else:
+            problem(f"unknown setting '{key}'{did_you_mean(key, SETTINGS_KEYS)}", line)
+    return Settings(jobs=jobs, default=default, shell=shell)
+
+
+def _check_vars(raw: object, problem: Any, where: _Locator) -> list[tuple[str, str]]:
+    if not isinstance(raw, dict):
+        problem(f"[vars] must be a table of strings, not {_type_name(raw)}", where.key("vars"))
+        return []
+    out: list[tuple[str, str]] = []
+    for key, value in raw.items():
+        line = where.key(key, "vars")
+        if not isinstance(value, str):
+            problem(
+                f"var '{key}' must be a string, not {_type_name(value)} (write {key} = \"{value}\")",
+                line,
+            )
+        elif key in FOREACH_FIELDS or key in PATH_FIELDS:
+            problem(f"var '{key}' has the name of a built-in placeholder; rename it", line)
+        else:
+            out.append((key, value))
+    return out
+
+
+def _string_list(value: object) -> list[str] | None:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def _check_rule(name: str, body: object, var_names: list[str], problem: Any, where: _Locator) -> Rule | None:
+    header = where.table("rules", name)
+
+    def bad(message: str, key: str | None = None) -> None:
+        problem(message, where.key(key, "rules", name) if key else header, name)
+
+    if not isinstance(body, dict):
+        bad(f"must be a table with inputs, outputs and run, not {_type_name(body)}")
+        return None
+    ok = True
+    for key in body:
+        if key not in RULE_KEYS:
+            bad(f"unknown key '{key}'{did_you_mean(key, RULE_KEYS)}", key)
+            ok = False
+
+    def strings(key: str, *, required: bool = False) -> tuple[str, ...]:
+        nonlocal ok
+        if key not in body:
+            return ()
+        items = _string_list(body[key])
+        if items is None:
+            bad(f"'{key}' must be a list of strings, not {_type_name(body[key])}", key)
+            ok = False
+            return ()
+        if required and not any(s.strip() for s in items):
+            bad(f"'{key}' is empty", key)
+            ok = False
+        if any(not s.strip() for s in items) and key != "run":
+            bad(f"'{key}' holds an empty path", key)
+            ok = False
+        return tuple(items)
+
+    def optional(key: str, kind: type) -> Any:
+        nonlocal ok
+        value = body.get(key)
+        if value is not None and type(value) is not kind:
+            bad(f"'{key}' must be {_type_name(kind())}, not {_type_name(value)}", key)
+            ok = False
+            return None
+        return value
+
+    inputs = strings("inputs")
+    outputs = strings("outputs")
+    run = strings("run", required=True) if "run" in body else ()
+    run = tuple(c for c in run if c.strip())
+    description = optional("description", str)
+    always = bool(optional("always", bool))
+    foreach = optional("foreach", str)
+    depfile = optional("depfile", str)
+    env: list[tuple[str, str]] = []
+    raw_env = body.get("env", {})
+    if not isinstance(raw_env, dict) or not all(isinstance(v, str) for v in raw_env.values()):
+        bad("'env' must be a table of strings, such as env = { LC_ALL = \"C\" }", "env")
+        ok = False
+    else:
+        env = sorted(raw_env.items())
+    if "run" not in body and ok:
+        bad("has no 'run': add the command that makes its outputs", None)
+        ok = False
+    if not outputs and not always and ok:
+        bad(
+            "has no outputs: list the files it makes, or set always = true to run it on every build",
+            None,
+        )
+        ok = False
+    if foreach is not None and not foreach.strip():
+        bad("'foreach' is empty", "foreach")
+        ok = False
+
+    # Placeholders: check every name against what that field can see.
+    each = FOREACH_FIELDS if foreach is not None else ()
+    fields: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+        ("inputs", inputs, (*var_names, *each)),
+        ("outputs", outputs, (*var_names, *each)),
+        ("run", run, (*var_names, *each, *PATH_FIELDS)),
+        ("description", (description,) if description else (), (*var_names, *each, *PATH_FIELDS)),
+        ("foreach", (foreach,) if foreach else (), tuple(var_names)),
+        ("depfile", (depfile,) if depfile else (), (*var_names, *each, "output", "outputs")),
+    ]
+    for key, texts, allowed in fields:
+        for text in texts:
+            try:
+                unknown = [f for f in parse(text).fields if f not in allowed]
+            except TemplateSyntaxError as e:
+                bad(f"'{key}': {e}", key)
+                ok = False
+                continue
+            for f in unknown:
+                hint = did_you_mean(f, allowed)
+                if not hint and f in FOREACH_FIELDS:
+                    hint = " (it needs foreach)"
+                elif not hint and f in PATH_FIELDS:
+                    hint = " (only run and description can use it)"
+                bad(f"unknown placeholder '{{{f}}}' in '{key}'{hint}", key)
+                ok = False
+    if not ok:
+        return None
+    return Rule(
+        name=name,
+        inputs=inputs,
+        outputs=outputs,
+        run=run,
+        description=description,
+        env=tuple(env),
+        always=always,
+        foreach=foreach,
+        depfile=depfile,
+        line=header,
+    )

@@ -1,0 +1,43 @@
+"""Project-relative POSIX paths: normalising them and telling whether they stay inside the project.
+
+Pure string work; the only disk access is `escapes_via_symlink`, which resolves existing folders.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+
+STATE_DIR = ".buildlike"
+
+
+def normalize(path: str) -> str:
+    """Return `path` as a clean POSIX path: `./a//b/../c` becomes `a/c`; absolute paths stay absolute."""
+    if not path:
+        return path
+    clean = posixpath.normpath(path.replace(os.sep, "/") if os.sep != "/" else path)
+    if clean.startswith("//"):  # POSIX keeps a leading `//`; we don't need that distinction
+        clean = "/" + clean.lstrip("/")
+    return clean
+
+
+def is_inside(path: str) -> bool:
+    """Whether a normalised path names something inside the project folder (not the folder itself)."""
+    return not (path in ("", ".", "..") or path.startswith("/") or path.startswith("../"))
+
+
+def is_state_path(path: str) -> bool:
+    """Whether a normalised path lies in buildlike's own state folder."""
+    return path == STATE_DIR or path.startswith(STATE_DIR + "/")
+
+
+def escapes_via_symlink(root: str, path: str) -> bool:
+    """Whether an existing folder on the way to `path` is a symlink that leads outside `root`."""
+    real_root = os.path.realpath(root)
+    parent = posixpath.dirname(path)
+    while parent and not os.path.lexists(os.path.join(root, parent)):
+        parent = posixpath.dirname(parent)
+    if not parent:
+        return False
+    real = os.path.realpath(os.path.join(root, parent))
+    return real != real_root and not real.startswith(real_root + os.sep)

@@ -1,0 +1,86 @@
+"""Pure ready/running/done bookkeeping for one build. Starts nothing; the runner drives it."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+
+
+class Plan:
+    """Which jobs may start now: a job is ready once every job it needs is done.
+
+    `deps` holds each job's producers (indexes into the whole graph); only `members` take part, so
+    producers outside them count as done. Ready jobs come out highest `priority` first.
+    """
+
+    def __init__(self, deps: Sequence[Sequence[int]], members: Iterable[int], priority: Sequence[int]) -> None:
+        self._members = set(members)
+        self._priority = priority
+        self._waiting: dict[int, int] = {}
+        self._consumers: dict[int, list[int]] = {i: [] for i in self._members}
+        self._ready: list[tuple[int, int]] = []
+        for i in self._members:
+            inside = [d for d in set(deps[i]) if d in self._members]
+            for d in inside:
+                self._consumers[d].append(i)
+            if inside:
+                self._waiting[i] = len(inside)
+            else:
+                heapq.heappush(self._ready, (-priority[i], i))
+        self.running: set[int] = set()
+        self.done: set[int] = set()
+        self.skipped: set[int] = set()
+
+    def has_ready(self) -> bool:
+        return bool(self._ready)
+
+    def take(self) -> int:
+        """Pop the most urgent ready job and count it as running."""
+        _, i = heapq.heappop(self._ready)
+        self.running.add(i)
+        return i
+
+    def finish(self, i: int) -> None:
+        """Job `i` is done (ran, or turned out up to date): release its consumers."""
+        self.running.discard(i)
+        self.done.add(i)
+        for c in self._consumers[i]:
+            left = self._waiting[c] - 1
+            self._waiting[c] = left
+            if left == 0:
+                del self._waiting[c]
+                heapq.heappush(self._ready, (-self._priority[c], c))
+
+    def fail(self, i: int) -> list[int]:
+        """Job `i` failed: every job that needs it, directly or not, is skipped. Returns those."""
+        self.running.discard(i)
+        newly: list[int] = []
+        stack = list(self._consumers[i])
+        while stack:
+            c = stack.pop()
+            if c in self.skipped:
+                continue
+            self.skipped.add(c)
+            self._waiting.pop(c, None)
+            newly.append(c)
+            stack.extend(self._consumers[c])
+        return newly
+
+    def drop_ready(self) -> list[int]:
+        """Forget the ready jobs (the build is stopping) and return them."""
+        out = [i for _, i in self._ready]
+        self._ready.clear()
+        return out
+
+    @property
+    def idle(self) -> bool:
+        return not self.running and not self._ready
+
+
+def chain_lengths(consumers: Sequence[Sequence[int]], order: Sequence[int], members: set[int]) -> list[int]:
+    """For each member, the number of jobs on its longest path to the end: run long chains first."""
+    length = [0] * len(consumers)
+    for i in reversed(order):
+        if i in members:
+            length[i] = 1 + max((length[c] for c in consumers[i] if c in members), default=0)
+    return length

@@ -1,0 +1,50 @@
+"""Text for `status`, `list` and `graph`: functions that return strings; the caller prints them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from buildlike.graph import JobGraph
+from buildlike.staleness import JobStatus
+
+
+def status_text(stale: Sequence[JobStatus]) -> str:
+    """One line per stale job: `job-id: reason; reason`."""
+    if not stale:
+        return "everything is up to date"
+    return "\n".join(f"{s.job.id}: {s.verdict}" for s in stale)
+
+
+def list_text(graph: JobGraph) -> str:
+    """The rules, each with its jobs and their descriptions."""
+    by_rule: dict[str, list[int]] = {name: [] for name in graph.rule_lines}
+    for i, job in enumerate(graph.jobs):
+        by_rule.setdefault(job.rule, []).append(i)
+    lines: list[str] = []
+    for name, idx in by_rule.items():
+        line = graph.rule_lines.get(name)
+        where = f"{graph.file}:{line}" if line else graph.file
+        count = f"{len(idx)} job{'s' if len(idx) != 1 else ''}"
+        lines.append(f"{name}  ({count}, {where})")
+        width = max((len(graph.jobs[i].id) for i in idx), default=0)
+        for i in idx:
+            job = graph.jobs[i]
+            extra = "  [always]" if job.always else ""
+            lines.append(f"  {job.id.ljust(width)}  {job.description}{extra}")
+    return "\n".join(lines)
+
+
+def _dot_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def dot_text(graph: JobGraph) -> str:
+    """The job graph in Graphviz DOT: one node per job, an edge from each producer to its consumers."""
+    lines = ["digraph buildlike {", "  rankdir=LR;", "  node [shape=box];"]
+    for job in graph.jobs:
+        lines.append(f"  {_dot_string(job.id)} [label={_dot_string(job.description)}];")
+    for i, deps in enumerate(graph.deps):
+        for d in deps:
+            lines.append(f"  {_dot_string(graph.jobs[d].id)} -> {_dot_string(graph.jobs[i].id)};")
+    lines.append("}")
+    return "\n".join(lines)

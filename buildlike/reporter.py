@@ -1,0 +1,115 @@
+"""What the user sees while a build runs: progress lines, job output, failures, warnings.
+
+A job's captured output is printed whole when the job ends, so the output of parallel jobs never
+interleaves. Progress goes to stdout; warnings and failures go to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from buildlike.errors import Problem
+from buildlike.executor import Outcome
+from buildlike.jobs import Job
+
+
+def _signal_name(code: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+class Reporter:
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        *,
+        verbose: bool = False,
+        quiet: bool = False,
+    ) -> None:
+        self.out = out if out is not None else sys.stdout
+        self.err = err if err is not None else sys.stderr
+        self.verbose = verbose
+        self.quiet = quiet
+
+    def _print(self, text: str, *, err: bool = False) -> None:
+        stream = self.err if err else self.out
+        stream.write(text if text.endswith("\n") else text + "\n")
+        stream.flush()
+
+    def _dump(self, data: bytes, *, err: bool = False) -> None:
+        if data:
+            self._print(data.decode("utf-8", errors="replace"), err=err)
+
+    def warning(self, message: Problem | str) -> None:
+        self._print(f"warning: {message}", err=True)
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            self._print(message)
+
+    def waiting_for_lock(self, holder: str) -> None:
+        self._print(
+            f"another build is running in this project ({holder}); waiting for it to finish",
+            err=True,
+        )
+
+    def job_started(self, job: Job) -> None:
+        if self.verbose:
+            self._print("\n".join(f"+ {c}" for c in job.commands))
+
+    def job_finished(self, done: int, total: int, job: Job, outcome: Outcome) -> None:
+        if not self.quiet:
+            self._print(f"[{done}/{total}] {job.description}")
+            self._dump(outcome.output)
+
+    def job_cut_off(self, job: Job) -> None:
+        if self.verbose:
+            self._print(f"up to date after all: {job.description} (its inputs were remade unchanged)")
+
+    def job_failed(self, job: Job, outcome: Outcome, *, missing: tuple[str, ...] = ()) -> None:
+        lines = [f"FAILED: {job.description} (job '{job.id}')"]
+        if missing:
+            lines.append(f"  the command succeeded but did not create: {', '.join(missing)}")
+        else:
+            code = outcome.exit_code
+            why = f"exit code {code}" if code > 0 else f"killed by {_signal_name(code)}"
+            lines.append(f"  command ({why}): {outcome.failed_command}")
+        self._print("\n".join(lines), err=True)
+        self._dump(outcome.output, err=True)
+
+    def jobs_skipped(self, jobs: list[Job]) -> None:
+        if jobs:
+            names = ", ".join(j.id for j in jobs[:5]) + (f" and {len(jobs) - 5} more" if len(jobs) > 5 else "")
+            self._print(
+                f"skipped {len(jobs)} job{'s' if len(jobs) != 1 else ''} that need a failed one: {names}",
+                err=True,
+            )
+
+    def would_run(self, job: Job, why: str) -> None:
+        self._print(f"would run: {job.description} ({why})")
+        if self.verbose:
+            self._print("\n".join(f"  + {c}" for c in job.commands))
+
+    def nothing_to_do(self) -> None:
+        self.info("buildlike: nothing to do, everything is up to date")
+
+    def interrupted(self, running: int) -> None:
+        self._print(
+            f"interrupted: stopping {running} running command{'s' if running != 1 else ''}",
+            err=True,
+        )
+
+    def summary(self, ran: int, failed: int, seconds: float) -> None:
+        if failed:
+            self._print(
+                f"buildlike: {failed} job{'s' if failed != 1 else ''} failed, {ran} ran ({seconds:.2f}s)",
+                err=True,
+            )
+        elif not self.quiet:
+            self._print(f"buildlike: {ran} job{'s' if ran != 1 else ''} ran ({seconds:.2f}s)")

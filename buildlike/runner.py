@@ -1,0 +1,346 @@
+"""The build loop: judge each job when its producers are done, run the stale ones in a bounded pool.
+
+Each job is judged only once everything it reads has been remade, so a rerun that writes identical
+bytes stops there (early cutoff). Commands run in worker threads; this thread keeps all the
+bookkeeping, the state writes and the printing, so nothing here needs a lock.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from buildlike.depfile import parse_depfile
+from buildlike.errors import BuildFailed, Interrupted
+from buildlike.executor import Execution, Outcome
+from buildlike.fingerprint import Stamper
+from buildlike.graph import JobGraph
+from buildlike.jobs import Job
+from buildlike.paths import is_inside, normalize
+from buildlike.plan import Plan, chain_lengths
+from buildlike.reporter import Reporter
+from buildlike.staleness import Reason, ReasonKind, Verdict, decide
+from buildlike.state import JobRecord, StateStore
+
+_MISSING = b""  # digest recorded for a file that was absent: never equal to a real one
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    jobs: int
+    keep_going: bool = False
+    dry_run: bool = False
+    shell: str = "/bin/sh"
+    grace_seconds: float = 3.0  # between SIGTERM and SIGKILL when stopping commands
+    env: Mapping[str, str] | None = None  # base environment; None: ours
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    ran: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    cut_off: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+def initial_verdicts(
+    graph: JobGraph,
+    order: Sequence[int],
+    store: StateStore,
+    stamper: Stamper,
+    *,
+    count_always: bool = True,
+) -> dict[int, Verdict]:
+    """The stale jobs among `order` (producers first), each with why: its own reasons, or UPSTREAM.
+
+    With `count_always=False` (for `status --check`), `always = true` alone makes nothing stale.
+    """
+    stale: dict[int, Verdict] = {}
+    jobs = graph.jobs
+    for i in order:
+        job = jobs[i]
+        verdict = decide(job, store.record(job.id), stamper, had_record=store.had_record(job.id))
+        if not count_always and job.always:
+            verdict = Verdict(tuple(r for r in verdict.reasons if r.kind is not ReasonKind.ALWAYS))
+        if verdict.stale:
+            stale[i] = verdict
+            continue
+        remade = [p for p in job.inputs if graph.producer.get(p) in stale]
+        if remade:
+            stale[i] = Verdict((Reason(ReasonKind.UPSTREAM, remade[0]),))
+    return stale
+
+
+@dataclass
+class _Running:
+    job: Job
+    execution: Execution
+    input_digests: tuple[bytes, ...]
+    started_ns: int
+
+
+@dataclass
+class _Build:
+    """Mutable bookkeeping of one run; lives only inside `run_build`."""
+
+    total: int
+    done: int = 0
+    ran: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    cut_off: list[str] = field(default_factory=list)
+    stopping: bool = False
+    signal_name: str | None = None
+
+
+def run_build(
+    graph: JobGraph,
+    order: Sequence[int],
+    *,
+    root: str,
+    store: StateStore,
+    stamper: Stamper,
+    reporter: Reporter,
+    options: RunOptions,
+) -> BuildResult:
+    """Bring the jobs in `order` (producers first) up to date. Raises BuildFailed or Interrupted."""
+    start = time.monotonic()
+    stale = initial_verdicts(graph, order, store, stamper)
+    if not options.dry_run:
+        store.save_stamps(stamper.take_refreshed())
+    if not stale:
+        reporter.nothing_to_do()
+        return BuildResult(seconds=time.monotonic() - start)
+    if options.dry_run:
+        for i in order:
+            if i in stale:
+                reporter.would_run(graph.jobs[i], str(stale[i]))
+        reporter.info(
+            f"buildlike: {len(stale)} job{'s' if len(stale) != 1 else ''} would run (dry run: nothing was run)"
+        )
+        return BuildResult(seconds=time.monotonic() - start)
+
+    members = set(stale)
+    consumers = graph.consumers()
+    plan = Plan(graph.deps, members, chain_lengths(consumers, order, members))
+    state = _Build(total=len(members))
+    events: queue.SimpleQueue[tuple[int, Outcome] | str] = queue.SimpleQueue()
+    running: dict[int, _Running] = {}
+    base_env = dict(options.env if options.env is not None else os.environ)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        events.put(signal.Signals(signum).name)
+
+    restore = _install_handlers(on_signal)
+    try:
+        while True:
+            while not state.stopping and len(running) < options.jobs and plan.has_ready():
+                i = plan.take()
+                job = graph.jobs[i]
+                verdict = stale[i]
+                if verdict.reasons[0].kind is ReasonKind.UPSTREAM or any(d in members for d in graph.deps[i]):
+                    verdict = decide(job, store.record(job.id), stamper, had_record=store.had_record(job.id))
+                if not verdict.stale:
+                    state.total -= 1
+                    state.cut_off.append(job.id)
+                    reporter.job_cut_off(job)
+                    plan.finish(i)
+                    continue
+                running[i] = _start(
+                    job,
+                    i,
+                    root=root,
+                    store=store,
+                    stamper=stamper,
+                    base_env=base_env,
+                    shell=options.shell,
+                    events=events,
+                    reporter=reporter,
+                )
+            if not running:
+                break
+            event = events.get()
+            if isinstance(event, str):
+                state.signal_name = event
+                _stop_all(running, events, reporter, options.grace_seconds)
+                raise Interrupted(event)
+            i, outcome = event
+            run = running.pop(i)
+            _finish(
+                run,
+                i,
+                outcome,
+                plan=plan,
+                state=state,
+                store=store,
+                stamper=stamper,
+                reporter=reporter,
+                graph=graph,
+                root=root,
+                keep_going=options.keep_going,
+            )
+    finally:
+        restore()
+    if state.stopping:
+        state.skipped.extend(graph.jobs[i].id for i in plan.drop_ready())
+    reporter.summary(len(state.ran), len(state.failed), time.monotonic() - start)
+    if state.failed:
+        raise BuildFailed(state.failed)
+    return BuildResult(tuple(state.ran), (), tuple(state.skipped), tuple(state.cut_off), time.monotonic() - start)
+
+
+def _start(
+    job: Job,
+    i: int,
+    *,
+    root: str,
+    store: StateStore,
+    stamper: Stamper,
+    base_env: dict[str, str],
+    shell: str,
+    events: queue.SimpleQueue[tuple[int, Outcome] | str],
+    reporter: Reporter,
+) -> _Running:
+    # Input stamps are taken now, before the command starts: an input edited while the job runs
+    # then differs from the record, and the job runs again next time.
+    digests = tuple(stamper.digest(p) or _MISSING for p in job.inputs)
+    store.mark_started([job.id])
+    for folder in {posixpath.dirname(p) for p in (*job.outputs, job.depfile or "")}:
+        if folder:
+            os.makedirs(os.path.join(root, folder), exist_ok=True)
+    env = {**base_env, **dict(job.env)} if job.env else base_env
+    execution = Execution(job.commands, shell=shell, cwd=root, env=env)
+    reporter.job_started(job)
+    started_ns = time.time_ns()
+
+    def work() -> None:
+        try:
+            outcome = execution.run()
+        except OSError as e:  # the shell itself could not start
+            outcome = Outcome(127, job.commands[0], f"buildlike: cannot start {shell}: {e}\n".encode(), 0, 0.0)
+        events.put((i, outcome))
+
+    threading.Thread(target=work, name=f"job {job.id}", daemon=True).start()
+    return _Running(job, execution, digests, started_ns)
+
+
+def _finish(
+    run: _Running,
+    i: int,
+    outcome: Outcome,
+    *,
+    plan: Plan,
+    state: _Build,
+    store: StateStore,
+    stamper: Stamper,
+    reporter: Reporter,
+    graph: JobGraph,
+    root: str,
+    keep_going: bool,
+) -> None:
+    job = run.job
+    stamper.forget(job.outputs)
+    missing = tuple(o for o in job.outputs if not stamper.exists(o)) if outcome.exit_code == 0 else ()
+    if outcome.exit_code != 0 or missing:
+        state.failed.append(job.id)
+        reporter.job_failed(job, outcome, missing=missing)
+        skipped = plan.fail(i)
+        state.total -= len(skipped)
+        state.skipped.extend(graph.jobs[s].id for s in skipped)
+        reporter.jobs_skipped([graph.jobs[s] for s in skipped])
+        if not keep_going:
+            state.stopping = True
+        return
+    out_digests = tuple(stamper.digest(o) or _MISSING for o in job.outputs)
+    discovered, discovered_digests = _discovered(job, root, stamper, run.started_ns)
+    record = JobRecord(
+        job.fingerprint,
+        job.inputs,
+        run.input_digests,
+        discovered,
+        discovered_digests,
+        job.outputs,
+        out_digests,
+    )
+    store.record_success(job.id, record, stamper.take_refreshed())
+    state.done += 1
+    state.ran.append(job.id)
+    reporter.job_finished(state.done, state.total, job, outcome)
+    plan.finish(i)
+
+
+def _discovered(job: Job, root: str, stamper: Stamper, started_ns: int) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
+    """Extra inputs listed in the job's depfile, with their digests now."""
+    if job.depfile is None:
+        return (), ()
+    try:
+        with open(os.path.join(root, job.depfile), encoding="utf-8", errors="surrogateescape") as f:
+            listed = parse_depfile(f.read())
+    except FileNotFoundError:
+        return (), ()
+    known = {*job.inputs, *job.outputs}
+    real_root = os.path.realpath(root)
+    paths: list[str] = []
+    for p in listed:
+        if os.path.isabs(p) and (p == real_root or p.startswith(real_root + os.sep) or p.startswith(root + os.sep)):
+            p = os.path.relpath(p, real_root if p.startswith(real_root) else root)
+        p = normalize(p)
+        if p not in known and (is_inside(p) or p.startswith("/")):
+            known.add(p)
+            paths.append(p)
+    digests: list[bytes] = []
+    for p in paths:
+        st = stamper.stat(p)
+        d = stamper.digest(p)
+        # A file changed while the command ran may not be what it read: distrust it, so it reruns.
+        digests.append(_MISSING if d is None or st is None or st[0] >= started_ns else d)
+    return tuple(paths), tuple(digests)
+
+
+def _install_handlers(handler: Callable[[int, Any], None]) -> Callable[[], None]:
+    """Route SIGINT/SIGTERM to `handler` while building (main thread only); returns a restorer."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+    return restore
+
+
+def _stop_all(
+    running: dict[int, _Running],
+    events: queue.SimpleQueue[tuple[int, Outcome] | str],
+    reporter: Reporter,
+    grace: float,
+) -> None:
+    """Stop every running command's process group: SIGTERM, then SIGKILL after `grace` seconds."""
+    reporter.interrupted(len(running))
+    for run in running.values():
+        run.execution.signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    killed = False
+    while running:
+        timeout = deadline - time.monotonic()
+        if timeout <= 0 and not killed:
+            for run in running.values():
+                run.execution.signal(signal.SIGKILL)
+            killed = True
+        try:
+            event = events.get(timeout=max(timeout, 0.05) if not killed else 1.0)
+        except queue.Empty:
+            continue
+        if isinstance(event, tuple):
+            done = running.pop(event[0], None)
+            if done is not None:
+                done.execution.signal(signal.SIGKILL)  # leftovers of the group, if any

@@ -1,0 +1,123 @@
+"""`decide()`: whether a job is stale, as a `Verdict` holding one `Reason` per broken SPEC rule.
+
+Reads the job's `JobRecord` and asks a `Stamper` for digests; never opens the database or runs
+anything. `status`, `--verbose` and the runner all read the same Verdict, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from buildlike.fingerprint import Stamper
+from buildlike.jobs import Job
+from buildlike.state import JobRecord
+
+
+class ReasonKind(Enum):
+    OUTPUT_MISSING = 1  # rule 1
+    NEVER_BUILT = 2  # rule 2
+    LAST_RUN_FAILED = 3  # rule 2: failed or interrupted
+    COMMAND_CHANGED = 4  # rule 3
+    INPUTS_CHANGED = 5  # rule 4: the list of inputs
+    INPUT_CHANGED = 6  # rule 5: an input's content
+    OUTPUT_CHANGED = 7  # rule 6
+    ALWAYS = 8  # rule 7
+    UPSTREAM = 9  # not a rule: an input is remade first (status and dry runs say this)
+
+
+_TEXT = {
+    ReasonKind.OUTPUT_MISSING: "output '{}' is missing",
+    ReasonKind.NEVER_BUILT: "never built",
+    ReasonKind.LAST_RUN_FAILED: "its last run failed or was interrupted",
+    ReasonKind.COMMAND_CHANGED: "its command changed{}",
+    ReasonKind.INPUTS_CHANGED: "its list of inputs changed ({})",
+    ReasonKind.INPUT_CHANGED: "input '{}' changed",
+    ReasonKind.OUTPUT_CHANGED: "output '{}' changed since it was built",
+    ReasonKind.ALWAYS: "always = true",
+    ReasonKind.UPSTREAM: "input '{}' is remade first",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    kind: ReasonKind
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return _TEXT[self.kind].format(self.detail)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.reasons)
+
+    def __str__(self) -> str:
+        return "; ".join(str(r) for r in self.reasons) if self.reasons else "up to date"
+
+
+UP_TO_DATE = Verdict()
+
+
+def decide(job: Job, record: JobRecord | None, stamper: Stamper, *, had_record: bool = False) -> Verdict:
+    """Judge `job` against its last successful run; `had_record`: a failed or cut-off run left one."""
+    reasons: list[Reason] = []
+    if job.always:
+        reasons.append(Reason(ReasonKind.ALWAYS))
+    for out in job.outputs:
+        if stamper.stat(out) is None:
+            reasons.append(Reason(ReasonKind.OUTPUT_MISSING, out))
+    if record is None:
+        reasons.append(Reason(ReasonKind.LAST_RUN_FAILED if had_record else ReasonKind.NEVER_BUILT))
+        return Verdict(tuple(reasons))
+
+    if record.fingerprint != job.fingerprint:
+        reasons.append(Reason(ReasonKind.COMMAND_CHANGED))
+    digest = stamper.digest
+    if record.inputs == job.inputs:
+        for path, old in zip(record.inputs, record.input_digests, strict=True):
+            if digest(path) != old:
+                reasons.append(Reason(ReasonKind.INPUT_CHANGED, path))
+    else:
+        before = dict(zip(record.inputs, record.input_digests, strict=True))
+        added = [p for p in job.inputs if p not in before]
+        lost = [p for p in record.inputs if p not in set(job.inputs)]
+        change = [f"+{p}" for p in added[:3]] + [f"-{p}" for p in lost[:3]]
+        more = len(added) + len(lost) - len(change)
+        reasons.append(
+            Reason(
+                ReasonKind.INPUTS_CHANGED,
+                ", ".join(change or ["order"]) + (f", +{more} more" if more > 0 else ""),
+            )
+        )
+        for path in job.inputs:
+            if path in before and digest(path) != before[path]:
+                reasons.append(Reason(ReasonKind.INPUT_CHANGED, path))
+    for path, old in zip(record.discovered, record.discovered_digests, strict=True):
+        if digest(path) != old:
+            reasons.append(Reason(ReasonKind.INPUT_CHANGED, path))
+    if record.outputs == job.outputs:
+        for path, old in zip(record.outputs, record.output_digests, strict=True):
+            now = digest(path)
+            if now is not None and now != old:
+                reasons.append(Reason(ReasonKind.OUTPUT_CHANGED, path))
+    else:
+        made = dict(zip(record.outputs, record.output_digests, strict=True))
+        for path in job.outputs:
+            now = digest(path)
+            if now is not None and made.get(path) != now:
+                reasons.append(Reason(ReasonKind.OUTPUT_CHANGED, path))
+    return Verdict(tuple(reasons)) if reasons else UP_TO_DATE
+
+
+@dataclass(frozen=True, slots=True)
+class JobStatus:
+    """A stale job as `status` reports it."""
+
+    job: Job
+    verdict: Verdict
+    counts_for_check: bool  # stale for `status --check`, where `always = true` alone does not count

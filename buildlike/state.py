@@ -1,0 +1,260 @@
+"""The build state: SQLite in `.buildlike/state.db` (WAL), one transaction per finished job.
+
+A job's record is written only after it succeeded; starting a job first marks its old record
+untrusted, so a build killed at any moment leaves a store the next run trusts correctly. A damaged or
+foreign store is never fatal: we warn, start a fresh one and rebuild. Only this module knows SQLite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import NamedTuple
+
+from buildlike.errors import StateError
+from buildlike.fingerprint import Stamp
+
+# The schema number and marshal's format number together; any change starts a fresh store.
+SCHEMA_VERSION = 100 + marshal.version
+DB_NAME = "state.db"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, digest BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY, ok INTEGER NOT NULL, record BLOB NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+class JobRecord(NamedTuple):
+    """What a job's last successful run saw and made. (A NamedTuple: 10,000 are decoded per no-op.)"""
+
+    fingerprint: bytes
+    inputs: tuple[str, ...]
+    input_digests: tuple[bytes, ...]
+    discovered: tuple[str, ...]  # extra inputs read from its depfile
+    discovered_digests: tuple[bytes, ...]
+    outputs: tuple[str, ...]
+    output_digests: tuple[bytes, ...]
+
+
+def prepare_state_dir(root: str) -> Path:
+    """Create `.buildlike/` (with a .gitignore so it is never committed) and return it."""
+    from buildlike.paths import STATE_DIR
+
+    folder = Path(root) / STATE_DIR
+    if not folder.is_dir():
+        folder.mkdir(exist_ok=True)
+        (folder / ".gitignore").write_text("# created by buildlike\n*\n")
+    return folder
+
+
+class StateStore:
+    """Saved stamps and job records of one project; see the module docstring for the guarantees."""
+
+    def __init__(self, db: sqlite3.Connection, *, writable: bool, where: str) -> None:
+        self._db = db
+        self.writable = writable
+        self.where = where
+        self.stamps: dict[str, Stamp] = {}
+        self._records: dict[str, tuple[int, bytes]] = {}
+
+    # -- opening --------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, folder: Path, *, writable: bool, warn: Callable[[str], None]) -> StateStore:
+        """Open (or create, when writable) the store in `folder`; never fails on a bad database."""
+        path = folder / DB_NAME
+        if not writable:
+            if not path.exists():
+                return cls.in_memory()
+            try:
+                db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+                store = cls(db, writable=False, where=str(path))
+                store._check_version()
+                store._load()
+                return store
+            except sqlite3.DatabaseError as e:
+                warn(f"cannot read the build state ({path}: {e}); treating every job as stale")
+                return cls.in_memory()
+        for attempt in (1, 2):
+            try:
+                db = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
+                store = cls(db, writable=True, where=str(path))
+                store._setup()
+                store._load()
+                return store
+            except _ForeignVersion as e:
+                warn(
+                    f"the build state in {path} is from another buildlike version ({e}); "
+                    "starting a fresh one, so every job runs once"
+                )
+            except sqlite3.DatabaseError as e:
+                if attempt == 2 or not _is_damage(e):
+                    warn(f"cannot use the build state ({path}: {e}); building without saving state")
+                    return cls.in_memory()
+                warn(f"the build state in {path} is damaged ({e}); starting a fresh one, so every job runs once")
+            _remove_database(path)
+        return cls.in_memory()
+
+    @classmethod
+    def in_memory(cls) -> StateStore:
+        db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        store = cls(db, writable=True, where=":memory:")
+        store._setup()
+        return store
+
+    def _check_version(self) -> None:
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version != SCHEMA_VERSION:
+            raise _ForeignVersion(f"schema {version}, this one uses {SCHEMA_VERSION}")
+
+    def _setup(self) -> None:
+        db = self._db
+        (version,) = db.execute("PRAGMA user_version").fetchone()
+        if version == 0:
+            (tables,) = db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            if tables:
+                raise _ForeignVersion("no schema number")
+            if self.where != ":memory:":
+                db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        elif version != SCHEMA_VERSION:
+            raise _ForeignVersion(f"schema {version}, this one uses {SCHEMA_VERSION}")
+        # WAL + NORMAL: a commit survives a crash of this process (SIGKILL); only a power cut
+        # can lose the last few, which then rerun.
+        db.execute("PRAGMA synchronous=NORMAL")
+
+    def _load(self) -> None:
+        self.stamps = {
+            p: (m, s, d) for p, m, s, d in self._db.execute("SELECT path, mtime_ns, size, digest FROM files")
+        }
+        self._records = {i: (ok, rec) for i, ok, rec in self._db.execute("SELECT id, ok, record FROM jobs")}
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def record(self, job_id: str) -> JobRecord | None:
+        """The record of the job's last successful run, or None if it has none it can trust."""
+        row = self._records.get(job_id)
+        if row is None or not row[0]:
+            return None
+        return _decode(row[1])
+
+    def had_record(self, job_id: str) -> bool:
+        """Whether the job ever had a record (an interrupted or failed rerun keeps an untrusted one)."""
+        return job_id in self._records
+
+    def made_files(self) -> dict[str, str]:
+        """Every output path a successful run recorded, with the job that made it."""
+        out: dict[str, str] = {}
+        for job_id, (_ok, blob) in self._records.items():
+            rec = _decode(blob)
+            for p in rec.outputs if rec is not None else ():
+                out[p] = job_id
+        return out
+
+    # -- writing: each call is one transaction ------------------------------------------------------
+
+    def mark_started(self, job_ids: Iterable[str]) -> None:
+        """Distrust these jobs' records until they succeed again."""
+        ids = [(i,) for i in job_ids if i in self._records]
+        if ids:
+            self._write(lambda db: db.executemany("UPDATE jobs SET ok=0 WHERE id=?", ids))
+            for (i,) in ids:
+                self._records[i] = (0, self._records[i][1])
+
+    def record_success(self, job_id: str, record: JobRecord, stamps: Mapping[str, Stamp]) -> None:
+        """Save a finished job's record and the stamps of the files it read and made."""
+        blob = marshal.dumps(tuple(record))
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("INSERT OR REPLACE INTO jobs VALUES (?, 1, ?)", (job_id, blob))
+            if stamps:
+                db.executemany(
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+                    [(p, *s) for p, s in stamps.items()],
+                )
+
+        self._write(write)
+        self._records[job_id] = (1, blob)
+        self.stamps.update(stamps)
+
+    def save_stamps(self, stamps: Mapping[str, Stamp]) -> None:
+        """Save fresh stamps of files whose content proved unchanged, so the next run is stat-only."""
+        if stamps:
+            rows = [(p, *s) for p, s in stamps.items()]
+            self._write(lambda db: db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows))
+            self.stamps.update(stamps)
+
+    def forget(self, job_ids: Iterable[str], paths: Iterable[str]) -> None:
+        """Drop records and stamps (after `clean` deleted their files)."""
+        ids = [(i,) for i in job_ids]
+        ps = [(p,) for p in paths]
+
+        def write(db: sqlite3.Connection) -> None:
+            db.executemany("DELETE FROM jobs WHERE id=?", ids)
+            db.executemany("DELETE FROM files WHERE path=?", ps)
+
+        self._write(write)
+        for (i,) in ids:
+            self._records.pop(i, None)
+        for (p,) in ps:
+            self.stamps.pop(p, None)
+
+    def _write(self, body: Callable[[sqlite3.Connection], object]) -> None:
+        if not self.writable:
+            return
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                body(db)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as e:
+            raise StateError(
+                f"cannot save the build state in {self.where}: {e}. The state saved before is intact; "
+                "free some space (or fix the folder's permissions) and build again"
+            ) from None
+
+
+def _decode(blob: bytes) -> JobRecord | None:
+    """A record from its stored form; None (so the job reruns) if it is not well formed."""
+    try:
+        rec = JobRecord._make(marshal.loads(blob))
+    except (ValueError, EOFError, TypeError):
+        return None
+    paired = (
+        len(rec.inputs) == len(rec.input_digests)
+        and len(rec.discovered) == len(rec.discovered_digests)
+        and len(rec.outputs) == len(rec.output_digests)
+    )
+    return rec if paired and all(isinstance(p, str) for p in rec.outputs) else None
+
+
+class _ForeignVersion(Exception):
+    pass
+
+
+def _is_damage(e: sqlite3.DatabaseError) -> bool:
+    text = str(e).lower()
+    return not isinstance(e, sqlite3.OperationalError) or any(
+        w in text for w in ("malformed", "not a database", "corrupt", "no such table", "file is not")
+    )
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"{path}{suffix}")

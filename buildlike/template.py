@@ -1,0 +1,99 @@
+"""Placeholders (`{input}`, `{NAME}`, `{{`) and POSIX shell quoting. Never touches the disk.
+
+A template is parsed once into literal and field pieces, so expanding 10,000 `foreach` matches does not
+re-scan the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+# Characters that never need quoting in a POSIX shell word.
+_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%+=:,./_-")
+
+
+class TemplateSyntaxError(ValueError):
+    """A brace that opens or closes nothing; the message says where."""
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A parsed string: `pieces` alternate literal text (even indexes) and field names (odd)."""
+
+    source: str
+    pieces: tuple[str, ...]
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.pieces[1::2]
+
+    def render(self, lookup: Callable[[str], str]) -> str:
+        """Substitute every field with `lookup(name)`."""
+        pieces = self.pieces
+        if len(pieces) == 1:
+            return pieces[0]
+        out = [pieces[0]]
+        for i in range(1, len(pieces), 2):
+            out.append(lookup(pieces[i]))
+            out.append(pieces[i + 1])
+        return "".join(out)
+
+
+def parse(text: str) -> Template:
+    """Parse `text`; `{{`/`}}` are literal braces, `{name}` a field. Raise `TemplateSyntaxError`."""
+    if "{" not in text and "}" not in text:
+        return Template(text, (text,))
+    pieces: list[str] = []
+    literal: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "{":
+            if text.startswith("{{", i):
+                literal.append("{")
+                i += 2
+                continue
+            end = text.find("}", i + 1)
+            name = text[i + 1 : end] if end != -1 else ""
+            if end == -1 or not name or "{" in name:
+                raise TemplateSyntaxError(f"unclosed '{{' at column {i + 1} in {text!r} (write '{{{{' for a brace)")
+            pieces.append("".join(literal))
+            pieces.append(name.strip())
+            literal = []
+            i = end + 1
+        elif c == "}":
+            if text.startswith("}}", i):
+                literal.append("}")
+                i += 2
+                continue
+            raise TemplateSyntaxError(f"unmatched '}}' at column {i + 1} in {text!r} (write '}}}}' for a brace)")
+        else:
+            literal.append(c)
+            i += 1
+    pieces.append("".join(literal))
+    return Template(text, tuple(pieces))
+
+
+def quote(word: str) -> str:
+    """Quote `word` for a POSIX shell, leaving plain words as they are."""
+    if word and all(c in _SAFE for c in word):
+        return word
+    return "'" + word.replace("'", "'\"'\"'") + "'"
+
+
+def quote_all(words: tuple[str, ...] | list[str]) -> str:
+    """Quote each word and join them with spaces."""
+    return " ".join(quote(w) for w in words)
+
+
+def lookup_in(*mappings: Mapping[str, str]) -> Callable[[str], str]:
+    """A `render` lookup that tries each mapping in turn; a missing name is a `KeyError`."""
+
+    def lookup(name: str) -> str:
+        for m in mappings:
+            if name in m:
+                return m[name]
+        raise KeyError(name)
+
+    return lookup

@@ -1,0 +1,340 @@
+"""Black-box tests of `buildlike build` against SPEC.md: "When a job runs" and "Running"."""
+
+from __future__ import annotations
+
+import os
+import time
+
+COPY = """
+[rules.copy]
+inputs = ["src.txt"]
+outputs = ["out/copy.txt"]
+run = "echo copy >> ran.log; cp {input} {output}"
+"""
+
+CHAIN = """
+[rules.a]
+inputs = ["src.txt"]
+outputs = ["a.txt"]
+run = "echo a >> ran.log; tr a-z A-Z < {input} > {output}"
+
+[rules.b]
+inputs = ["a.txt"]
+outputs = ["b.txt"]
+run = "echo b >> ran.log; cat {input} {input} > {output}"
+"""
+
+
+def test_a_first_build_runs_every_job_and_a_second_runs_nothing(make_project):
+    """SPEC: When a job runs, rules 1 and 2."""
+    p = make_project(CHAIN, {"src.txt": "hello\n"})
+    r = p.run()
+    assert r.code == 0, r.text
+    assert p.log() == ["a", "b"]
+    assert p.read("b.txt") == "HELLO\nHELLO\n"
+    assert p.run().code == 0
+    assert p.log() == ["a", "b"]
+
+
+def test_touching_an_input_without_changing_it_runs_nothing(make_project):
+    """SPEC: When a job runs: content is compared by hash."""
+    p = make_project(CHAIN, {"src.txt": "hello\n"})
+    p.run()
+    p.age("src.txt", -5)  # a new mtime, same bytes
+    assert p.run().code == 0
+    assert p.log() == ["a", "b"]
+
+
+def test_changing_an_input_reruns_its_job_and_dependents(make_project):
+    """SPEC rule 5."""
+    p = make_project(CHAIN, {"src.txt": "hello\n"})
+    p.run()
+    p.write("src.txt", "world\n")
+    assert p.run().code == 0
+    assert p.log() == ["a", "b", "a", "b"]
+    assert p.read("b.txt") == "WORLD\nWORLD\n"
+
+
+def test_identical_rebuilt_output_stops_dependents_early_cutoff(make_project):
+    """SPEC: a job that reruns and writes byte-identical outputs does not make its dependents run."""
+    p = make_project(CHAIN, {"src.txt": "hello\n"})
+    p.run()
+    p.write("src.txt", "HELLO\n")  # a.txt stays "HELLO\n"
+    assert p.run().code == 0
+    assert p.log() == ["a", "b", "a"]
+
+
+def test_a_missing_output_reruns_its_job(make_project):
+    """SPEC rule 1."""
+    p = make_project(CHAIN, {"src.txt": "x\n"})
+    p.run()
+    (p.root / "b.txt").unlink()
+    p.run()
+    assert p.log() == ["a", "b", "b"]
+
+
+def test_a_changed_command_reruns_but_a_changed_description_does_not(make_project):
+    """SPEC rule 3."""
+    p = make_project(COPY, {"src.txt": "x\n"})
+    p.run()
+    p.write("Maestrofile.toml", COPY + 'description = "copy it"\n')
+    p.run()
+    assert p.log() == ["copy"]
+    p.write("Maestrofile.toml", COPY.replace("cp {input}", "cp -p {input}"))
+    p.run()
+    assert p.log() == ["copy", "copy"]
+
+
+def test_a_changed_env_or_shell_reruns(make_project):
+    """SPEC rule 3: env table and shell setting."""
+    p = make_project(COPY, {"src.txt": "x\n"})
+    p.run()
+    p.write("Maestrofile.toml", COPY + 'env = { LC_ALL = "C" }\n')
+    p.run()
+    assert p.log() == ["copy", "copy"]
+    p.write("Maestrofile.toml", '[settings]\nshell = "/bin/bash"\n' + COPY + 'env = { LC_ALL = "C" }\n')
+    p.run()
+    assert p.log() == ["copy", "copy", "copy"]
+
+
+def test_an_unused_var_changes_nothing(make_project):
+    p = make_project(COPY, {"src.txt": "x\n"})
+    p.run()
+    p.write("Maestrofile.toml", '[vars]\nUNUSED = "1"\n' + COPY)
+    p.run()
+    assert p.log() == ["copy"]
+
+
+def test_a_glob_matching_a_new_file_reruns(make_project):
+    """SPEC rule 4: the list of inputs changed."""
+    p = make_project(
+        """
+        [rules.cat]
+        inputs = ["parts/*.txt"]
+        outputs = ["all.txt"]
+        run = "echo cat >> ran.log; cat {inputs} > {output}"
+        """,
+        {"parts/1.txt": "one\n"},
+    )
+    p.run()
+    p.write("parts/2.txt", "two\n")
+    p.run()
+    assert p.log() == ["cat", "cat"]
+    assert p.read("all.txt") == "one\ntwo\n"
+    (p.root / "parts/2.txt").unlink()
+    p.run()
+    assert p.log() == ["cat", "cat", "cat"]
+    assert p.read("all.txt") == "one\n"
+
+
+def test_an_output_edited_by_hand_reruns_its_job(make_project):
+    """SPEC rule 6."""
+    p = make_project(COPY, {"src.txt": "x\n"})
+    p.run()
+    p.write("out/copy.txt", "edited\n")
+    p.run()
+    assert p.log() == ["copy", "copy"]
+    assert p.read("out/copy.txt") == "x\n"
+
+
+def test_always_jobs_run_on_every_build(make_project):
+    """SPEC rule 7."""
+    p = make_project('[rules.hi]\nalways = true\nrun = "echo hi >> ran.log"\n')
+    p.run()
+    p.run()
+    assert p.log() == ["hi", "hi"]
+
+
+def test_a_failed_job_reruns_next_time_and_stops_new_jobs(make_project):
+    """SPEC: Running: a command that exits non-zero fails its job; the job reruns next time."""
+    p = make_project(
+        CHAIN.replace("tr a-z A-Z", "test -f ok && tr a-z A-Z"),
+        {"src.txt": "x\n"},
+    )
+    r = p.run()
+    assert r.code == 1
+    assert p.log() == ["a"]
+    assert "FAILED" in r.err and "exit code 1" in r.err
+    p.write("ok", "")
+    assert p.run().code == 0
+    assert p.log() == ["a", "a", "b"]
+
+
+def test_keep_going_runs_independent_jobs_after_a_failure(make_project):
+    p = make_project(
+        """
+        [settings]
+        jobs = 1
+        [rules.bad]
+        outputs = ["bad.txt"]
+        run = "echo bad >> ran.log; exit 3"
+        [rules.after_bad]
+        inputs = ["bad.txt"]
+        outputs = ["after.txt"]
+        run = "echo after >> ran.log; touch {output}"
+        [rules.good]
+        outputs = ["good.txt"]
+        run = "echo good >> ran.log; touch {output}"
+        """
+    )
+    r = p.run("-k")
+    assert r.code == 1
+    assert sorted(p.log()) == ["bad", "good"]
+    assert "skipped 1 job" in r.err
+
+
+def test_a_job_that_does_not_create_its_output_fails(make_project):
+    """SPEC: a job that succeeds without creating a declared output fails."""
+    p = make_project('[rules.x]\noutputs = ["x.txt"]\nrun = "true"\n')
+    r = p.run()
+    assert r.code == 1
+    assert "x.txt" in r.err
+
+
+def test_a_run_list_stops_at_its_first_failing_command(make_project):
+    p = make_project('[rules.x]\noutputs = ["x.txt"]\nrun = ["echo 1 >> ran.log", "false", "echo 2 >> ran.log"]\n')
+    assert p.run().code == 1
+    assert p.log() == ["1"]
+
+
+def test_independent_jobs_run_in_parallel(make_project):
+    """SPEC: at most `jobs` at a time; each starts as soon as its producers are done."""
+    p = make_project(
+        """
+        [settings]
+        jobs = 3
+        [rules.one]
+        outputs = ["1"]
+        run = "sleep 1; touch 1"
+        [rules.two]
+        outputs = ["2"]
+        run = "sleep 1; touch 2"
+        [rules.three]
+        outputs = ["3"]
+        run = "sleep 1; touch 3"
+        """
+    )
+    start = time.monotonic()
+    assert p.run().code == 0
+    assert time.monotonic() - start < 2.5  # three 1 s jobs, generous margin for a loaded machine
+
+
+def test_jobs_option_bounds_parallelism(make_project):
+    p = make_project(
+        """
+        [rules.w]
+        foreach = "in/*"
+        inputs = ["{path}"]
+        outputs = ["out/{name}"]
+        run = "echo start >> events.log; sleep 0.3; echo end >> events.log; cp {input} {output}"
+        """,
+        {f"in/{k}": str(k) for k in range(4)},
+    )
+    assert p.run("-j", "2").code == 0
+    running, peak = 0, 0
+    for ev in p.read("events.log").split():
+        running += 1 if ev == "start" else -1
+        peak = max(peak, running)
+    assert peak <= 2
+
+
+def test_a_job_starts_when_its_own_producers_finish_not_level_by_level(make_project):
+    """SPEC: stale jobs run as soon as the jobs that make their inputs are done."""
+    p = make_project(
+        """
+        [settings]
+        jobs = 2
+        [rules.slow]
+        outputs = ["slow.txt"]
+        run = "sleep 1.5; echo slow-done >> ran.log; touch {output}"
+        [rules.fast]
+        outputs = ["fast.txt"]
+        run = "touch {output}"
+        [rules.after_fast]
+        inputs = ["fast.txt"]
+        outputs = ["after.txt"]
+        run = "echo after-fast >> ran.log; touch {output}"
+        """
+    )
+    assert p.run().code == 0
+    assert p.log() == ["after-fast", "slow-done"]
+
+
+def test_commands_run_in_the_maestrofile_folder_with_output_folders_created(make_project):
+    p = make_project('[rules.x]\noutputs = ["deep/er/still/x.txt"]\nrun = "pwd > {output}"\n')
+    assert p.run("-C", str(p.root)).code == 0
+    assert p.read("deep/er/still/x.txt").strip() == os.path.realpath(p.root)
+
+
+def test_env_table_reaches_the_command(make_project):
+    p = make_project('[rules.x]\noutputs = ["x.txt"]\nenv = { GREETING = "hi there" }\nrun = "echo $GREETING > {output}"\n')
+    assert p.run().code == 0
+    assert p.read("x.txt") == "hi there\n"
+
+
+def test_names_with_spaces_and_quotes_are_quoted_in_commands(make_project):
+    p = make_project(
+        """
+        [rules.copy]
+        foreach = "in/*.txt"
+        inputs = ["{path}"]
+        outputs = ["out/{stem} copy.txt"]
+        run = "cp {input} {output}"
+        """,
+        {"in/it's a file.txt": "q\n", "in/plain.txt": "p\n"},
+    )
+    assert p.run().code == 0, p.run().text
+    assert p.read("out/it's a file copy.txt") == "q\n"
+    assert p.read("out/plain copy.txt") == "p\n"
+
+
+def test_named_targets_build_only_what_they_need(make_project):
+    p = make_project(CHAIN + '\n[rules.other]\noutputs = ["o.txt"]\nrun = "echo other >> ran.log; touch {output}"\n', {"src.txt": "x\n"})
+    assert p.run("build", "a").code == 0
+    assert p.log() == ["a"]
+    assert p.run("build", "b.txt").code == 0
+    assert p.log() == ["a", "b"]
+
+
+def test_default_targets_come_from_settings(make_project):
+    p = make_project('[settings]\ndefault = ["a"]\n' + CHAIN, {"src.txt": "x\n"})
+    assert p.run().code == 0
+    assert p.log() == ["a"]
+
+
+def test_dry_run_runs_nothing_and_writes_nothing(make_project):
+    p = make_project(CHAIN, {"src.txt": "x\n"})
+    r = p.run("-n")
+    assert r.code == 0
+    assert "would run" in r.out
+    assert p.log() == []
+    assert not p.exists(".buildlike")
+
+
+def test_depfile_lists_become_inputs_from_the_next_build_on(make_project):
+    """SPEC: depfile."""
+    p = make_project(
+        """
+        [rules.cc]
+        foreach = "src/*.c"
+        inputs = ["{path}"]
+        outputs = ["build/{stem}.o"]
+        depfile = "build/{stem}.d"
+        run = "echo {stem} >> ran.log; cat {input} > {output}; printf '%s: %s \\\\\\n  inc/my\\\\ header.h\\n' {output} {input} > build/{stem}.d"
+        """,
+        {"src/a.c": "a", "src/b.c": "b", "inc/my header.h": "h1"},
+    )
+    assert p.run().code == 0, p.run().text
+    assert "inc/my\\ header.h" in p.read("build/a.d")
+    assert sorted(p.log()) == ["a", "b"]
+    p.write("inc/my header.h", "h2")
+    assert p.run().code == 0
+    assert sorted(p.log()) == ["a", "a", "b", "b"]
+    assert p.run().code == 0
+    assert len(p.log()) == 4
+
+
+def test_version_and_python_m_work(make_project):
+    p = make_project(COPY)
+    r = p.run("--version")
+    assert r.code == 0 and r.out.startswith("buildlike ")
