@@ -6,9 +6,8 @@ The public Python API lives in `buildlike.api`; the names below are re-exported 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
+TYPE_CHECKING = False  # not `from typing import ...`: this module is on the no-op path
 
 if TYPE_CHECKING:
     from buildlike.api import BuildOptions, BuildResult, Loaded, build, clean, load, status
@@ -25,7 +24,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in __all__:
         from buildlike import api
 

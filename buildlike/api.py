@@ -16,18 +16,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from buildlike import __version__
 from buildlike.cache import load_cached, save_cached
 from buildlike.errors import MaestrofileError, Problem, UsageError
-from buildlike.fingerprint import Stamper
+from buildlike.fingerprint import RACY_WINDOW_NS, Stamper, hash_bytes
 from buildlike.globs import FileTree
 from buildlike.graph import JobGraph, closure, link, missing_inputs, resolve_targets
 from buildlike.jobs import expand
 from buildlike.lock import ProjectLock
-from buildlike.maestrofile import MAESTROFILE, read_project
+from buildlike.maestrofile import read_project
 from buildlike.model import Settings
-from buildlike.paths import STATE_DIR, escapes_via_symlink, is_inside, is_state_path, normalize
+from buildlike.paths import (
+    MAESTROFILE,
+    STATE_DIR,
+    escapes_via_symlink,
+    is_inside,
+    is_state_path,
+    maestrofile_path,
+    normalize,
+)
 from buildlike.reporter import Reporter
 from buildlike.runner import BuildResult, RunOptions, initial_verdicts, run_build
+from buildlike.snapshot import SourceStamp, discard_snapshot, save_snapshot
 from buildlike.staleness import JobStatus
 from buildlike.state import StateStore, prepare_state_dir
 
@@ -59,6 +69,7 @@ class Loaded:
     maestrofile: Path
     settings: Settings
     graph: JobGraph
+    source: SourceStamp  # what the graph was made from: Maestrofile stat, globbed folders
 
     @property
     def root(self) -> str:
@@ -73,20 +84,16 @@ def find_maestrofile(
     file: str | os.PathLike[str] | None = None, directory: str | os.PathLike[str] | None = None
 ) -> Path:
     """The absolute path of the Maestrofile named by `-f`/`-C` (default: ./Maestrofile.toml)."""
-    base = Path(directory) if directory is not None else Path.cwd()
-    if directory is not None and not base.is_dir():
+    if directory is not None and not os.path.isdir(directory):
         raise UsageError(f"-C {directory}: no such folder")
-    path = base / file if file is not None else base / MAESTROFILE
-    if path.is_dir():
-        path = path / MAESTROFILE
-    if not path.is_file():
-        where = f"'{path}'" if file is not None else f"{base.resolve()}"
-        raise UsageError(
-            f"no Maestrofile: {where} "
-            + ("does not exist" if file is not None else f"has no {MAESTROFILE}")
-            + "; create one, or point at it with -f FILE or -C DIR"
-        )
-    return path.absolute()
+    found = maestrofile_path(
+        os.fspath(file) if file is not None else None, os.fspath(directory) if directory is not None else None
+    )
+    if found is None:
+        base = os.path.abspath(directory if directory is not None else os.getcwd())
+        where = f"'{os.path.join(base, file)}' does not exist" if file is not None else f"{base} has no {MAESTROFILE}"
+        raise UsageError(f"no Maestrofile: {where}; create one, or point at it with -f FILE or -C DIR")
+    return Path(found)
 
 
 def load(
@@ -105,22 +112,18 @@ def load(
     cached = load_cached(state_dir, path)
     if cached is not None:
         return Loaded(path, *cached)
-    project = read_project(path)
+    st = os.stat(path)  # before reading: a later edit then always shows as a moved stat
+    raw = path.read_bytes()
+    project = read_project(path, raw)
     tree = FileTree(project.root)
     jobset = expand(project, tree)
     rule_lines = {r.name: r.line for r in project.rules}
     graph = link(jobset.jobs, file=project.file, rule_lines=rule_lines, warnings=jobset.warnings)
     _check_defaults(project.settings, graph, path)
+    source: SourceStamp = (str(path), st.st_mtime_ns, st.st_size, jobset.listed_folders)
     if save_cache:
-        save_cached(
-            prepare_state_dir(project.root),
-            path,
-            path.read_bytes(),
-            project.settings,
-            graph,
-            jobset.listed_folders,
-        )
-    return Loaded(path, project.settings, graph)
+        save_cached(prepare_state_dir(project.root), source, hash_bytes(raw), project.settings, graph)
+    return Loaded(path, project.settings, graph, source)
 
 
 def _check_defaults(settings: Settings, graph: JobGraph, path: Path) -> None:
@@ -167,33 +170,65 @@ def build(
         dry_run=options.dry_run,
         shell=loaded.settings.shell,
     )
-    lock = None
-    if not options.dry_run:
-        lock = ProjectLock(prepare_state_dir(loaded.root))
+    if options.dry_run:
+        return _build_locked(loaded, order, targets, run_options, reporter)
+    folder = prepare_state_dir(loaded.root)
+    with ProjectLock(folder) as lock:
         lock.acquire(wait=not options.no_wait, on_wait=reporter.waiting_for_lock)
+        discard_snapshot(str(folder))
+        return _build_locked(loaded, order, targets, run_options, reporter)
+
+
+def _build_locked(
+    loaded: Loaded, order: list[int], targets: Sequence[str], run_options: RunOptions, reporter: Reporter
+) -> BuildResult:
+    graph = loaded.graph
+    store = StateStore.open(loaded.state_dir, writable=not run_options.dry_run, warn=reporter.warning)
     try:
-        store = StateStore.open(loaded.state_dir, writable=not options.dry_run, warn=reporter.warning)
-        try:
-            with Stamper(loaded.root, store.stamps, now_ns=time.time_ns()) as stamper:
-                problems = missing_inputs(loaded.graph, order, stamper.exists)
-                if problems:
-                    raise MaestrofileError(problems)
-                for w in loaded.graph.warnings:
-                    reporter.warning(w)
-                return run_build(
-                    loaded.graph,
-                    order,
-                    root=loaded.root,
-                    store=store,
-                    stamper=stamper,
-                    reporter=reporter,
-                    options=run_options,
-                )
-        finally:
-            store.close()
+        with Stamper(loaded.root, store.stamps, now_ns=time.time_ns()) as stamper:
+            problems = missing_inputs(graph, order, stamper.exists)
+            if problems:
+                raise MaestrofileError(problems)
+            for w in graph.warnings:
+                reporter.warning(w)
+            result = run_build(
+                graph, order, root=loaded.root, store=store, stamper=stamper, reporter=reporter, options=run_options
+            )
+            checked = None if run_options.dry_run else _checked_files(loaded, order, store, stamper)
     finally:
-        if lock is not None:
-            lock.release()
+        store.close()
+    if checked is not None:
+        # After close: closing may checkpoint the database, which the snapshot stamps.
+        save_snapshot(
+            str(loaded.state_dir),
+            version=__version__,
+            source=loaded.source,
+            targets=tuple(targets),
+            paths=checked[0],
+            stats=checked[1],
+            racy_after_ns=time.time_ns() - RACY_WINDOW_NS,
+        )
+    return result
+
+
+def _checked_files(
+    loaded: Loaded, order: list[int], store: StateStore, stamper: Stamper
+) -> tuple[list[str], list[tuple[int, int]]] | None:
+    """Every file the verdicts of `order` rest on, with the stat they saw; None if no snapshot can say it."""
+    graph = loaded.graph
+    if graph.warnings:
+        return None  # the warnings must show on every build
+    paths: list[str] = []
+    for i in order:
+        job = graph.jobs[i]
+        record = store.record(job.id)
+        if job.always or record is None:
+            return None
+        paths.extend(job.inputs)
+        paths.extend(record.discovered)
+        paths.extend(job.outputs)
+    stats = stamper.seen_stats(paths)
+    return None if stats is None else (paths, stats)
 
 
 def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | None = None) -> list[JobStatus]:

@@ -19,13 +19,14 @@ from buildlike.fingerprint import RACY_WINDOW_NS, hash_bytes
 from buildlike.graph import JobGraph
 from buildlike.jobs import Job
 from buildlike.model import Settings
+from buildlike.snapshot import SourceStamp
 
 CACHE_NAME = "graph.cache"
 _FORMAT = ("buildlike-graph", 1, __version__, marshal.version)
 
 
-def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph] | None:
-    """The cached settings and graph, if nothing they were made from has changed."""
+def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:
+    """The cached settings and graph, and what they were made from, if none of that has changed."""
     try:
         data = (folder / CACHE_NAME).read_bytes()
         key, payload = marshal.loads(data)
@@ -43,25 +44,19 @@ def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph] | 
                 now = 0
             if now != mtime:
                 return None
-        return _decode(payload)
+        settings, graph = _decode(payload)
+        return settings, graph, (path, st.st_mtime_ns, st.st_size, listed)
     except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError):
         return None
 
 
-def save_cached(
-    folder: Path,
-    maestrofile: Path,
-    raw: bytes,
-    settings: Settings,
-    graph: JobGraph,
-    listed: tuple[tuple[str, int], ...],
-) -> None:
+def save_cached(folder: Path, source: SourceStamp, digest: bytes, settings: Settings, graph: JobGraph) -> None:
     """Save the graph, unless a file or folder it came from changed too recently to trust its mtime."""
-    st = os.stat(maestrofile)
+    path, mtime_ns, size, listed = source
     racy = time.time_ns() - RACY_WINDOW_NS
-    if st.st_mtime_ns > racy or any(m > racy for _, m in listed):
+    if mtime_ns > racy or any(m > racy for _, m in listed):
         return
-    key = (_FORMAT, str(maestrofile), st.st_mtime_ns, st.st_size, hash_bytes(raw), listed)
+    key = (_FORMAT, path, mtime_ns, size, digest, listed)
     data = marshal.dumps((key, _encode(settings, graph)))
     tmp = folder / f"{CACHE_NAME}.{os.getpid()}.tmp"
     try:

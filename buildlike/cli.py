@@ -1,8 +1,7 @@
 """The command line: typer commands over `api`, and `BuildlikeError`s turned into exit codes.
 
-`buildlike [build] [OPTIONS] [TARGET...]`, the command run on every no-op, is read by a small parser
-of its own so that it does not pay typer's import (~70 ms here); anything else it does not know, such
-as `--help` or another command, goes to typer, which then gives the same meaning or the usage error.
+A plain build was already parsed by __main__.py (which answers an idle build by itself); everything
+else goes through the typer application built in `make_app`.
 """
 
 # No `from __future__ import annotations` here: typer reads the annotations of the commands, which
@@ -18,9 +17,6 @@ from buildlike.errors import BuildlikeError, MaestrofileError, StaleWork
 if TYPE_CHECKING:
     import typer
 
-COMMANDS = ("build", "watch", "status", "list", "graph", "clean", "hook")
-_TOP_LEVEL_FLAGS = ("--help", "-h", "--version", "--install-completion", "--show-completion")
-
 
 @dataclass(frozen=True, slots=True)
 class CommonOptions:
@@ -35,64 +31,6 @@ class CommonOptions:
     quiet: bool = False
     no_wait: bool = False
     targets: tuple[str, ...] = field(default=())
-
-
-_FLAGS = {
-    "-k": "keep_going",
-    "--keep-going": "keep_going",
-    "-n": "dry_run",
-    "--dry-run": "dry_run",
-    "-v": "verbose",
-    "--verbose": "verbose",
-    "-q": "quiet",
-    "--quiet": "quiet",
-    "--no-wait": "no_wait",
-}
-_VALUED = {
-    "-f": "file",
-    "--file": "file",
-    "-C": "directory",
-    "--directory": "directory",
-    "-j": "jobs",
-    "--jobs": "jobs",
-}
-
-
-def parse_build_args(args: Sequence[str]) -> CommonOptions | None:
-    """Read `build [OPTIONS] [TARGET...]` without typer; None for anything unusual (typer decides)."""
-    if not args or args[0] != "build":
-        return None
-    values: dict[str, object] = {}
-    targets: list[str] = []
-    rest = list(args[1:])
-    while rest:
-        a = rest.pop(0)
-        if a == "--":
-            targets.extend(rest)
-            break
-        if not a.startswith("-") or a == "-":
-            targets.append(a)
-            continue
-        name, eq, inline = a.partition("=")
-        if name in _FLAGS and not eq:
-            values[_FLAGS[name]] = True
-            continue
-        if name not in _VALUED and len(a) > 2 and a[:2] in _VALUED and not a.startswith("--"):
-            name, inline, eq = a[:2], a[2:], "="  # -j4, -fFILE
-        if name not in _VALUED or (eq and name in ("-f", "-C", "-j") and a[2:3] == "="):
-            return None
-        if not eq:
-            if not rest:
-                return None
-            inline = rest.pop(0)
-        key = _VALUED[name]
-        if key == "jobs":
-            if not inline.isdigit():
-                return None
-            values[key] = int(inline)
-        else:
-            values[key] = inline
-    return CommonOptions(targets=tuple(targets), **values)  # type: ignore[arg-type]
 
 
 def _report_error(e: BuildlikeError) -> None:
@@ -276,17 +214,14 @@ def make_app() -> "typer.Typer":
     return app
 
 
-def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Entry point of the `buildlike` command and of `python -m buildlike`."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args == ["--version"]:
-        print(f"buildlike {__version__}")
-        sys.exit(0)
-    if not args or (args[0] not in COMMANDS and args[0] not in _TOP_LEVEL_FLAGS):
-        args.insert(0, "build")  # `buildlike -j 4 app` means `buildlike build -j 4 app`
-    fast = parse_build_args(args)
-    if fast is not None:
-        sys.exit(run_guarded(lambda: do_build(fast)))
+def run(args: Sequence[str], parsed: dict[str, object] | None) -> int:
+    """Run a command line; `parsed` holds the options of a plain build when __main__ could read them."""
+    if parsed is not None:
+        options = CommonOptions(**parsed)  # type: ignore[arg-type]
+        return run_guarded(lambda: do_build(options))
     app = make_app()
-    app(args=args, prog_name="buildlike")
-    sys.exit(0)  # pragma: no cover - typer exits itself
+    try:
+        app(args=list(args), prog_name="buildlike")
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else 1
+    return 0

@@ -124,6 +124,16 @@ class Stamper:
             return (st[0], _UNTRUSTED_SIZE, digest)
         return (st[0], st[1], digest)
 
+    def seen_stats(self, paths: Iterable[str]) -> list[Stat] | None:
+        """The stats this pass saw for `paths`, without new calls; None if one was not seen or missing."""
+        out: list[Stat] = []
+        for p in paths:
+            st = self._stats.get(p)
+            if st is None:
+                return None
+            out.append(st)
+        return out
+
     def forget(self, paths: Iterable[str]) -> None:
         """Drop what we know of `paths` in this pass (a command just rewrote them)."""
         for p in paths:

@@ -8,15 +8,15 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Callable
-from pathlib import Path
 
-from buildlike.errors import LockBusy
+TYPE_CHECKING = False  # not from typing: the no-op path imports this module
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class ProjectLock:
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / "lock"
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.path = os.path.join(folder, "lock")
         self._fd = -1
 
     def acquire(self, *, wait: bool, on_wait: Callable[[str], None]) -> None:
@@ -28,7 +28,9 @@ class ProjectLock:
             except BlockingIOError:
                 holder = self._holder(fd)
                 if not wait:
-                    raise LockBusy(str(self.path), holder) from None
+                    from buildlike.errors import LockBusy
+
+                    raise LockBusy(self.path, holder) from None
                 on_wait(holder)
                 fcntl.flock(fd, fcntl.LOCK_EX)
             os.ftruncate(fd, 0)
@@ -47,6 +49,20 @@ class ProjectLock:
         if self._fd >= 0:
             os.close(self._fd)  # closing drops the flock
             self._fd = -1
+
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free and the lock file exists; never waits, never creates anything."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
 
     def __enter__(self) -> ProjectLock:
         return self

@@ -20,7 +20,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-MAESTROFILE = "Maestrofile.toml"
 TOP_KEYS = ("settings", "vars", "rules")
 SETTINGS_KEYS = ("jobs", "default", "shell")
 RULE_KEYS = ("inputs", "outputs", "run", "description", "env", "always", "foreach", "depfile")
@@ -103,11 +102,14 @@ def _split_dotted(key: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def read_project(path: Path) -> Project:
-    """Read and check the Maestrofile at `path`; raise `MaestrofileError` listing every problem."""
+def read_project(path: Path, raw: bytes | None = None) -> Project:
+    """Read and check the Maestrofile at `path` (whose bytes are `raw`, if already read).
+
+    Raises `MaestrofileError` listing every problem.
+    """
     shown = path.name
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes() if raw is None else raw
     except FileNotFoundError:
         raise MaestrofileError([Problem(f"no {path.name} here ({path.parent})", file=shown)]) from None
     except (IsADirectoryError, PermissionError) as e:

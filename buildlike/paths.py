@@ -9,6 +9,16 @@ import os
 import posixpath
 
 STATE_DIR = ".buildlike"
+MAESTROFILE = "Maestrofile.toml"
+
+
+def maestrofile_path(file: str | None, directory: str | None) -> str | None:
+    """The absolute path of the Maestrofile named by `-f`/`-C` (default ./Maestrofile.toml), if it exists."""
+    base = directory if directory is not None else os.getcwd()
+    path = os.path.join(base, file) if file is not None else os.path.join(base, MAESTROFILE)
+    if os.path.isdir(path):
+        path = os.path.join(path, MAESTROFILE)
+    return os.path.abspath(path) if os.path.isfile(path) else None
 
 
 def normalize(path: str) -> str:

@@ -1,0 +1,107 @@
+"""The clean snapshot: a no-op build that stops after stat calls, before loading jobs or state.
+
+When a build finds every job of its targets up to date, it saves the (mtime_ns, size) of every file
+it checked, with what its job graph was made from and the stamp of the state database. A later build
+of the same targets whose stats all still match has nothing to do: no job's inputs, outputs or
+command can have changed, since any change to a file, to the Maestrofile, to a globbed folder or to
+the state moves one of those stats. Anything else falls through to the full check. Imports almost
+nothing, on purpose: this is the whole of an idle `buildlike`.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+
+SNAPSHOT_NAME = "clean.snapshot"
+NOTHING_TO_DO = "buildlike: nothing to do, everything is up to date"
+_FORMAT = 1
+_DB_FILES = ("state.db", "state.db-wal")
+
+# What a job graph was made from: (Maestrofile path, its mtime_ns, its size, ((folder, mtime_ns), ...)).
+SourceStamp = tuple[str, int, int, tuple[tuple[str, int], ...]]
+
+
+def _db_stamp(folder: str) -> tuple[tuple[int, int, int] | None, ...]:
+    out: list[tuple[int, int, int] | None] = []
+    for name in _DB_FILES:
+        try:
+            st = os.stat(os.path.join(folder, name))
+            out.append((st.st_ino, st.st_mtime_ns, st.st_size))
+        except FileNotFoundError:
+            out.append(None)
+    return tuple(out)
+
+
+def _sources_unchanged(source: SourceStamp) -> bool:
+    path, mtime_ns, size, listed = source
+    st = os.stat(path)
+    if (st.st_mtime_ns, st.st_size) != (mtime_ns, size):
+        return False
+    root = os.path.dirname(path)
+    for name, mtime in listed:
+        try:
+            now = os.stat(os.path.join(root, name) if name else root).st_mtime_ns
+        except (FileNotFoundError, NotADirectoryError):
+            now = 0
+        if now != mtime:
+            return False
+    return True
+
+
+def save_snapshot(
+    folder: str,
+    *,
+    version: str,
+    source: SourceStamp,
+    targets: tuple[str, ...],
+    paths: list[str],
+    stats: list[tuple[int, int]],
+    racy_after_ns: int,
+) -> None:
+    """Save the snapshot, unless a stat in it is too recent to trust (see fingerprint.RACY_WINDOW_NS)."""
+    if source[1] > racy_after_ns or any(m > racy_after_ns for _, m in source[3]):
+        return
+    if any(m > racy_after_ns for m, _ in stats):
+        return
+    data = marshal.dumps((_FORMAT, version, source, targets, _db_stamp(folder), tuple(paths), tuple(stats)))
+    tmp = os.path.join(folder, f"{SNAPSHOT_NAME}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, os.path.join(folder, SNAPSHOT_NAME))
+    except OSError:
+        try:  # noqa: SIM105 - contextlib is one import too many on the no-op path
+            os.unlink(tmp)
+        except OSError:
+            pass  # a snapshot we cannot write only means a slower next run
+
+
+def discard_snapshot(folder: str) -> None:
+    try:  # noqa: SIM105 - as above
+        os.unlink(os.path.join(folder, SNAPSHOT_NAME))
+    except FileNotFoundError:
+        pass
+
+
+def is_clean(folder: str, *, version: str, maestrofile: str, targets: tuple[str, ...]) -> bool:
+    """Whether the snapshot in `folder` proves a build of `targets` has nothing to do."""
+    try:
+        with open(os.path.join(folder, SNAPSHOT_NAME), "rb") as f:
+            fmt, ver, source, saved_targets, db, paths, stats = marshal.loads(f.read())
+        if fmt != _FORMAT or ver != version or saved_targets != targets or source[0] != maestrofile:
+            return False
+        if not _sources_unchanged(source) or _db_stamp(folder) != db:
+            return False
+        root_fd = os.open(os.path.dirname(maestrofile), os.O_RDONLY)
+        try:
+            stat = os.stat
+            for path, want in zip(paths, stats, strict=True):
+                st = stat(path, dir_fd=root_fd)
+                if st.st_mtime_ns != want[0] or st.st_size != want[1]:
+                    return False
+        finally:
+            os.close(root_fd)
+        return True
+    except (OSError, ValueError, EOFError, TypeError, IndexError):
+        return False
