@@ -1,0 +1,76 @@
+"""Unit tests of depfile.py: the Makefile-syntax files that `gcc -MD -MF` writes (SPEC: depfile)."""
+
+from __future__ import annotations
+
+from buildlike.depfile import parse_depfile
+
+
+def test_one_target_with_its_prerequisites_on_one_line():
+    assert parse_depfile("build/a.o: src/a.c src/a.h\n") == ["src/a.c", "src/a.h"]
+
+
+def test_the_target_itself_is_never_a_prerequisite():
+    assert "build/a.o" not in parse_depfile("build/a.o: src/a.c\n")
+
+
+def test_continuation_lines_join_into_one_rule():
+    text = "build/a.o: src/a.c \\\n  include/x.h \\\n  include/y.h\n"
+    assert parse_depfile(text) == ["src/a.c", "include/x.h", "include/y.h"]
+
+
+def test_a_continuation_with_windows_line_ends_joins_too():
+    assert parse_depfile("a.o: a.c \\\r\n  b.h\r\n") == ["a.c", "b.h"]
+
+
+def test_escaped_spaces_stay_inside_one_name():
+    text = "build/a.o: src/a.c inc/my\\ header.h \\\n  two\\ spaces\\ here.h\n"
+    assert parse_depfile(text) == ["src/a.c", "inc/my header.h", "two spaces here.h"]
+
+
+def test_several_targets_share_the_same_prerequisites():
+    assert parse_depfile("a.o a.d: a.c a.h\n") == ["a.c", "a.h"]
+
+
+def test_phony_targets_of_dash_mp_add_nothing_new_and_no_duplicates():
+    text = "build/a.o: src/a.c inc/x.h inc/y.h\n\ninc/x.h:\n\ninc/y.h:\n"
+    assert parse_depfile(text) == ["src/a.c", "inc/x.h", "inc/y.h"]
+
+
+def test_a_double_dollar_is_one_dollar():
+    assert parse_depfile("a.o: price$$list.h\n") == ["price$list.h"]
+
+
+def test_an_escaped_hash_is_part_of_the_name_and_a_bare_hash_starts_a_comment():
+    assert parse_depfile("# made by gcc\na.o: issue\\#1.h\n") == ["issue#1.h"]
+
+
+def test_several_rules_in_one_file_are_merged_in_order_without_duplicates():
+    text = "a.o: a.c common.h\nb.o: b.c common.h\n"
+    assert parse_depfile(text) == ["a.c", "common.h", "b.c"]
+
+
+def test_absolute_paths_are_kept_as_written():
+    assert parse_depfile("a.o: a.c /usr/include/stdio.h\n") == ["a.c", "/usr/include/stdio.h"]
+
+
+def test_an_empty_file_or_one_without_rules_lists_nothing():
+    assert parse_depfile("") == []
+    assert parse_depfile("\n\n# nothing\n") == []
+
+
+def test_a_real_gcc_style_depfile():
+    text = (
+        "build/main.o: src/main.c /usr/include/stdio.h \\\n"
+        " /usr/include/x86_64-linux-gnu/bits/libc-header-start.h src/util.h \\\n"
+        " src/my\\ dir/conf.h\n"
+        "/usr/include/stdio.h:\n"
+        "src/util.h:\n"
+        "src/my\\ dir/conf.h:\n"
+    )
+    assert parse_depfile(text) == [
+        "src/main.c",
+        "/usr/include/stdio.h",
+        "/usr/include/x86_64-linux-gnu/bits/libc-header-start.h",
+        "src/util.h",
+        "src/my dir/conf.h",
+    ]
