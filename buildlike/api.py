@@ -183,20 +183,22 @@ def _build_locked(
     loaded: Loaded, order: list[int], targets: Sequence[str], run_options: RunOptions, reporter: Reporter
 ) -> BuildResult:
     graph = loaded.graph
-    store = StateStore.open(loaded.state_dir, writable=not run_options.dry_run, warn=reporter.warning)
-    try:
-        with Stamper(loaded.root, store.stamps, now_ns=time.time_ns()) as stamper:
-            problems = missing_inputs(graph, order, stamper.exists)
-            if problems:
-                raise MaestrofileError(problems)
+    with Stamper(loaded.root, {}, now_ns=time.time_ns()) as stamper:
+        # Before the store is opened: a bad input must leave nothing on disk but the lock.
+        problems = missing_inputs(graph, order, stamper.exists)
+        if problems:
+            raise MaestrofileError(problems)
+        store = StateStore.open(loaded.state_dir, writable=not run_options.dry_run, warn=reporter.warning)
+        stamper.known = store.stamps
+        try:
             for w in graph.warnings:
                 reporter.warning(w)
             result = run_build(
                 graph, order, root=loaded.root, store=store, stamper=stamper, reporter=reporter, options=run_options
             )
             checked = None if run_options.dry_run else _checked_files(loaded, order, store, stamper)
-    finally:
-        store.close()
+        finally:
+            store.close()
     if checked is not None:
         # After close: closing may checkpoint the database, which the snapshot stamps.
         save_snapshot(
