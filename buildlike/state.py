@@ -159,7 +159,8 @@ class StateStore:
         for job_id, (_ok, blob) in self._records.items():
             rec = _decode(blob)
             for p in rec.outputs if rec is not None else ():
-                out[p] = job_id
+                if isinstance(p, str):  # a tampered store may hold anything
+                    out[p] = job_id
         return out
 
     # -- writing: each call is one transaction ------------------------------------------------------
@@ -240,7 +241,7 @@ def _decode(blob: bytes) -> JobRecord | None:
         and len(rec.discovered) == len(rec.discovered_digests)
         and len(rec.outputs) == len(rec.output_digests)
     )
-    return rec if paired and all(isinstance(p, str) for p in rec.outputs) else None
+    return rec if paired else None
 
 
 class _ForeignVersion(Exception):
