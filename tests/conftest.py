@@ -13,6 +13,15 @@ from pathlib import Path
 import pytest
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--long",
+        action="store_true",
+        default=False,
+        help="reliability suite: many more kill moments, interrupts and generated Maestrofiles",
+    )
+
+
 @dataclass
 class Result:
     code: int
@@ -88,3 +97,9 @@ def make_project(tmp_path: Path) -> Callable[..., Project]:
         return project
 
     return make
+
+
+@pytest.fixture
+def buildlike_cli() -> Callable[..., Result]:
+    """`buildlike_cli(*args, cwd=...)`: run the real CLI in any folder."""
+    return run_buildlike
