@@ -73,7 +73,7 @@ def initial_verdicts(
         if verdict.stale:
             stale[i] = verdict
             continue
-        remade = [p for p in job.inputs if graph.producer.get(p) in stale]
+        remade = [p for p in job.inputs if graph.producer.get(p) in stale] if stale else None
         if remade:
             stale[i] = Verdict((Reason(ReasonKind.UPSTREAM, remade[0]),))
     return stale
@@ -190,6 +190,11 @@ def run_build(
                 root=root,
                 keep_going=options.keep_going,
             )
+    except BaseException as e:
+        # A state write failed (a full disk) or worse: never leave commands running behind us.
+        if running and not isinstance(e, Interrupted):
+            _stop_all(running, events, reporter, options.grace_seconds, announce=False)
+        raise
     finally:
         workers.close()
         restore()
@@ -356,9 +361,12 @@ def _stop_all(
     events: queue.SimpleQueue[tuple[int, Outcome] | str],
     reporter: Reporter,
     grace: float,
+    *,
+    announce: bool = True,
 ) -> None:
     """Stop every running command's process group: SIGTERM, then SIGKILL after `grace` seconds."""
-    reporter.interrupted(len(running))
+    if announce:
+        reporter.interrupted(len(running))
     for run in running.values():
         run.execution.signal(signal.SIGTERM)
     deadline = time.monotonic() + grace
