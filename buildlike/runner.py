@@ -15,11 +15,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from buildlike.depfile import parse_depfile
 from buildlike.errors import BuildFailed, Interrupted
-from buildlike.executor import Execution, Outcome, Programs
+from buildlike.executor import Execution, Launcher, Outcome, output_file
 from buildlike.fingerprint import Stamper
 from buildlike.graph import JobGraph
 from buildlike.jobs import Job
@@ -141,7 +141,7 @@ def run_build(
 
     restore = _install_handlers(on_signal)
     workers = _Workers(min(options.jobs, len(members)), events)
-    programs = Programs()
+    launcher = Launcher(root)
     try:
         while True:
             while not state.stopping and len(running) < options.jobs and plan.has_ready():
@@ -165,7 +165,7 @@ def run_build(
                     base_env=base_env,
                     shell=options.shell,
                     workers=workers,
-                    programs=programs,
+                    launcher=launcher,
                     reporter=reporter,
                 )
             if not running:
@@ -226,14 +226,19 @@ class _Workers:
         self._work.put((i, execution))
 
     def _loop(self) -> None:
-        while (item := self._work.get()) is not None:
-            i, execution = item
-            try:
-                outcome = execution.run()
-            except OSError as e:  # the shell itself could not start
-                message = f"buildlike: cannot start {execution.shell}: {e}\n".encode()
-                outcome = Outcome(127, execution.commands[0], message, len(message), 0.0)
-            self._events.put((i, outcome))
+        with output_file() as out:  # one capture file per worker, emptied for each job
+            while (item := self._work.get()) is not None:
+                i, execution = item
+                self._events.put((i, self._run(execution, out)))
+
+    @staticmethod
+    def _run(execution: Execution, out: IO[bytes]) -> Outcome:
+        try:
+            outcome = execution.run(out)
+        except OSError as e:  # the shell itself could not start
+            message = f"buildlike: cannot start {execution.shell}: {e}\n".encode()
+            outcome = Outcome(127, execution.commands[0], message, len(message), 0.0)
+        return outcome
 
     def close(self) -> None:
         """Let the threads end once their current job is done (they are daemons, so none outlives us)."""
@@ -251,7 +256,7 @@ def _start(
     base_env: dict[str, str],
     shell: str,
     workers: _Workers,
-    programs: Programs,
+    launcher: Launcher,
     reporter: Reporter,
 ) -> _Running:
     # Input stamps are taken now, before the command starts: an input edited while the job runs
@@ -262,7 +267,7 @@ def _start(
         if folder:
             os.makedirs(os.path.join(root, folder), exist_ok=True)
     env = {**base_env, **dict(job.env)} if job.env else base_env
-    execution = Execution(job.commands, shell=shell, cwd=root, env=env, programs=programs)
+    execution = Execution(job.commands, shell=shell, cwd=root, env=env, launcher=launcher)
     reporter.job_started(job)
     started_ns = time.time_ns()
 
