@@ -45,6 +45,8 @@ class Plan:
         self.running.discard(i)
         self.done.add(i)
         for c in self._consumers[i]:
+            if c in self.skipped:
+                continue  # another of its producers failed: it never becomes ready
             left = self._waiting[c] - 1
             self._waiting[c] = left
             if left == 0:

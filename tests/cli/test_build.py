@@ -267,7 +267,9 @@ def test_commands_run_in_the_maestrofile_folder_with_output_folders_created(make
 
 
 def test_env_table_reaches_the_command(make_project):
-    p = make_project('[rules.x]\noutputs = ["x.txt"]\nenv = { GREETING = "hi there" }\nrun = "echo $GREETING > {output}"\n')
+    p = make_project(
+        '[rules.x]\noutputs = ["x.txt"]\nenv = { GREETING = "hi there" }\nrun = "echo $GREETING > {output}"\n'
+    )
     assert p.run().code == 0
     assert p.read("x.txt") == "hi there\n"
 
@@ -289,7 +291,10 @@ def test_names_with_spaces_and_quotes_are_quoted_in_commands(make_project):
 
 
 def test_named_targets_build_only_what_they_need(make_project):
-    p = make_project(CHAIN + '\n[rules.other]\noutputs = ["o.txt"]\nrun = "echo other >> ran.log; touch {output}"\n', {"src.txt": "x\n"})
+    p = make_project(
+        CHAIN + '\n[rules.other]\noutputs = ["o.txt"]\nrun = "echo other >> ran.log; touch {output}"\n',
+        {"src.txt": "x\n"},
+    )
     assert p.run("build", "a").code == 0
     assert p.log() == ["a"]
     assert p.run("build", "b.txt").code == 0
@@ -338,3 +343,27 @@ def test_version_and_python_m_work(make_project):
     p = make_project(COPY)
     r = p.run("--version")
     assert r.code == 0 and r.out.startswith("buildlike ")
+
+
+def test_a_job_finishing_after_its_sibling_failed_does_not_crash_the_build(make_project):
+    """SPEC: Running: no new jobs start after a failure; the running ones finish."""
+    p = make_project(
+        """
+        [settings]
+        jobs = 2
+        [rules.bad]
+        outputs = ["bad.txt"]
+        run = "exit 1"
+        [rules.slow]
+        outputs = ["slow.txt"]
+        run = "sleep 0.5; echo slow >> ran.log; touch {output}"
+        [rules.both]
+        inputs = ["bad.txt", "slow.txt"]
+        outputs = ["both.txt"]
+        run = "echo both >> ran.log; touch {output}"
+        """
+    )
+    r = p.run()
+    assert r.code == 1, r.text
+    assert "Traceback" not in r.err
+    assert p.log() == ["slow"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -78,11 +77,6 @@ def test_a_skipped_job_is_reported_once_even_on_two_failed_paths():
     assert plan.fail(1) == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: Plan.fail() drops a skipped consumer from _waiting, so a later finish() of its other "
-    "producer raises KeyError (a running job finishing after a sibling failed crashes the build)",
-    strict=True,
-)
 def test_a_producer_finishing_after_its_consumer_was_skipped_does_not_revive_or_crash():
     """SPEC: a failure stops new jobs; the running ones finish."""
     plan = Plan([[], [], [0, 1]], range(3), [0] * 3)
