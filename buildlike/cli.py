@@ -105,6 +105,103 @@ def do_clean(o: CommonOptions) -> int:
     return 0
 
 
+def do_hook_run(o: CommonOptions, *, check: bool) -> int:
+    from pathlib import Path
+
+    from buildlike.api import BuildOptions
+    from buildlike.hook import run_hook
+    from buildlike.reporter import Reporter
+
+    reporter = Reporter(verbose=o.verbose, quiet=o.quiet)
+    options = BuildOptions(jobs=o.jobs, keep_going=o.keep_going, no_wait=o.no_wait)
+    run_hook(Path.cwd(), file=o.file, check=check, options=options, reporter=reporter)
+    return 0
+
+
+def do_hook_install(file: str | None, *, check: bool, chain: bool) -> int:
+    from pathlib import Path
+
+    from buildlike.hook import install_hook
+
+    done = install_hook(Path.cwd(), python=sys.executable, file=file, check=check, chain=chain)
+    print(f"buildlike: {'updated' if done.updated else 'installed'} the pre-commit hook {done.path}")
+    if done.chained is not None:
+        print(f"buildlike: the hook that was there before is kept as {done.chained} and runs first")
+    return 0
+
+
+def do_hook_uninstall() -> int:
+    from pathlib import Path
+
+    from buildlike.hook import uninstall_hook
+
+    done = uninstall_hook(Path.cwd())
+    if done.removed:
+        print(f"buildlike: removed the pre-commit hook {done.path}")
+    elif not done.restored:
+        print(f"buildlike: no pre-commit hook at {done.path}; nothing to remove")
+    if done.restored:
+        print(f"buildlike: put the hook that was there before back at {done.path}")
+    return 0
+
+
+def _hook_app() -> "typer.Typer":
+    """`buildlike hook install|uninstall|run`: a git pre-commit hook that runs the build."""
+    from typing import Annotated
+
+    import typer
+
+    app = typer.Typer(
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        help="A git pre-commit hook that runs the build (see also .pre-commit-hooks.yaml).",
+    )
+    File = Annotated[
+        str | None,
+        typer.Option(
+            "--file", "-f", help="The Maestrofile (default: the one at the repository's top).", metavar="PATH"
+        ),
+    ]
+    Check = Annotated[bool, typer.Option("--check", help="Build nothing; refuse the commit if anything is stale.")]
+
+    def finish(code: int) -> NoReturn:
+        raise typer.Exit(code)
+
+    @app.command()
+    def install(
+        file: File = None,
+        check: Check = False,
+        chain: Annotated[
+            bool, typer.Option("--chain", help="Keep an existing pre-commit hook and run it first.")
+        ] = False,
+    ) -> None:
+        """Write a pre-commit hook (where git looks for hooks) that runs `buildlike hook run`."""
+        finish(run_guarded(lambda: do_hook_install(file, check=check, chain=chain)))
+
+    @app.command()
+    def uninstall() -> None:
+        """Remove the hook that `buildlike hook install` wrote, putting back a chained one."""
+        finish(run_guarded(do_hook_uninstall))
+
+    @app.command("run")
+    def run_(
+        file: File = None,
+        check: Check = False,
+        jobs: Annotated[
+            int | None, typer.Option("--jobs", "-j", min=1, metavar="N", help="Run at most N commands.")
+        ] = None,
+        keep_going: Annotated[bool, typer.Option("--keep-going", "-k", help="Go on after a failure.")] = False,
+        verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print the commands.")] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only failures and errors.")] = False,
+    ) -> None:
+        """Build for a commit: fail if the build fails or changes a file that git tracks."""
+        o = CommonOptions(file, jobs=jobs, keep_going=keep_going, verbose=verbose, quiet=quiet)
+        finish(run_guarded(lambda: do_hook_run(o, check=check)))
+
+    return app
+
+
 def make_app() -> "typer.Typer":
     """The typer application (imported only when the fast path does not apply)."""
     from typing import Annotated
@@ -211,6 +308,7 @@ def make_app() -> "typer.Typer":
         o = CommonOptions(file, directory, verbose=verbose, quiet=quiet, no_wait=no_wait)
         finish(run_guarded(lambda: do_clean(o)))
 
+    app.add_typer(_hook_app(), name="hook")
     return app
 
 

@@ -104,3 +104,37 @@ class Interrupted(BuildlikeError):
     def __init__(self, signal_name: str = "SIGINT") -> None:
         self.signal_name = signal_name
         super().__init__(f"interrupted by {signal_name}; stopped the running commands")
+
+
+class CommitRefused(BuildlikeError):
+    """The pre-commit hook refuses the commit: the build changed files that git tracks, or work is stale."""
+
+    exit_code = 1
+
+    def __init__(self, *, changed: Iterable[str] = (), stale: Iterable[str] = ()) -> None:
+        self.changed = tuple(changed)
+        self.stale = tuple(stale)
+        if self.changed:
+            n = len(self.changed)
+            message = (
+                f"commit refused: the build changed {n} file{'s' if n != 1 else ''} that git tracks; "
+                "check the changes, stage them (git add) and commit again:\n"
+                + "\n".join(f"  {p}" for p in self.changed)
+            )
+        else:
+            n = len(self.stale)
+            message = (
+                f"commit refused: {n} job{'s are' if n != 1 else ' is'} stale ({', '.join(self.stale)}); "
+                "run buildlike, stage the files it changes (git add) and commit again"
+            )
+        super().__init__(message)
+
+
+class HookConflict(BuildlikeError):
+    """`hook install`/`uninstall` found a pre-commit hook that buildlike did not write; it was left alone."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        super().__init__(message)

@@ -1,0 +1,279 @@
+"""Git pre-commit hooks: `run_hook` builds and refuses the commit when the build fails or changes a file
+that git tracks; `install_hook`/`uninstall_hook` manage the plain-git hook script that calls it.
+
+The one module that calls git (as a subprocess, for read-only queries); building goes through api.py,
+output through the Reporter. `changed_files`, `hook_script` and `is_buildlike_hook` are pure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from buildlike.api import BuildOptions, build, load, status
+from buildlike.errors import BuildFailed, CommitRefused, HookConflict, UsageError
+from buildlike.fingerprint import hash_file
+from buildlike.paths import MAESTROFILE
+from buildlike.render import status_text
+from buildlike.reporter import Reporter
+
+# The line that tells a hook buildlike wrote from one it must never touch. Keep the prefix stable:
+# `uninstall` of a later version must still recognise the hooks this one wrote.
+MARKER_PREFIX = "# buildlike-hook:"
+MARKER = f"{MARKER_PREFIX} written by `buildlike hook install`; `buildlike hook uninstall` removes it"
+HOOK_NAME = "pre-commit"
+CHAINED_NAME = "pre-commit.buildlike-chained"  # a foreign hook kept by `install --chain`, run first
+
+_CLEAN = b"clean"  # `changed_files`: the state of a file that does not differ from the index
+
+
+@dataclass(frozen=True, slots=True)
+class Repo:
+    """A git work tree: its top folder, and the folder git runs hooks from."""
+
+    top: Path
+    hooks: Path
+
+    @property
+    def hook(self) -> Path:
+        return self.hooks / HOOK_NAME
+
+    @property
+    def chained(self) -> Path:
+        return self.hooks / CHAINED_NAME
+
+
+@dataclass(frozen=True, slots=True)
+class Installed:
+    """What `install_hook` did."""
+
+    path: Path
+    chained: Path | None  # the earlier hook, kept and run before the build
+    updated: bool  # the hook was already buildlike's and was rewritten
+
+
+@dataclass(frozen=True, slots=True)
+class Uninstalled:
+    """What `uninstall_hook` did."""
+
+    path: Path
+    removed: bool  # False: there was no hook to remove
+    restored: bool  # the hook kept by `install --chain` is back in its place
+
+
+def _git(args: list[str], cwd: Path) -> bytes:
+    """Run a read-only git command in `cwd` and return its stdout."""
+    try:
+        # --no-optional-locks: inside a commit the index is locked; never try to refresh it
+        proc = subprocess.run(["git", "--no-optional-locks", *args], cwd=cwd, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise UsageError("git is not installed or not on PATH; the hook commands need it") from None
+    if proc.returncode != 0:
+        why = proc.stderr.decode(errors="replace").strip()
+        if "not a git repository" in why or "must be run in a work tree" in why:
+            raise UsageError(f"{cwd} is not inside a git work tree; run the hook commands in a git repository")
+        raise UsageError(f"git {' '.join(args)} failed in {cwd}: {why}")
+    return proc.stdout
+
+
+def find_repo(cwd: Path) -> Repo:
+    """The work tree around `cwd`; hooks where git looks for them (core.hooksPath, worktrees)."""
+    top, hooks = os.fsdecode(_git(["rev-parse", "--show-toplevel", "--git-path", "hooks"], cwd)).splitlines()
+    return Repo(Path(top), Path(os.path.abspath(cwd / hooks)))  # --git-path is relative to cwd
+
+
+def locate_maestrofile(repo: Repo, cwd: Path, file: str | None) -> Path:
+    """The Maestrofile a hook builds: `file` (relative to `cwd`), else the one at the top of the work tree."""
+    path = cwd / file if file is not None else repo.top / MAESTROFILE
+    if path.is_dir():
+        path = path / MAESTROFILE
+    if path.is_file():
+        return Path(os.path.abspath(path))
+    if file is not None:
+        raise UsageError(f"no Maestrofile at '{path}' (from -f {file})")
+    raise UsageError(
+        f"no {MAESTROFILE} at the top of the git repository {repo.top}; "
+        f"create one, or name the Maestrofile with -f PATH"
+    )
+
+
+def dirty_files(top: Path) -> dict[str, bytes | None]:
+    """Tracked files whose work-tree content differs from the index, each with its content digest.
+
+    Git answers which files differ (cheaply, from the index's stat cache); only those are hashed, so a
+    file that was already dirty before a build still shows whether the build changed it.
+    """
+    out = _git(["diff", "--name-only", "-z", "--no-renames", "--ignore-submodules"], top)
+    found: dict[str, bytes | None] = {}
+    for raw in out.split(b"\0"):
+        if raw:
+            path = os.fsdecode(raw)
+            found[path] = _digest(top / path)
+    return found
+
+
+def _digest(path: Path) -> bytes | None:
+    try:
+        if path.is_symlink():
+            return b"link:" + os.fsencode(os.readlink(path))
+        return hash_file(str(path))
+    except FileNotFoundError:
+        return None
+
+
+def changed_files(before: Mapping[str, bytes | None], after: Mapping[str, bytes | None]) -> tuple[str, ...]:
+    """The tracked files a build changed, given `dirty_files` before and after it (sorted)."""
+    return tuple(sorted(p for p in before.keys() | after.keys() if before.get(p, _CLEAN) != after.get(p, _CLEAN)))
+
+
+def run_hook(
+    cwd: Path,
+    *,
+    file: str | None = None,
+    check: bool = False,
+    options: BuildOptions,
+    reporter: Reporter,
+) -> None:
+    """Build the default targets for a commit; raise CommitRefused (or BuildFailed) if it must not go on.
+
+    With `check`, build nothing: refuse if any job (not counting `always` ones) is stale.
+    """
+    repo = find_repo(cwd)
+    maestrofile = locate_maestrofile(repo, cwd, file)
+    if check:
+        stale = status(load(maestrofile), reporter=reporter)
+        counted = [s.job.id for s in stale if s.counts_for_check]
+        if counted:
+            reporter.info(status_text(stale))
+            raise CommitRefused(stale=counted)
+        return
+    loaded = load(maestrofile, save_cache=True)
+    before = dirty_files(repo.top)
+    try:
+        build(loaded, options=options, reporter=reporter)
+    except BuildFailed:
+        changed = changed_files(before, dirty_files(repo.top))
+        if changed:
+            reporter.warning(f"the failed build also changed files that git tracks: {', '.join(changed)}")
+        raise
+    changed = changed_files(before, dirty_files(repo.top))
+    if changed:
+        raise CommitRefused(changed=changed)
+
+
+def is_buildlike_hook(text: bytes) -> bool:
+    """Whether a hook file's content is one that `install_hook` wrote (it has the marker line)."""
+    return any(line.startswith(MARKER_PREFIX.encode()) for line in text.splitlines())
+
+
+def hook_script(*, python: str, check: bool = False, file: str | None = None, chained: bool = False) -> str:
+    """The text of the plain-git pre-commit hook.
+
+    `python` is the interpreter buildlike is installed in (PATH is the fallback); `file` is the
+    Maestrofile relative to the top of the work tree; `chained`: run CHAINED_NAME first.
+    """
+    args = ["hook", "run", *(["--check"] if check else []), *(["-f", file] if file is not None else [])]
+    command = " ".join(shlex.quote(a) for a in args)
+    what = "anything is stale" if check else "the build fails or changes a file that git tracks"
+    lines = [
+        "#!/bin/sh",
+        MARKER,
+        f"# Refuses the commit if {what}. Skip it once with `git commit --no-verify`.",
+    ]
+    if chained:  # find the hooks folder before leaving the folder $0 may be relative to
+        lines.append('hooks="$(cd "$(dirname "$0")" && pwd)" || exit 2')
+    lines.append('cd "$(git rev-parse --show-toplevel)" || exit 2')
+    if chained:
+        lines += [
+            "# The hook that was here before `buildlike hook install --chain`; it runs first, as it did.",
+            f'if [ -x "$hooks/{CHAINED_NAME}" ]; then "$hooks/{CHAINED_NAME}" "$@" || exit $?; fi',
+        ]
+    lines += [
+        f"python={shlex.quote(python)}",
+        f'if [ -x "$python" ]; then exec "$python" -m buildlike {command}; fi',
+        f"if command -v buildlike >/dev/null 2>&1; then exec buildlike {command}; fi",
+        'echo "buildlike pre-commit hook: buildlike is not found ($python is gone, none on PATH);" >&2',
+        'echo "install it, or remove this hook: buildlike hook uninstall (skip it once: git commit -n)" >&2',
+        "exit 1",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _read_hook(path: Path) -> bytes | None:
+    """A hook's content; None when there is none; b"" when it can't be read (a folder, a broken link)."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def install_hook(
+    cwd: Path, *, python: str, file: str | None = None, check: bool = False, chain: bool = False
+) -> Installed:
+    """Write buildlike's pre-commit hook where git looks for it, never losing a hook that was there.
+
+    A foreign hook makes this raise HookConflict, unless `chain`: then it moves to CHAINED_NAME and the
+    new hook runs it first. A hook buildlike wrote before is rewritten (keeping its chained hook).
+    """
+    repo = find_repo(cwd)
+    # fail now rather than at every commit: the hook must find its Maestrofile
+    maestrofile = locate_maestrofile(repo, cwd, file)
+    stored = None
+    if file is not None:
+        top = os.path.realpath(repo.top)
+        real = os.path.realpath(maestrofile)
+        stored = Path(os.path.relpath(real, top)).as_posix() if real.startswith(top + os.sep) else real
+    existing = _read_hook(repo.hook)
+    ours = existing is not None and is_buildlike_hook(existing)
+    if existing is not None and not ours:
+        if not chain:
+            raise HookConflict(
+                str(repo.hook),
+                f"{repo.hook} is a pre-commit hook that buildlike did not install; left as it is. "
+                f"Rerun with --chain to keep it and run it before the build, or move it away first",
+            )
+        if os.path.lexists(repo.chained):
+            raise HookConflict(
+                str(repo.chained),
+                f"cannot chain the hook at {repo.hook}: {repo.chained} already exists; "
+                f"left both as they are (merge them, or move one away, then install again)",
+            )
+    keep_chained = (existing is not None and not ours) or os.path.lexists(repo.chained)
+    text = hook_script(python=python, check=check, file=stored, chained=keep_chained)
+    repo.hooks.mkdir(parents=True, exist_ok=True)
+    temp = repo.hooks / f".{HOOK_NAME}.buildlike-{os.getpid()}"
+    try:
+        temp.write_text(text)
+        temp.chmod(0o755)
+        if existing is not None and not ours:
+            os.rename(repo.hook, repo.chained)
+        os.replace(temp, repo.hook)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    return Installed(repo.hook, repo.chained if keep_chained else None, ours)
+
+
+def uninstall_hook(cwd: Path) -> Uninstalled:
+    """Remove buildlike's pre-commit hook and put back the one it chained; a foreign hook raises HookConflict."""
+    repo = find_repo(cwd)
+    existing = _read_hook(repo.hook)
+    if existing is not None and not is_buildlike_hook(existing):
+        raise HookConflict(
+            str(repo.hook),
+            f"{repo.hook} was not installed by buildlike (it has no '{MARKER_PREFIX}' line); left as it is",
+        )
+    if os.path.lexists(repo.chained):
+        os.replace(repo.chained, repo.hook)
+        return Uninstalled(repo.hook, removed=existing is not None, restored=True)
+    if existing is None:
+        return Uninstalled(repo.hook, removed=False, restored=False)
+    repo.hook.unlink()
+    return Uninstalled(repo.hook, removed=True, restored=False)
