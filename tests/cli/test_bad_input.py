@@ -121,6 +121,13 @@ def test_malformed_toml_is_reported_with_the_file_and_line(make_project, reject,
     assert "TOML" in r.err
 
 
+@pytest.mark.parametrize("command", ["build", "status", "list", "graph", "clean"])
+def test_every_command_rejects_a_malformed_maestrofile(make_project, reject, command):
+    p = make_project('[rules.a\noutputs = ["a.txt"]\nrun = "touch ran.marker a.txt"\n')
+    r = reject(p, command)
+    assert_located(r, 1)
+
+
 def test_a_maestrofile_that_is_not_utf8_is_reported_with_the_file_and_line(make_project, reject):
     p = make_project("")
     (p.root / "Maestrofile.toml").write_bytes(b'[rules.a]\noutputs = ["a.txt"]\nrun = "touch ran.marker \xff"\n')

@@ -371,6 +371,22 @@ def test_clean_never_deletes_a_file_the_maestrofile_now_reads_as_a_source(built)
     assert not built.exists("build/a.o")
 
 
+def test_clean_never_deletes_through_a_folder_link_that_now_leads_outside(make_project, tmp_path):
+    """README: `clean` never deletes anything outside the project or reached through a symlinked folder."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    p = make_project('[rules.a]\noutputs = ["link/x.txt"]\nrun = "echo made > link/x.txt"\n')
+    (p.root / "real").mkdir()
+    (p.root / "link").symlink_to(p.root / "real")
+    assert p.run().code == 0
+    (p.root / "link").unlink()
+    (p.root / "link").symlink_to(outside)
+    (outside / "x.txt").write_text("not yours\n")
+    p.write("Maestrofile.toml", '[rules.b]\noutputs = ["b.txt"]\nrun = "touch b.txt"\n')
+    assert p.run("clean").code == 0
+    assert (outside / "x.txt").read_text() == "not yours\n"
+
+
 def test_clean_of_a_project_never_built_deletes_nothing(make_project):
     p = make_project(PROJECT, {**FILES, "app": "a user's app\n"})
     r = p.run("clean")
@@ -681,3 +697,12 @@ def test_a_second_build_says_who_holds_the_project_waits_and_then_runs(held_lock
             second.kill()
     assert second.returncode == 0, err
     assert p.log() == ["quick"]
+
+
+def test_clean_no_wait_fails_while_another_process_holds_the_lock(held_lock):
+    p, _ = held_lock
+    p.write("quick.txt", "a user's file\n")
+    r = p.run("clean", "--no-wait")
+    assert r.code == 1, r.text
+    assert str(os.getpid()) in r.err
+    assert p.exists("quick.txt")
