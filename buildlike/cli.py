@@ -155,7 +155,7 @@ def _hook_app() -> "typer.Typer":
         no_args_is_help=True,
         rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
-        help="A git pre-commit hook that runs the build (see also .pre-commit-hooks.yaml).",
+        help="A git pre-commit hook that runs the build.",
     )
     File = Annotated[
         str | None,
