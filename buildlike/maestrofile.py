@@ -5,6 +5,7 @@ Only this module knows TOML. Rules still hold their placeholders; expanding them
 
 from __future__ import annotations
 
+import bisect
 import re
 import sys
 from collections.abc import Iterable
@@ -47,31 +48,39 @@ def _type_name(value: object) -> str:
 
 
 class _Locator:
-    """Finds the line of a table header or of a key inside it, by scanning the text."""
+    """Finds the line of a table header or of a key inside it, by scanning the text once."""
 
     _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
-        self.headers: list[tuple[int, tuple[str, ...]]] = []
+        self._header_lines: list[int] = []
+        self._tables: dict[tuple[str, ...], int] = {}
+        self._tops: dict[str, int] = {}
         for n, line in enumerate(self.lines, 1):
             m = self._HEADER.match(line)
             if m:
-                self.headers.append((n, _split_dotted(m.group(1))))
+                parts = _split_dotted(m.group(1))
+                self._header_lines.append(n)
+                self._tables.setdefault(parts, n)
+                if parts:
+                    self._tops.setdefault(parts[0], n)
 
     def table(self, *parts: str) -> int | None:
-        for n, key in self.headers:
-            if key == parts:
-                return n
-        return None
+        return self._tables.get(parts)
+
+    def first(self, top: str) -> int | None:
+        """The line of the first header in table `top` (`[top]`, `[top.x]`, ...) or of a key `top = ...`."""
+        return self._tops.get(top) or self.key(top)
 
     def key(self, key: str, *table: str) -> int | None:
         start = self.table(*table) if table else 0
         if start is None:
             return None
-        later = [n for n, _ in self.headers if n > start]
-        end = later[0] if later else len(self.lines) + 1
-        rx = re.compile(r"^\s*(?:" + re.escape(key) + r"|\"" + re.escape(key) + r"\"|'" + re.escape(key) + r"')\s*=")
+        k = bisect.bisect_right(self._header_lines, start)
+        end = self._header_lines[k] if k < len(self._header_lines) else len(self.lines) + 1
+        quoted = re.escape(key)
+        rx = re.compile(rf"^\s*(?:{quoted}|\"{quoted}\"|'{quoted}')\s*=")
         for n in range(start + 1, end):
             if rx.match(self.lines[n - 1]):
                 return n
@@ -148,7 +157,7 @@ def _check(doc: dict[str, Any], *, root: str, shown: str, where: _Locator) -> Pr
         if key not in TOP_KEYS:
             problem(
                 f"unknown table '{key}'{did_you_mean(key, TOP_KEYS)}",
-                where.table(key) or where.key(key),
+                where.first(key),
             )
     if not doc.get("rules"):
         problem("no rules: add a [rules.NAME] table with inputs, outputs and run", None)

@@ -63,6 +63,7 @@ class StateStore:
         self.where = where
         self.stamps: dict[str, Stamp] = {}
         self._records: dict[str, tuple[int, bytes]] = {}
+        self._decoded: dict[str, JobRecord | None] = {}  # each record is unmarshalled once
 
     # -- opening --------------------------------------------------------------------------------
 
@@ -73,8 +74,12 @@ class StateStore:
         if not writable:
             if not path.exists():
                 return cls.in_memory()
+            # With no write-ahead log to read, open it immutable: then not even SQLite's side files
+            # (-wal, -shm) are created, and `status` writes nothing at all.
+            mode = "ro" if os.path.exists(f"{path}-wal") else "ro&immutable=1"
             try:
-                db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+                uri = f"file:{path}?mode={mode}"
+                db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
                 store = cls(db, writable=False, where=str(path))
                 store._check_version()
                 store._load()
@@ -147,7 +152,11 @@ class StateStore:
         row = self._records.get(job_id)
         if row is None or not row[0]:
             return None
-        return _decode(row[1])
+        try:
+            return self._decoded[job_id]
+        except KeyError:
+            record = self._decoded[job_id] = _decode(row[1])
+            return record
 
     def had_record(self, job_id: str) -> bool:
         """Whether the job ever had a record (an interrupted or failed rerun keeps an untrusted one)."""
@@ -187,6 +196,7 @@ class StateStore:
 
         self._write(write)
         self._records[job_id] = (1, blob)
+        self._decoded[job_id] = record
         self.stamps.update(stamps)
 
     def save_stamps(self, stamps: Mapping[str, Stamp]) -> None:
@@ -208,6 +218,7 @@ class StateStore:
         self._write(write)
         for (i,) in ids:
             self._records.pop(i, None)
+            self._decoded.pop(i, None)
         for (p,) in ps:
             self.stamps.pop(p, None)
 

@@ -152,11 +152,6 @@ def test_an_unknown_top_level_table_is_named_with_its_line_and_a_suggestion(make
     assert "did you mean 'settings'" in r.err
 
 
-@pytest.mark.xfail(
-    reason="BUG: an unknown dotted table such as [rule.a] is reported without its line "
-    "('Maestrofile.toml: unknown table ...'), though the header's line is known",
-    strict=True,
-)
 def test_an_unknown_dotted_table_is_named_with_its_line(make_project, reject):
     p = make_project(OK_RULE + '\n[rule.a]\noutputs = ["a.txt"]\nrun = "touch ran.marker a.txt"\n')
     r = reject(p)
