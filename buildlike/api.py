@@ -21,7 +21,7 @@ from buildlike.cache import load_cached, save_cached
 from buildlike.errors import MaestrofileError, Problem, UsageError
 from buildlike.fingerprint import RACY_WINDOW_NS, Stamper, hash_bytes
 from buildlike.globs import FileTree
-from buildlike.graph import JobGraph, closure, link, missing_inputs, resolve_targets
+from buildlike.graph import JobGraph, closure, connect, missing_inputs, resolve_targets
 from buildlike.jobs import expand
 from buildlike.lock import ProjectLock
 from buildlike.maestrofile import read_project
@@ -118,25 +118,28 @@ def load(
     tree = FileTree(project.root)
     jobset = expand(project, tree)
     rule_lines = {r.name: r.line for r in project.rules}
-    graph = link(jobset.jobs, file=project.file, rule_lines=rule_lines, warnings=jobset.warnings)
-    _check_defaults(project.settings, graph, path)
+    graph, problems = connect(jobset.jobs, file=project.file, rule_lines=rule_lines, warnings=jobset.warnings)
+    problems = [*jobset.problems, *problems, *_default_problems(project.settings, graph, raw)]
+    if problems:
+        # One report for everything: with these, also the inputs that are missing.
+        def exists(p: str) -> bool:
+            return os.path.exists(os.path.join(project.root, p))
+
+        raise MaestrofileError([*problems, *missing_inputs(graph, range(len(graph.jobs)), exists)])
     source: SourceStamp = (str(path), st.st_mtime_ns, st.st_size, jobset.listed_folders)
     if save_cache:
         save_cached(prepare_state_dir(project.root), source, hash_bytes(raw), project.settings, graph)
     return Loaded(path, project.settings, graph, source)
 
 
-def _check_defaults(settings: Settings, graph: JobGraph, path: Path) -> None:
+def _default_problems(settings: Settings, graph: JobGraph, raw: bytes) -> list[Problem]:
     try:
         resolve_targets(graph, settings.default)
     except UsageError as e:
-        line = next(
-            (n for n, text in enumerate(path.read_text().splitlines(), 1) if text.strip().startswith("default")),
-            None,
-        )
-        raise MaestrofileError(
-            [Problem(f"settings.default: {m}", file=graph.file, line=line) for m in e.message.splitlines()]
-        ) from None
+        lines = raw.decode("utf-8", "replace").splitlines()
+        line = next((n for n, text in enumerate(lines, 1) if text.strip().startswith("default")), None)
+        return [Problem(f"settings.default: {m}", file=graph.file, line=line) for m in e.message.splitlines()]
+    return []
 
 
 def _selection(loaded: Loaded, targets: Sequence[str]) -> list[int]:

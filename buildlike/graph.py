@@ -33,14 +33,10 @@ class JobGraph:
         return out
 
 
-def link(
-    jobs: Sequence[Job],
-    *,
-    file: str,
-    rule_lines: Mapping[str, int | None],
-    warnings: Iterable[Problem] = (),
-) -> JobGraph:
-    """Connect jobs by their files; raise `MaestrofileError` for duplicate outputs and cycles."""
+def connect(
+    jobs: Sequence[Job], *, file: str, rule_lines: Mapping[str, int | None], warnings: Iterable[Problem] = ()
+) -> tuple[JobGraph, list[Problem]]:
+    """Connect jobs by their files, with the duplicate outputs and the cycle found (the first maker wins)."""
     problems: list[Problem] = []
     producer: dict[str, int] = {}
     for i, job in enumerate(jobs):
@@ -67,8 +63,6 @@ def link(
             if maker is not None:
                 ds[maker] = None
         deps.append(tuple(ds))
-    if problems:
-        raise MaestrofileError(problems)
     graph = JobGraph(file, dict(rule_lines), tuple(jobs), tuple(deps), producer, tuple(warnings))
     cycle = find_cycle(graph.deps)
     if cycle:
@@ -77,15 +71,21 @@ def link(
             f":{rule_lines.get(jobs[i].rule)}" for i in dict.fromkeys(cycle) if rule_lines.get(jobs[i].rule)
         )
         first = jobs[cycle[0]]
-        raise MaestrofileError(
-            [
-                Problem(
-                    f"cycle: {names}" + (f" ({file}{lines})" if lines else ""),
-                    file=file,
-                    line=rule_lines.get(first.rule),
-                )
-            ]
+        problems.append(
+            Problem(
+                f"cycle: {names}" + (f" ({file}{lines})" if lines else ""), file=file, line=rule_lines.get(first.rule)
+            )
         )
+    return graph, problems
+
+
+def link(
+    jobs: Sequence[Job], *, file: str, rule_lines: Mapping[str, int | None], warnings: Iterable[Problem] = ()
+) -> JobGraph:
+    """Connect jobs by their files; raise `MaestrofileError` for duplicate outputs and cycles."""
+    graph, problems = connect(jobs, file=file, rule_lines=rule_lines, warnings=warnings)
+    if problems:
+        raise MaestrofileError(problems)
     return graph
 
 

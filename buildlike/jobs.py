@@ -9,7 +9,7 @@ import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from buildlike.errors import MaestrofileError, Problem
+from buildlike.errors import Problem
 from buildlike.fingerprint import hash_bytes
 from buildlike.globs import FileTree, GlobSyntaxError, is_glob, match_declared
 from buildlike.model import Project, Rule
@@ -41,6 +41,7 @@ class JobSet:
     jobs: tuple[Job, ...]
     warnings: tuple[Problem, ...]
     listed_folders: tuple[tuple[str, int], ...]  # what globbing read, for cache keys
+    problems: tuple[Problem, ...] = ()  # errors; the jobs are then only good enough to find more
 
 
 def command_fingerprint(commands: Iterable[str], env: Iterable[tuple[str, str]], shell: str) -> bytes:
@@ -228,7 +229,7 @@ class _Expander:
 
 
 def expand(project: Project, tree: FileTree) -> JobSet:
-    """Expand every rule of `project` into jobs; raise `MaestrofileError` listing every problem."""
+    """Expand every rule of `project` into jobs, with the problems found on the way (raised by the caller)."""
     ex = _Expander(project, tree)
     matches = ex.foreach_matches(project.rules)
     planned: list[tuple[Rule, str | None, tuple[str, ...]]] = []
@@ -243,12 +244,11 @@ def expand(project: Project, tree: FileTree) -> JobSet:
             planned.append((rule, m, ex.outputs_of(rule, foreach_fields(m))))
     declared = frozenset(o for _, _, outs in planned for o in outs)
     jobs = [ex.make_job(rule, m, outs, declared) for rule, m, outs in planned]
-    if ex.problems:
-        raise MaestrofileError(ex.problems)
     return JobSet(
         jobs=tuple(jobs),
         warnings=tuple(ex.warnings),
         listed_folders=tuple(sorted(tree.listed.items())),
+        problems=tuple(ex.problems),
     )
 
 

@@ -622,11 +622,6 @@ def test_several_problems_in_one_file_are_reported_together(make_project, reject
     assert len([ln for ln in r.err.splitlines() if "Maestrofile.toml:" in ln]) >= 5
 
 
-@pytest.mark.xfail(
-    reason="BUG: problems are reported one stage at a time (format, then outputs, then duplicates, "
-    "then missing inputs), so a file with problems of several kinds shows only the first kind",
-    strict=True,
-)
 def test_problems_of_different_kinds_are_reported_together(make_project, reject):
     """README: every problem in a Maestrofile is reported at once, before anything runs."""
     p = make_project(
