@@ -36,7 +36,7 @@ from buildlike.paths import (
     normalize,
 )
 from buildlike.reporter import Reporter
-from buildlike.runner import BuildResult, RunOptions, initial_verdicts, run_build
+from buildlike.runner import BuildResult, Cancel, RunOptions, initial_verdicts, run_build
 from buildlike.snapshot import SourceStamp, discard_snapshot, save_snapshot
 from buildlike.staleness import JobStatus
 from buildlike.state import StateStore, prepare_state_dir
@@ -50,6 +50,7 @@ __all__ = [
     "clean",
     "find_maestrofile",
     "load",
+    "selection",
     "status",
 ]
 
@@ -142,7 +143,8 @@ def _default_problems(settings: Settings, graph: JobGraph, raw: bytes) -> list[P
     return []
 
 
-def _selection(loaded: Loaded, targets: Sequence[str]) -> list[int]:
+def selection(loaded: Loaded, targets: Sequence[str] = ()) -> list[int]:
+    """The indexes of the jobs that `targets` (default: the default targets) need, producers first."""
     graph = loaded.graph
     named = list(targets) or list(loaded.settings.default)
     roots = resolve_targets(graph, named) if named else range(len(graph.jobs))
@@ -162,10 +164,14 @@ def build(
     *,
     options: BuildOptions = BuildOptions(),
     reporter: Reporter | None = None,
+    cancel: Cancel | None = None,
 ) -> BuildResult:
-    """Bring `targets` (default: the default targets) up to date. Raises BuildFailed, Interrupted, ..."""
+    """Bring `targets` (default: the default targets) up to date. Raises BuildFailed, Interrupted, ...
+
+    `cancel.request()` from another thread stops the build as Ctrl-C would (`watch --restart`).
+    """
     reporter = reporter if reporter is not None else Reporter()
-    order = _selection(loaded, targets)
+    order = selection(loaded, targets)
     jobs = options.jobs if options.jobs else (loaded.settings.jobs or _cpu_count())
     run_options = RunOptions(
         jobs=max(1, jobs),
@@ -174,16 +180,21 @@ def build(
         shell=loaded.settings.shell,
     )
     if options.dry_run:
-        return _build_locked(loaded, order, targets, run_options, reporter)
+        return _build_locked(loaded, order, targets, run_options, reporter, cancel)
     folder = prepare_state_dir(loaded.root)
     with ProjectLock(folder) as lock:
         lock.acquire(wait=not options.no_wait, on_wait=reporter.waiting_for_lock)
         discard_snapshot(str(folder))
-        return _build_locked(loaded, order, targets, run_options, reporter)
+        return _build_locked(loaded, order, targets, run_options, reporter, cancel)
 
 
 def _build_locked(
-    loaded: Loaded, order: list[int], targets: Sequence[str], run_options: RunOptions, reporter: Reporter
+    loaded: Loaded,
+    order: list[int],
+    targets: Sequence[str],
+    run_options: RunOptions,
+    reporter: Reporter,
+    cancel: Cancel | None,
 ) -> BuildResult:
     graph = loaded.graph
     with Stamper(loaded.root, {}, now_ns=time.time_ns()) as stamper:
@@ -197,7 +208,14 @@ def _build_locked(
             for w in graph.warnings:
                 reporter.warning(w)
             result = run_build(
-                graph, order, root=loaded.root, store=store, stamper=stamper, reporter=reporter, options=run_options
+                graph,
+                order,
+                root=loaded.root,
+                store=store,
+                stamper=stamper,
+                reporter=reporter,
+                options=run_options,
+                cancel=cancel,
             )
             checked = None if run_options.dry_run else _checked_files(loaded, order, store, stamper)
         finally:
@@ -239,7 +257,7 @@ def _checked_files(
 def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | None = None) -> list[JobStatus]:
     """Every stale job among `targets` with why, producers first. Runs and writes nothing."""
     reporter = reporter if reporter is not None else Reporter()
-    order = _selection(loaded, targets)
+    order = selection(loaded, targets)
     store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
     try:
         with Stamper(loaded.root, store.stamps, now_ns=time.time_ns()) as stamper:

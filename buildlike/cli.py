@@ -68,6 +68,22 @@ def do_build(o: CommonOptions) -> int:
     return 0
 
 
+def do_watch(o: CommonOptions, debounce: float, restart: bool, clear: bool, poll: float | None) -> int:
+    from buildlike.api import BuildOptions
+    from buildlike.reporter import WatchReporter
+    from buildlike.watch import WatchOptions, watch
+
+    return watch(
+        o.file,
+        directory=o.directory,
+        targets=o.targets,
+        build_options=BuildOptions(jobs=o.jobs, keep_going=o.keep_going, dry_run=o.dry_run, no_wait=o.no_wait),
+        options=WatchOptions(debounce=debounce, restart=restart, clear=clear, poll=poll),
+        reporter=WatchReporter(verbose=o.verbose, quiet=o.quiet),
+        on_error=_report_error,
+    )
+
+
 def do_status(o: CommonOptions, *, check: bool) -> int:
     from buildlike.api import load, status
     from buildlike.render import status_text
@@ -275,6 +291,40 @@ def make_app() -> "typer.Typer":
         finish(run_guarded(lambda: do_build(o)))
 
     @app.command()
+    def watch(
+        targets: Targets = None,
+        file: File = None,
+        directory: Directory = None,
+        jobs: Jobs = None,
+        keep_going: KeepGoing = False,
+        dry_run: DryRun = False,
+        verbose: Verbose = False,
+        quiet: Quiet = False,
+        no_wait: NoWait = False,
+        debounce: Annotated[
+            int,
+            typer.Option("--debounce", min=0, metavar="MS", help="Wait until no change came for MS milliseconds."),
+        ] = 100,
+        restart: Annotated[
+            bool, typer.Option("--restart", help="A change stops a running build and starts it over.")
+        ] = False,
+        clear: Annotated[bool, typer.Option("--clear", help="Clear the screen before each build.")] = False,
+        poll: Annotated[
+            float | None,
+            typer.Option(
+                "--poll",
+                min=0.01,
+                metavar="[SECONDS]",
+                help="Scan the folders every SECONDS (default 1) instead of waiting for OS events.",
+            ),
+        ] = None,
+    ) -> None:
+        """Build, then rebuild on every change of an input or of the Maestrofile, until Ctrl-C."""
+        o = CommonOptions(file, directory, jobs, keep_going, dry_run, verbose, quiet, no_wait, tuple(targets or ()))
+        w = (debounce / 1000, restart, clear, poll)
+        finish(run_guarded(lambda: do_watch(o, *w)))
+
+    @app.command()
     def status(
         targets: Targets = None,
         file: File = None,
@@ -312,6 +362,25 @@ def make_app() -> "typer.Typer":
     return app
 
 
+def bare_poll(args: list[str]) -> list[str]:
+    """Read `watch --poll` not followed by a number as `--poll=1` (typer has no optional option values)."""
+    if not args or args[0] != "watch" or "--poll" not in args:
+        return args
+    out: list[str] = []
+    for k, a in enumerate(args):
+        if a == "--":
+            out.extend(args[k:])
+            break
+        if a == "--poll":
+            following = args[k + 1] if k + 1 < len(args) else ""
+            try:
+                float(following)
+            except ValueError:
+                a = "--poll=1"
+        out.append(a)
+    return out
+
+
 def run(args: Sequence[str], parsed: dict[str, object] | None) -> int:
     """Run a command line; `parsed` holds the options of a plain build when __main__ could read them."""
     if parsed is not None:
@@ -319,7 +388,7 @@ def run(args: Sequence[str], parsed: dict[str, object] | None) -> int:
         return run_guarded(lambda: do_build(options))
     app = make_app()
     try:
-        app(args=list(args), prog_name="buildlike")
+        app(args=bare_poll(list(args)), prog_name="buildlike")
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else 1
     return 0

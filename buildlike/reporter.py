@@ -113,3 +113,60 @@ class Reporter:
             )
         elif not self.quiet:
             self._print(f"buildlike: {ran} job{'s' if ran != 1 else ''} ran ({seconds:.2f}s)")
+
+
+class WatchReporter(Reporter):
+    """What `buildlike watch` shows: the build's output, then one timestamped status line per build."""
+
+    def _status(self, text: str, *, err: bool = False) -> None:
+        import time
+
+        self._print(f"[{time.strftime('%H:%M:%S')}] {text}", err=err)
+
+    def nothing_to_do(self) -> None:
+        if not self.quiet:
+            self._status("nothing to do, everything is up to date; watching for changes")
+
+    def summary(self, ran: int, failed: int, seconds: float) -> None:
+        jobs = f"{ran} job{'s' if ran != 1 else ''} ran"
+        if failed:
+            self._status(
+                f"{failed} job{'s' if failed != 1 else ''} failed, {jobs} ({seconds:.2f}s); waiting for changes",
+                err=True,
+            )
+        elif not self.quiet:
+            self._status(f"{jobs} ({seconds:.2f}s); watching for changes")
+
+    def watch_started(self, folders: int, *, poll: float | None) -> None:
+        how = f"polling every {poll:g}s" if poll is not None else "file system events"
+        self.info(f"buildlike: watching {folders} folder{'s' if folders != 1 else ''} ({how}); Ctrl-C to stop")
+
+    def watch_blocked(self) -> None:
+        """After an error that stopped the build before it ran (bad Maestrofile, busy lock)."""
+        self._status("cannot build; waiting for changes", err=True)
+
+    def watch_idle(self) -> None:
+        """After a dry run, which prints no summary of its own."""
+        if not self.quiet:
+            self._status("watching for changes")
+
+    def changed(self, paths: list[str]) -> None:
+        if not self.quiet and paths:
+            shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+            self._print(f"changed: {shown}")
+
+    def restarting(self) -> None:
+        self._status("changes while building: restarting the build", err=True)
+
+    def not_watched(self, folders: list[str]) -> None:
+        shown = ", ".join(folders[:3]) + (f" and {len(folders) - 3} more" if len(folders) > 3 else "")
+        self.warning(
+            f"not watching {len(folders)} folder{'s' if len(folders) != 1 else ''} outside the project: {shown}"
+        )
+
+    def clear_screen(self) -> None:
+        self.out.write("\x1b[H\x1b[2J\x1b[3J")
+        self.out.flush()
+
+    def watch_stopped(self) -> None:
+        self.info("buildlike: stopped watching")

@@ -51,6 +51,41 @@ class BuildResult:
     seconds: float = 0.0
 
 
+class Cancel:
+    """Stops a running build from another thread, as Ctrl-C would (`buildlike watch --restart`).
+
+    `request()` may come before the build starts or while it runs; either way the build stops its
+    commands' process groups and raises `Interrupted(CANCELLED)`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requested = False
+        self._wake: Callable[[], None] | None = None
+
+    @property
+    def requested(self) -> bool:
+        return self._requested
+
+    def request(self) -> None:
+        with self._lock:
+            self._requested = True
+            wake = self._wake
+        if wake is not None:
+            wake()
+
+    def attach(self, wake: Callable[[], None] | None) -> None:
+        """Call `wake` on a request (at once if one came already); None detaches."""
+        with self._lock:
+            self._wake = wake
+            requested = self._requested
+        if wake is not None and requested:
+            wake()
+
+
+CANCELLED = "cancelled"  # the `signal_name` of the Interrupted raised for a Cancel request
+
+
 def initial_verdicts(
     graph: JobGraph,
     order: Sequence[int],
@@ -110,8 +145,12 @@ def run_build(
     stamper: Stamper,
     reporter: Reporter,
     options: RunOptions,
+    cancel: Cancel | None = None,
 ) -> BuildResult:
-    """Bring the jobs in `order` (producers first) up to date. Raises BuildFailed or Interrupted."""
+    """Bring the jobs in `order` (producers first) up to date. Raises BuildFailed or Interrupted.
+
+    `cancel` lets another thread stop the build as a signal would.
+    """
     start = time.monotonic()
     stale = initial_verdicts(graph, order, store, stamper)
     if not options.dry_run:
@@ -139,7 +178,11 @@ def run_build(
     def on_signal(signum: int, _frame: object) -> None:
         events.put(signal.Signals(signum).name)
 
+    if cancel is not None and cancel.requested:
+        raise Interrupted(CANCELLED)
     restore = _install_handlers(on_signal)
+    if cancel is not None:
+        cancel.attach(lambda: events.put(CANCELLED))
     workers = _Workers(min(options.jobs, len(members)), events)
     launcher = Launcher(root)
     try:
@@ -197,10 +240,15 @@ def run_build(
         raise
     finally:
         workers.close()
+        if cancel is not None:
+            cancel.attach(None)
         restore()
     if state.stopping:
         state.skipped.extend(graph.jobs[i].id for i in plan.drop_ready())
     reporter.summary(len(state.ran), len(state.failed), time.monotonic() - start)
+    late = _late_signal(events)
+    if late is not None:
+        raise Interrupted(late)
     if state.failed:
         raise BuildFailed(state.failed)
     return BuildResult(tuple(state.ran), (), tuple(state.skipped), tuple(state.cut_off), time.monotonic() - start)
@@ -346,6 +394,17 @@ def _discovered(job: Job, root: str, stamper: Stamper, started_ns: int) -> tuple
         # A file changed while the command ran may not be what it read: distrust it, so it reruns.
         digests.append(_MISSING if d is None or st is None or st[0] >= started_ns else d)
     return tuple(paths), tuple(digests)
+
+
+def _late_signal(events: queue.SimpleQueue[tuple[int, Outcome] | str]) -> str | None:
+    """A signal that came once nothing was running any more: queued, never read, yet still an interrupt."""
+    while True:
+        try:
+            event = events.get_nowait()
+        except queue.Empty:
+            return None
+        if isinstance(event, str) and event != CANCELLED:
+            return event
 
 
 def _install_handlers(handler: Callable[[int, Any], None]) -> Callable[[], None]:

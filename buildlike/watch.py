@@ -1,0 +1,568 @@
+"""Watch mode: build, then rebuild whenever an input, a globbed folder or the Maestrofile changes.
+
+The only module that imports watchdog. Whether an event matters (`classify`), which folders to watch
+(`watch_set`, `plan_watches`) and when a burst of changes is over (`Debouncer`) are pure and take plain
+data; `Watcher` ties them to a watchdog observer and to `api.load`/`api.build`, one build at a time.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import posixpath
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from buildlike.api import BuildOptions, Loaded, build, find_maestrofile, load, selection
+from buildlike.errors import BuildFailed, BuildlikeError, Interrupted, UsageError
+from buildlike.graph import JobGraph
+from buildlike.jobs import Job
+from buildlike.paths import is_state_path
+from buildlike.reporter import WatchReporter
+from buildlike.runner import CANCELLED, Cancel
+from buildlike.state import StateStore
+
+if TYPE_CHECKING:
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers.api import BaseObserver, ObservedWatch
+
+# Each watch costs an inotify instance and two threads, and a user has only 128 instances by default:
+# folders inside the project share one watch per top-level folder, and at most this many are made.
+MAX_WATCHES = 48
+
+
+class Change(enum.IntEnum):
+    """Why an event matters, weakest first."""
+
+    LISTING = 1  # a file came or went in a folder that a glob scans: the job graph may change
+    CONTENT = 2  # an input of a selected job changed
+    MAESTROFILE = 3
+
+
+class Event(enum.Enum):
+    MODIFIED = "modified"
+    CREATED = "created"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class WatchSet:
+    """What the selected jobs depend on, as project-relative paths (absolute outside the project)."""
+
+    maestrofile: str
+    inputs: frozenset[str]  # files the selected jobs read that no job makes
+    listed: frozenset[str]  # folders that globs and foreach scanned
+    made: frozenset[str]  # outputs and depfiles of every job: changing them never builds
+    folders: frozenset[str]  # folders to watch: the inputs', the listed ones, the Maestrofile's
+    ancestors: frozenset[str]  # folders above `folders` inside the project, whose creation matters
+
+
+def watch_set(
+    graph: JobGraph,
+    order: Iterable[int],
+    *,
+    maestrofile: str,
+    listed: Iterable[str],
+    discovered: Iterable[str] = (),
+) -> WatchSet:
+    """The paths and folders that matter for building the jobs `order` of `graph`.
+
+    `discovered` are the extra inputs the jobs' depfiles listed.
+    """
+    made = {o for job in graph.jobs for o in job.outputs}
+    made.update(job.depfile for job in graph.jobs if job.depfile)
+    read = {p for i in order for p in graph.jobs[i].inputs}
+    read.update(discovered)
+    inputs = frozenset(p for p in read if p not in graph.producer and p not in made)
+    listed_set = frozenset(listed)
+    folders = {posixpath.dirname(p) for p in inputs} | listed_set | {posixpath.dirname(maestrofile)}
+    ancestors: set[str] = set()
+    for f in folders:
+        if f.startswith("/"):
+            continue
+        while f:
+            f = posixpath.dirname(f)
+            if f in ancestors:
+                break
+            ancestors.add(f)
+    return WatchSet(maestrofile, inputs, listed_set, frozenset(made), frozenset(folders), frozenset(ancestors))
+
+
+def is_editor_dropping(name: str) -> bool:
+    """Whether `name` is a file an editor writes beside the one it saves (swap, backup, lock, probe)."""
+    if name.endswith("~") or name.startswith(".#") or (name.startswith("#") and name.endswith("#")):
+        return True  # vim/emacs backups, emacs lock links and auto-saves
+    if name.startswith(".") and len(name) > 4 and name[-4:-1] == ".sw" and "a" <= name[-1] <= "x":
+        return True  # vim swap files: .name.swp, .swo, ..., and its .swx probe
+    if name.endswith(("___jb_tmp___", "___jb_old___")):
+        return True  # JetBrains "safe write"
+    # vim checks that it may create files in a folder with 4913, then 5036, 5159, ...
+    return name.isdigit() and int(name) >= 4913 and (int(name) - 4913) % 123 == 0
+
+
+def classify(path: str, event: Event, *, is_dir: bool, ws: WatchSet) -> Change | None:
+    """How a change of `path` (project-relative, absolute outside) matters to the build; None: not at all."""
+    if path == ws.maestrofile:
+        return Change.MAESTROFILE
+    if not path or is_state_path(path) or ".git" in path.split("/") or _made(path, ws.made):
+        return None
+    if path in ws.inputs:
+        return Change.CONTENT
+    if event is Event.MODIFIED:
+        return None  # only a file coming or going changes what a glob matches
+    folder, name = posixpath.split(path)
+    if name.startswith(".") or is_editor_dropping(name):
+        return None  # globs never match a leading dot
+    if folder in ws.listed or (is_dir and (path in ws.folders or path in ws.ancestors)):
+        return Change.LISTING
+    return None
+
+
+def _made(path: str, made: frozenset[str]) -> bool:
+    """Whether `path` is an output, or inside one (an output may be a folder)."""
+    while path and path != "/":
+        if path in made:
+            return True
+        path = posixpath.dirname(path)
+    return False
+
+
+Watch = tuple[str, bool]  # (folder, recursive)
+
+
+def plan_watches(
+    folders: Iterable[str], *, exists: Callable[[str], bool], limit: int = MAX_WATCHES
+) -> tuple[tuple[Watch, ...], tuple[str, ...]]:
+    """The watches that cover `folders`, and the folders outside the project left out to stay in `limit`.
+
+    A missing folder is covered by its nearest existing parent (so its creation is seen). Folders
+    inside the project are grouped by their top-level folder: one watch on the group's common folder,
+    recursive when the group has more than that one folder. The project folder itself is watched
+    alone, never recursively (it holds `.git/` and `.buildlike/`).
+    """
+    groups: dict[str, set[str]] = {}
+    outside: set[str] = set()
+    for f in folders:
+        while f not in ("", "/") and not exists(f):
+            f = posixpath.dirname(f)
+        if f.startswith("/"):
+            outside.add(f)
+        else:
+            groups.setdefault(f.split("/", 1)[0], set()).add(f)
+    watches: list[Watch] = [("", False)]
+    for top in sorted(groups):
+        if not top:
+            continue
+        members = groups[top]
+        base = _common_folder(members)
+        watches.append((base, any(m != base for m in members)))
+    if len(watches) > limit:
+        watches = [("", True)]  # many top-level folders: one recursive watch is cheaper than many
+    room = max(0, limit - len(watches))
+    kept = sorted(outside)[:room]
+    watches.extend((f, False) for f in kept)
+    return tuple(watches), tuple(sorted(outside)[room:])
+
+
+def _common_folder(folders: Iterable[str]) -> str:
+    parts = [f.split("/") for f in folders]
+    common: list[str] = []
+    for segs in zip(*parts, strict=False):
+        if any(s != segs[0] for s in segs):
+            break
+        common.append(segs[0])
+    return "/".join(common)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """The changes that end one wait: the strongest reason among them and the paths, sorted."""
+
+    change: Change
+    paths: tuple[str, ...]
+
+
+class Debouncer:
+    """Collects changes until `delay` seconds pass without one, or `limit` seconds since the first.
+
+    Times are plain numbers (monotonic seconds), given by the caller, so tests need no clock.
+    """
+
+    def __init__(self, delay: float, limit: float) -> None:
+        self.delay = delay
+        self.limit = limit
+        self._first: float | None = None
+        self._last = 0.0
+        self._change = Change.LISTING
+        self._paths: set[str] = set()
+
+    def add(self, when: float, change: Change, path: str) -> None:
+        if self._first is None:
+            self._first, self._last, self._change = when, when, change
+        else:
+            self._first = min(self._first, when)
+            self._last = max(self._last, when)
+            self._change = max(self._change, change)
+        self._paths.add(path)
+
+    def due(self) -> float | None:
+        """When the pending changes should be built; None while there are none."""
+        if self._first is None:
+            return None
+        return min(self._last + self.delay, self._first + self.limit)
+
+    def take(self) -> Batch | None:
+        """The pending changes, which are then forgotten."""
+        if self._first is None:
+            return None
+        batch = Batch(self._change, tuple(sorted(self._paths)))
+        self._first, self._paths = None, set()
+        return batch
+
+
+@dataclass(frozen=True, slots=True)
+class WatchOptions:
+    debounce: float = 0.1  # seconds without a change that end a burst
+    restart: bool = False  # a change cancels a running build instead of waiting for its end
+    clear: bool = False  # clear the screen before each build
+    poll: float | None = None  # seconds between scans with the polling observer; None: OS events
+
+
+def watch(
+    file: str | os.PathLike[str] | None = None,
+    *,
+    directory: str | os.PathLike[str] | None = None,
+    targets: Sequence[str] = (),
+    build_options: BuildOptions | None = None,
+    options: WatchOptions = WatchOptions(),
+    reporter: WatchReporter | None = None,
+    on_error: Callable[[BuildlikeError], None] | None = None,
+) -> int:
+    """Build `targets`, then rebuild on every change that matters, until Ctrl-C or SIGTERM; returns 0.
+
+    Errors of one build (a failed job, a bad Maestrofile edit) go to `on_error` and watching goes on.
+    Raises `UsageError` only when there is no Maestrofile to start from.
+    """
+    reporter = reporter if reporter is not None else WatchReporter()
+    path = find_maestrofile(file, directory)
+    watcher = Watcher(
+        path,
+        tuple(targets),
+        build_options=build_options if build_options is not None else BuildOptions(),
+        options=options,
+        reporter=reporter,
+        on_error=on_error if on_error is not None else lambda e: reporter.warning(e.message),
+    )
+    return watcher.run()
+
+
+class Watcher:
+    """One watch session: an observer thread that queues relevant changes, and this loop that builds.
+
+    The observer thread only reads `self._ws` and `self._cancel` (each replaced whole, never changed)
+    and puts into `self._inbox`; everything else belongs to the thread that calls `run`.
+    """
+
+    def __init__(
+        self,
+        maestrofile: Path,
+        targets: tuple[str, ...],
+        *,
+        build_options: BuildOptions,
+        options: WatchOptions,
+        reporter: WatchReporter,
+        on_error: Callable[[BuildlikeError], None],
+    ) -> None:
+        self.maestrofile = maestrofile
+        self.root = os.path.realpath(maestrofile.parent)
+        self.targets = targets
+        self.build_options = build_options
+        self.options = options
+        self.reporter = reporter
+        self.on_error = on_error
+        self._inbox: queue.SimpleQueue[tuple[float, Change, str]] = queue.SimpleQueue()
+        self._ws = watch_set(_EMPTY_GRAPH, (), maestrofile=maestrofile.name, listed=())
+        self._cancel: Cancel | None = None
+        self._watches: dict[Watch, ObservedWatch] = {}
+        self._unwatched: set[str] = set()
+        self._discovered: dict[str, tuple[str, ...]] = {}
+        self._selected: tuple[Job, ...] | None = None
+        self._listed_mtimes: dict[str, int] = {}
+        self._ws_key: object = None
+        self._event_types = _event_types()
+        self._observer = _make_observer(options.poll)
+        self._handler = _make_handler(self._on_event)
+
+    # -- the observer thread --------------------------------------------------------------------
+
+    def _on_event(self, path: str, event: Event, is_dir: bool) -> None:
+        rel = self._relative(path)
+        change = classify(rel, event, is_dir=is_dir, ws=self._ws)
+        if change is None:
+            return
+        self._inbox.put((time.monotonic(), change, rel))
+        cancel = self._cancel
+        # Only a real edit cancels: a new file in a globbed folder may be a command's temp file,
+        # and cancelling the build that writes it would restart forever.
+        if cancel is not None and self.options.restart and change >= Change.CONTENT:
+            cancel.request()
+
+    def _relative(self, path: str) -> str:
+        if path == self.root:
+            return ""
+        if path.startswith(self.root + os.sep):
+            return path[len(self.root) + 1 :].replace(os.sep, "/")
+        return path.replace(os.sep, "/")
+
+    # -- the main thread ------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Build, then wait for changes and build again, until Ctrl-C or SIGTERM. Returns 0."""
+        restore = _stop_on_sigterm()
+        try:
+            self._observer.start()
+            self._cycle(None)
+            while True:
+                self._cycle(self._wait())
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._observer.stop()
+            self._observer.join()
+            restore()
+        self.reporter.watch_stopped()
+        return 0
+
+    def _wait(self) -> Batch:
+        """Block until changes came and then `debounce` seconds passed without one."""
+        delay = self.options.debounce
+        if self.options.poll is not None:
+            # Scans see a burst in slices: wait for one quiet scan, or a save split by a scan builds twice.
+            delay += self.options.poll
+        pending = Debouncer(delay, max(1.0, 10 * delay))
+        while True:
+            due = pending.due()
+            timeout = None if due is None else max(0.0, due - time.monotonic())
+            try:
+                when, change, path = self._inbox.get(timeout=timeout)
+            except queue.Empty:
+                batch = pending.take()
+                if batch is not None:
+                    return batch
+                continue
+            pending.add(when, change, path)
+
+    def _cycle(self, batch: Batch | None) -> None:
+        """Reload the graph, watch what it needs, and build (unless no change can matter to it)."""
+        loaded = self._load()
+        order: list[int] = []
+        if loaded is not None:
+            try:
+                order = selection(loaded, self.targets)
+            except UsageError as e:  # a target the edited Maestrofile no longer has
+                self.on_error(e)
+                loaded = None
+        if loaded is None:
+            self._selected = None
+            self._apply(self._ws)  # keep watching, at least the Maestrofile
+        else:
+            added = self._apply(self._watch_set(loaded, order))  # before building: see what it changes
+        if batch is None:
+            self.reporter.watch_started(len(self._watches), poll=self.options.poll)
+        if loaded is None:
+            self.reporter.watch_blocked()
+            return
+        jobs = tuple(loaded.graph.jobs[i] for i in order)
+        if (
+            batch is not None
+            and batch.change is Change.LISTING
+            and jobs == self._selected
+            # Files came or went in a globbed folder, but no glob's answer changed. Only an input in
+            # a folder that just came into view may have changed before it was watched.
+            and not any(self._covered_by(posixpath.dirname(p), added) for p in self._ws.inputs)
+        ):
+            return
+        self._selected = jobs
+        if self.options.clear:
+            self.reporter.clear_screen()
+        if batch is not None:
+            self.reporter.changed(list(batch.paths))
+        self._build(loaded)
+        if any(job.depfile for job in jobs):
+            self._remember_discovered(loaded, jobs)
+            self._apply(self._watch_set(loaded, order))
+
+    def _load(self) -> Loaded | None:
+        try:
+            return load(self.maestrofile, save_cache=not self.build_options.dry_run)
+        except BuildlikeError as e:
+            self.on_error(e)
+            return None
+
+    def _build(self, loaded: Loaded) -> None:
+        cancel = Cancel()
+        self._cancel = cancel
+        try:
+            build(loaded, self.targets, options=self.build_options, reporter=self.reporter, cancel=cancel)
+            if self.build_options.dry_run:
+                self.reporter.watch_idle()
+        except Interrupted as e:
+            if e.signal_name != CANCELLED:
+                raise KeyboardInterrupt from None  # Ctrl-C or SIGTERM: the commands are stopped
+            self.reporter.restarting()
+        except BuildFailed:
+            pass  # the failures and the status line were shown as they happened
+        except BuildlikeError as e:
+            self.on_error(e)
+            self.reporter.watch_blocked()
+        finally:
+            self._cancel = None
+
+    def _remember_discovered(self, loaded: Loaded, jobs: Sequence[Job]) -> None:
+        """Note the inputs the depfiles listed; a failed job keeps those of its last success."""
+        store = StateStore.open(loaded.state_dir, writable=False, warn=self.reporter.warning)
+        try:
+            for job in jobs:
+                record = store.record(job.id) if job.depfile else None
+                if record is not None:
+                    self._discovered[job.id] = record.discovered
+        finally:
+            store.close()
+
+    def _watch_set(self, loaded: Loaded, order: Sequence[int]) -> WatchSet:
+        graph = loaded.graph
+        discovered = tuple(p for i in order for p in self._discovered.get(graph.jobs[i].id, ()))
+        key = (loaded.source, discovered)
+        if key == self._ws_key:
+            return self._ws  # the same graph from the same files: skip ~20 ms on 10,000 inputs
+        self._ws_key = key
+        listed = [folder for folder, _mtime in loaded.source[3]]
+        self._listed_mtimes = dict(loaded.source[3])
+        return watch_set(graph, order, maestrofile=self.maestrofile.name, listed=listed, discovered=discovered)
+
+    def _apply(self, ws: WatchSet) -> list[Watch]:
+        """Watch exactly the folders `ws` needs; return the watches added."""
+        self._ws = ws
+        wanted, left_out = plan_watches(ws.folders, exists=lambda f: os.path.isdir(self._absolute(f)))
+        if set(left_out) - self._unwatched:
+            self.reporter.not_watched(list(left_out))
+        self._unwatched = set(left_out)
+        for w in set(self._watches) - set(wanted):
+            self._observer.unschedule(self._watches.pop(w))
+        added = [w for w in wanted if w not in self._watches]
+        for w in added:
+            self._schedule(w)
+        # A file that came into a globbed folder between the load and its new watch was not seen:
+        # compare the folder's mtime with the one the load listed.
+        for folder, mtime in self._listed_mtimes.items():
+            if added and self._covered_by(folder, added) and _mtime_ns(self._absolute(folder)) != mtime:
+                self._inbox.put((time.monotonic(), Change.LISTING, folder))
+        return added
+
+    def _schedule(self, w: Watch) -> None:
+        folder, recursive = w
+        try:
+            self._watches[w] = self._observer.schedule(
+                self._handler, self._absolute(folder), recursive=recursive, event_filter=self._event_types
+            )
+        except OSError as e:
+            self.reporter.warning(f"cannot watch '{folder or '.'}': {e}; changes there are not seen (try --poll)")
+
+    def _absolute(self, folder: str) -> str:
+        return folder if folder.startswith("/") else os.path.join(self.root, folder) if folder else self.root
+
+    @staticmethod
+    def _covered_by(folder: str, watches: Sequence[Watch]) -> bool:
+        for base, recursive in watches:
+            if folder == base or (recursive and (not base or folder.startswith(base + "/"))):
+                return True
+        return False
+
+
+def _mtime_ns(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _stop_on_sigterm() -> Callable[[], None]:
+    """Make SIGTERM stop watching as Ctrl-C does (KeyboardInterrupt); returns a restorer.
+
+    During a build the runner's own handlers take over, stop the commands and raise `Interrupted`.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    old = {s: signal.signal(s, signal.default_int_handler) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+    return restore
+
+
+_EMPTY_GRAPH = JobGraph(file="", rule_lines={}, jobs=(), deps=(), producer={})
+
+
+def _make_observer(poll: float | None) -> BaseObserver:
+    if poll is not None:
+        from watchdog.observers.polling import PollingObserver
+
+        return PollingObserver(timeout=poll)
+    from watchdog.observers import Observer
+
+    return Observer()
+
+
+def _event_types() -> list[type[FileSystemEvent]]:
+    from watchdog import events as e
+
+    # Not opened/closed, and not "folder modified" (its created/deleted entries say more).
+    return [
+        e.FileCreatedEvent,
+        e.FileDeletedEvent,
+        e.FileModifiedEvent,
+        e.FileMovedEvent,
+        e.DirCreatedEvent,
+        e.DirDeletedEvent,
+        e.DirMovedEvent,
+    ]
+
+
+def _make_handler(on_event: Callable[[str, Event, bool], None]) -> FileSystemEventHandler:
+    from watchdog.events import FileSystemEventHandler
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            src = os.fsdecode(event.src_path)
+            if event.event_type == "moved":
+                # A rename is a deletion and a creation: an editor's rename-over save is one change.
+                on_event(src, Event.DELETED, event.is_directory)
+                on_event(os.fsdecode(event.dest_path), Event.CREATED, event.is_directory)
+            elif event.event_type in ("created", "deleted", "modified"):
+                on_event(src, Event(event.event_type), event.is_directory)
+
+    return Handler()
+
+
+__all__ = [
+    "Batch",
+    "Change",
+    "Debouncer",
+    "Event",
+    "WatchOptions",
+    "WatchSet",
+    "Watcher",
+    "classify",
+    "is_editor_dropping",
+    "plan_watches",
+    "watch",
+    "watch_set",
+]

@@ -1,0 +1,541 @@
+"""Black-box tests of `buildlike watch` (issue 3): real files, the real watchdog observer, real signals.
+
+Each test runs `python -m buildlike watch` as a subprocess and waits, with a timeout, for what it
+expects in its output or on disk. A test that something does *not* happen waits a quiet period that
+is several times the debounce.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+DEBOUNCE_MS = 80
+QUIET = 0.6  # seconds without a new build that prove no build followed
+# Tests that count builds after a multi-step save use more: on a loaded machine the test itself may
+# pause between two steps of one save for longer than 50 ms.
+SAVE_DEBOUNCE_MS = 200
+STATUS = re.compile(r"^\[\d\d:\d\d:\d\d\] ", re.M)
+
+
+class Watching:
+    """A running `buildlike watch`, with its output collected as it comes."""
+
+    def __init__(self, root: Path, *args: str) -> None:
+        self.root = root
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "buildlike", "watch", *args],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self._chunks: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._chunks.append(line)
+
+    @property
+    def out(self) -> str:
+        return "".join(self._chunks)
+
+    def builds(self) -> int:
+        """How many status lines (one per build) were printed."""
+        return len(STATUS.findall(self.out))
+
+    def wait_for(self, what: Callable[[], bool], timeout: float = 15.0, why: str = "") -> None:
+        deadline = time.monotonic() + timeout
+        while not what():
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out waiting for {why or what}; output so far:\n{self.out}")
+            if self.proc.poll() is not None:
+                pytest.fail(f"watch exited with {self.proc.returncode}; output:\n{self.out}")
+            time.sleep(0.02)
+
+    def wait_builds(self, n: int, timeout: float = 15.0) -> None:
+        self.wait_for(lambda: self.builds() >= n, timeout, f"{n} builds")
+        time.sleep(0.05)  # let the rest of the status line's output arrive
+
+    def wait_text(self, text: str, timeout: float = 15.0) -> None:
+        self.wait_for(lambda: text in self.out, timeout, repr(text))
+
+    def stays_at(self, n: int) -> None:
+        """Assert that no build beyond the n-th comes within the quiet period."""
+        time.sleep(QUIET)
+        assert self.builds() == n, self.out
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 15.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.exited(timeout)
+
+    def exited(self, timeout: float = 15.0) -> int:
+        code = self.proc.wait(timeout=timeout)
+        self._reader.join(timeout=5)
+        return code
+
+
+@pytest.fixture
+def watching(tmp_path: Path) -> Iterator[Callable[..., Watching]]:
+    started: list[Watching] = []
+
+    def start(root: Path, *args: str, debounce: int | None = DEBOUNCE_MS) -> Watching:
+        extra = ("--debounce", str(debounce)) if debounce is not None else ()
+        w = Watching(root, *extra, *args)
+        started.append(w)
+        return w
+
+    yield start
+    for w in started:
+        if w.proc.poll() is None:
+            w.proc.kill()
+            w.proc.wait()
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead; it only waits for its parent
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def wait_gone(pid: int, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def save_like_vim(path: Path, text: str) -> None:
+    """vim's default save: probe the folder with 4913, rename the original to a backup, write, drop it."""
+    probe = path.parent / "4913"
+    probe.write_text("")
+    probe.unlink()
+    swap = path.parent / f".{path.name}.swp"
+    swap.write_text("swap")
+    backup = path.parent / f"{path.name}~"
+    os.rename(path, backup)
+    path.write_text(text)
+    backup.unlink()
+    swap.unlink()
+
+
+def save_like_jetbrains(path: Path, text: str) -> None:
+    """JetBrains' safe write: write a temp file, move the original aside, move the temp over it."""
+    tmp = path.parent / f"{path.name}___jb_tmp___"
+    old = path.parent / f"{path.name}___jb_old___"
+    tmp.write_text(text)
+    os.rename(path, old)
+    os.rename(tmp, path)
+    old.unlink()
+
+
+def save_by_rename(path: Path, text: str) -> None:
+    """VS Code and most tools' atomic save: write a temp file beside it and rename it over."""
+    tmp = path.parent / f".{path.name}.tmp-1234"
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+C_PROJECT = """
+[rules.compile]
+foreach = "src/*.c"
+inputs = ["{path}"]
+outputs = ["build/{stem}.o"]
+run = "echo {stem} >> ran.log; cp {input} {output}"
+
+[rules.link]
+inputs = ["build/*.o"]
+outputs = ["app"]
+run = "echo link >> ran.log; cat {inputs} > {output}"
+"""
+
+
+def test_watch_builds_then_rebuilds_only_what_a_saved_input_affects(make_project, watching):
+    """Issue 3: build once, then rebuild on every change; one status line with time, jobs, failures."""
+    p = make_project(C_PROJECT, {"src/a.c": "a\n", "src/b.c": "b\n"})
+    w = watching(p.root)
+    w.wait_builds(1)
+    assert sorted(p.log()) == ["a", "b", "link"]
+    assert re.search(r"^\[\d\d:\d\d:\d\d\] 3 jobs ran \(\d+\.\d\ds\); watching for changes$", w.out, re.M)
+    p.write("src/a.c", "a2\n")
+    w.wait_builds(2)
+    assert p.log()[3:] == ["a", "link"]
+    assert p.read("app") == "a2\nb\n"
+    assert "changed: src/a.c" in w.out
+    assert re.search(r"^\[\d\d:\d\d:\d\d\] 2 jobs ran", w.out, re.M)
+    w.stays_at(2)  # the build's own outputs did not start another
+    assert w.stop() == 0
+    assert "stopped watching" in w.out
+
+
+@pytest.mark.parametrize("save", [save_like_vim, save_like_jetbrains, save_by_rename])
+def test_a_rename_over_save_gives_exactly_one_rebuild(make_project, watching, save):
+    """Issue 3: editors save by renaming a temp file over the original; that is one rebuild."""
+    p = make_project(C_PROJECT, {"src/a.c": "a\n", "src/b.c": "b\n"})
+    w = watching(p.root, debounce=SAVE_DEBOUNCE_MS)
+    w.wait_builds(1)
+    save(p.root / "src/a.c", "a2\n")
+    w.wait_builds(2)
+    w.stays_at(2)
+    assert p.log()[3:] == ["a", "link"]
+    assert p.read("app") == "a2\nb\n"
+    save(p.root / "src/a.c", "a3\n")  # the same file again: still watched after the rename
+    w.wait_builds(3)
+    w.stays_at(3)
+    assert p.read("app") == "a3\nb\n"
+    assert w.stop() == 0
+
+
+def test_a_new_file_matching_a_foreach_glob_creates_and_builds_a_new_job(make_project, watching):
+    """Issue 3: a new file matching `src/*.c` makes a new job, which builds."""
+    p = make_project(C_PROJECT, {"src/a.c": "a\n"})
+    w = watching(p.root)
+    w.wait_builds(1)
+    p.write("src/new.c", "new\n")
+    w.wait_builds(2)
+    assert p.log()[2:] == ["new", "link"]
+    assert p.read("app") == "a\nnew\n"
+    (p.root / "src/new.c").unlink()  # its job is gone (its output stays, as with `buildlike build`)
+    w.wait_builds(3)
+    assert p.log()[4:] == []
+    assert w.stop() == 0
+
+
+def test_a_new_file_in_a_new_subfolder_of_a_recursive_glob_is_built(make_project, watching):
+    p = make_project(
+        """
+        [rules.count]
+        inputs = ["docs/**/*.md"]
+        outputs = ["count.txt"]
+        run = "cat {inputs} | wc -l > {output}"
+        """,
+        {"docs/a.md": "one\n"},
+    )
+    w = watching(p.root)
+    w.wait_builds(1)
+    (p.root / "docs/deep/er").mkdir(parents=True)
+    p.write("docs/deep/er/b.md", "two\nthree\n")
+    w.wait_for(lambda: p.read("count.txt").strip() == "3", why="count.txt to count 3 lines")
+    p.write("docs/deep/er/b.md", "two\n")  # the new folder is watched from now on
+    w.wait_for(lambda: p.read("count.txt").strip() == "2", why="count.txt to count 2 lines")
+    assert w.stop() == 0
+
+
+def test_fifty_files_saved_at_once_give_one_build(make_project, watching):
+    """Issue 3: bursts are debounced (default 100 ms)."""
+    files = {f"src/f{k:02}.c": f"{k}\n" for k in range(50)}
+    p = make_project(C_PROJECT, files)
+    w = watching(p.root, debounce=None)
+    w.wait_builds(1)
+    assert len(p.log()) == 51
+    for rel in files:
+        p.write(rel, "changed\n")
+    w.wait_builds(2)
+    w.stays_at(2)
+    assert len(p.log()) == 102
+    assert re.search(r"\] 51 jobs ran", w.out)
+    assert w.stop() == 0
+
+
+def test_outputs_state_git_and_editor_droppings_never_trigger_a_build(make_project, watching):
+    """Issue 3: so the watcher never loops on its own outputs."""
+    p = make_project(C_PROJECT, {"src/a.c": "a\n", ".git/HEAD": "ref: refs/heads/main\n"})
+    w = watching(p.root)
+    w.wait_builds(1)
+    p.write("build/a.o", "edited by hand\n")
+    p.write("app", "edited by hand\n")
+    p.write("build/extra.tmp", "a command's leftover\n")
+    p.write(".buildlike/junk", "x")
+    p.write(".git/HEAD", "ref: refs/heads/other\n")
+    p.write(".git/objects/ab/cdef", "x")
+    for name in (".a.c.swp", "a.c~", "4913", ".#a.c", "#a.c#", "notes.txt"):
+        p.write(f"src/{name}", "x")
+    w.stays_at(1)
+    assert w.stop() == 0
+
+
+def test_a_change_during_a_running_build_is_built_after_it(make_project, watching):
+    """Issue 3: edit an input while a long job that reads it runs; the next build reruns it."""
+    p = make_project(
+        """
+        [rules.slow]
+        inputs = ["in.txt"]
+        outputs = ["out.txt"]
+        run = "cp {input} {output}; touch started; sleep 1; echo slow >> ran.log"
+        """,
+        {"in.txt": "one\n"},
+    )
+    w = watching(p.root)
+    w.wait_builds(1)
+    (p.root / "started").unlink()
+    p.write("in.txt", "two\n")
+    w.wait_for(lambda: p.exists("started"), why="the second build to start")
+    p.write("in.txt", "three\n")  # while the job that read "two" runs
+    w.wait_builds(3, timeout=20)
+    assert p.read("out.txt") == "three\n"
+    assert p.log() == ["slow", "slow", "slow"]
+    w.stays_at(3)
+    assert w.stop() == 0
+
+
+def test_restart_cancels_a_running_build_and_kills_its_commands(make_project, watching):
+    """Issue 3: `--restart` cancels a running build (its process groups) and builds again."""
+    p = make_project(
+        """
+        [rules.slow]
+        inputs = ["in.txt"]
+        outputs = ["out.txt"]
+        run = "echo $$ > pid.txt; read what < {input}; if [ $what = slow ]; then sleep 60; fi; cp {input} {output}"
+        """,
+        {"in.txt": "fast\n"},
+    )
+    w = watching(p.root, "--restart")
+    w.wait_builds(1)
+    (p.root / "pid.txt").unlink()
+    p.write("in.txt", "slow\n")
+    w.wait_for(lambda: p.exists("pid.txt") and p.read("pid.txt").strip().isdigit(), why="the slow job to start")
+    pid = int(p.read("pid.txt"))
+    p.write("in.txt", "fast\n")
+    w.wait_for(lambda: p.exists("out.txt") and p.read("out.txt") == "fast\n" and w.builds() >= 2, why="rebuild")
+    assert wait_gone(pid), "the cancelled command is still running"
+    assert "restarting" in w.out
+    assert w.stop() == 0
+
+
+def test_a_failing_build_keeps_watching_and_says_it_waits_for_changes(make_project, watching):
+    """Issue 3: a failing build leaves the watcher running."""
+    p = make_project(
+        """
+        [rules.check]
+        inputs = ["in.txt"]
+        outputs = ["ok.txt"]
+        run = "grep -q good {input} && cp {input} {output}"
+        """,
+        {"in.txt": "bad\n"},
+    )
+    w = watching(p.root)
+    w.wait_builds(1)
+    assert re.search(r"^\[\d\d:\d\d:\d\d\] 1 job failed, 0 jobs ran .*waiting for changes$", w.out, re.M)
+    assert "FAILED" in w.out
+    p.write("in.txt", "good\n")
+    w.wait_builds(2)
+    assert p.read("ok.txt") == "good\n"
+    assert re.search(r"\] 1 job ran", w.out)
+    assert w.stop() == 0
+
+
+ONE_RULE = """
+[rules.first]
+inputs = ["one.txt"]
+outputs = ["one.out"]
+run = "cp {input} {output}"
+"""
+
+TWO_RULES = (
+    ONE_RULE
+    + """
+[rules.second]
+inputs = ["data/two.txt"]
+outputs = ["two.out"]
+run = "cp {input} {output}"
+"""
+)
+
+
+def test_a_maestrofile_edit_reloads_the_graph_and_a_bad_one_keeps_watching(make_project, watching):
+    """Issue 3: new rules build, removed rules stop being watched, an invalid edit prints the error."""
+    p = make_project(ONE_RULE, {"one.txt": "1\n", "data/two.txt": "2\n"})
+    w = watching(p.root, debounce=SAVE_DEBOUNCE_MS)
+    w.wait_builds(1)
+    p.write("Maestrofile.toml", TWO_RULES)
+    w.wait_builds(2)
+    assert p.read("two.out") == "2\n"
+    p.write("data/two.txt", "2b\n")  # the new rule's input is watched
+    w.wait_builds(3)
+    assert p.read("two.out") == "2b\n"
+
+    save_like_vim(p.root / "Maestrofile.toml", TWO_RULES + "[rules.broken\n")
+    w.wait_builds(4)
+    assert "error: Maestrofile.toml:" in w.out
+    assert "cannot build; waiting for changes" in w.out
+    p.write("Maestrofile.toml", ONE_RULE)  # fixed, and `second` is gone
+    w.wait_builds(5)
+    p.write("data/two.txt", "2c\n")  # no longer an input of anything
+    w.stays_at(5)
+    p.write("one.txt", "1b\n")
+    w.wait_builds(6)
+    assert p.read("one.out") == "1b\n"
+    assert w.stop() == 0
+
+
+def test_a_bad_maestrofile_at_start_is_watched_until_it_is_fixed(make_project, watching):
+    p = make_project("[rules.x\n", {"one.txt": "1\n"})
+    w = watching(p.root)
+    w.wait_text("cannot build; waiting for changes")
+    p.write("Maestrofile.toml", ONE_RULE)
+    w.wait_for(lambda: p.exists("one.out"), why="the build after the fix")
+    assert w.stop() == 0
+
+
+def test_a_deleted_input_is_an_error_until_it_comes_back(make_project, watching):
+    p = make_project(ONE_RULE, {"one.txt": "1\n"})
+    w = watching(p.root)
+    w.wait_builds(1)
+    (p.root / "one.txt").unlink()
+    w.wait_text("one.txt")
+    w.wait_text("cannot build; waiting for changes")
+    p.write("one.txt", "back\n")
+    w.wait_for(lambda: p.read("one.out") == "back\n", why="the rebuild")
+    assert w.stop() == 0
+
+
+def test_an_input_in_a_folder_that_does_not_exist_yet_is_built_once_it_comes(make_project, watching):
+    p = make_project(
+        """
+        [rules.load]
+        inputs = ["data/in/x.csv"]
+        outputs = ["x.out"]
+        run = "cp {input} {output}"
+        """
+    )
+    w = watching(p.root)
+    w.wait_text("cannot build; waiting for changes")
+    (p.root / "data/in").mkdir(parents=True)
+    p.write("data/in/x.csv", "1,2\n")
+    w.wait_for(lambda: p.exists("x.out"), why="the build once the input exists")
+    p.write("data/in/x.csv", "3,4\n")
+    w.wait_for(lambda: p.read("x.out") == "3,4\n", why="the input's folder to be watched")
+    assert w.stop() == 0
+
+
+def test_a_header_listed_by_a_depfile_is_watched(make_project, watching):
+    """SPEC depfile: the listed files are inputs, so watch mode rebuilds when one changes."""
+    p = make_project(
+        """
+        [rules.compile]
+        inputs = ["src/main.c"]
+        outputs = ["build/main.o"]
+        depfile = "build/main.d"
+        run = "cat src/main.c include/util.h > {output}; echo 'build/main.o: src/main.c include/util.h' > build/main.d"
+        """,
+        {"src/main.c": "main\n", "include/util.h": "util 1\n"},
+    )
+    w = watching(p.root)
+    w.wait_builds(1)
+    p.write("include/util.h", "util 2\n")
+    w.wait_for(lambda: p.read("build/main.o") == "main\nutil 2\n", why="the header change to rebuild")
+    assert w.stop() == 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_stopping_during_a_build_kills_every_command_and_exits_0(make_project, watching, sig):
+    """Issue 3: Ctrl-C/SIGTERM stop the running commands' process groups; no child is left."""
+    p = make_project(
+        """
+        [rules.hang]
+        inputs = ["in.txt"]
+        outputs = ["out.txt"]
+        run = "sleep 60 & echo $! > child.pid; echo $$ > shell.pid; wait"
+        """,
+        {"in.txt": "x\n"},
+    )
+    w = watching(p.root)
+    w.wait_for(lambda: p.exists("shell.pid") and p.exists("child.pid"), why="the command to start")
+    w.wait_for(lambda: p.read("child.pid").strip().isdigit() and p.read("shell.pid").strip().isdigit())
+    pids = [int(p.read("shell.pid")), int(p.read("child.pid"))]
+    assert all(alive(pid) for pid in pids)
+    assert w.stop(sig) == 0
+    assert all(wait_gone(pid) for pid in pids), f"left running: {[pid for pid in pids if alive(pid)]}"
+    assert "stopped watching" in w.out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_stopping_between_builds_exits_0_at_once(make_project, watching, sig):
+    p = make_project(ONE_RULE, {"one.txt": "1\n"})
+    w = watching(p.root)
+    w.wait_builds(1)
+    started = time.monotonic()
+    assert w.stop(sig) == 0
+    assert time.monotonic() - started < 5
+
+
+def test_clear_clears_the_screen_before_each_build(make_project, watching):
+    p = make_project(ONE_RULE, {"one.txt": "1\n"})
+    w = watching(p.root, "--clear")
+    w.wait_builds(1)
+    p.write("one.txt", "2\n")
+    w.wait_builds(2)
+    assert w.out.count("\x1b[2J") == 2
+    assert w.stop() == 0
+
+
+def test_poll_sees_changes_without_os_events(make_project, watching):
+    """Issue 3: `--poll [SECONDS]` uses watchdog's polling observer."""
+    p = make_project(C_PROJECT, {"src/a.c": "a\n"})
+    w = watching(p.root, "--poll=0.1")
+    w.wait_builds(1)
+    assert "polling every 0.1s" in w.out
+    save_like_vim(p.root / "src/a.c", "a2\n")
+    w.wait_builds(2)
+    p.write("src/b.c", "b\n")
+    w.wait_builds(3)
+    assert p.read("app") == "a2\nb\n"
+    w.stays_at(3)
+    assert w.stop() == 0
+
+
+def test_poll_without_a_value_polls_every_second(make_project, watching):
+    p = make_project(ONE_RULE, {"one.txt": "1\n"})
+    w = watching(p.root, "--poll", "first")
+    w.wait_builds(1)
+    assert "polling every 1s" in w.out
+    assert w.stop() == 0
+
+
+def test_watch_builds_only_the_named_targets(make_project, watching):
+    p = make_project(TWO_RULES, {"one.txt": "1\n", "data/two.txt": "2\n"})
+    w = watching(p.root, "second")
+    w.wait_builds(1)
+    assert p.exists("two.out") and not p.exists("one.out")
+    p.write("one.txt", "1b\n")  # not an input of the target
+    w.stays_at(1)
+    assert w.stop() == 0
+
+
+@pytest.mark.parametrize("sig", ["INT", "TERM"])
+def test_a_signal_as_the_last_command_ends_still_stops_watching(make_project, watching, sig):
+    """A signal that lands after the runner read the last outcome must not be swallowed."""
+    p = make_project(
+        f"""
+        [rules.last]
+        inputs = ["in.txt"]
+        outputs = ["out.txt"]
+        run = "cp {{input}} {{output}}; kill -{sig} $PPID"
+        """,
+        {"in.txt": "x\n"},
+    )
+    w = watching(p.root)
+    assert w.exited() == 0, w.out
+    assert "stopped watching" in w.out

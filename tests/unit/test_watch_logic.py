@@ -1,0 +1,240 @@
+"""Unit tests of watch mode's pure parts: which events matter, which folders to watch, debouncing."""
+
+from __future__ import annotations
+
+import pytest
+
+from buildlike.graph import link
+from buildlike.jobs import Job
+from buildlike.watch import (
+    Change,
+    Debouncer,
+    Event,
+    classify,
+    is_editor_dropping,
+    plan_watches,
+    watch_set,
+)
+
+
+def job(job_id: str, inputs: tuple[str, ...], outputs: tuple[str, ...], depfile: str | None = None) -> Job:
+    return Job(job_id, job_id.split(":")[0], inputs, outputs, ("true",), job_id, (), False, depfile, b"")
+
+
+def c_project():
+    """compile:src/a.c, compile:src/b.c -> link; a `docs` job not selected below."""
+    jobs = [
+        job("compile:src/a.c", ("src/a.c", "include/defs.h"), ("build/a.o",), depfile="build/a.d"),
+        job("compile:src/b.c", ("src/b.c", "include/defs.h"), ("build/b.o",), depfile="build/b.d"),
+        job("link", ("build/a.o", "build/b.o", "/usr/lib/libm.a"), ("app",)),
+        job("docs", ("docs/index.md",), ("site/index.html",)),
+    ]
+    graph = link(jobs, file="Maestrofile.toml", rule_lines={})
+    return watch_set(
+        graph,
+        [0, 1, 2],
+        maestrofile="Maestrofile.toml",
+        listed=["src", "build"],
+        discovered=["include/config.h", "/usr/include/stdio.h"],
+    )
+
+
+WS = c_project()
+
+
+def test_the_watch_set_holds_source_inputs_only_never_what_a_job_makes():
+    assert WS.inputs == {
+        "src/a.c",
+        "src/b.c",
+        "include/defs.h",
+        "include/config.h",
+        "/usr/lib/libm.a",
+        "/usr/include/stdio.h",
+    }
+    assert {"build/a.o", "build/b.o", "app", "site/index.html", "build/a.d"} <= WS.made
+    assert "docs/index.md" not in WS.inputs  # the docs job is not selected
+
+
+def test_the_watch_set_folders_are_the_inputs_the_globbed_and_the_maestrofiles():
+    assert WS.folders == {"", "src", "include", "build", "/usr/lib", "/usr/include"}
+    assert WS.ancestors == {""}
+
+
+@pytest.mark.parametrize("event", list(Event))
+def test_any_change_of_an_input_matters(event):
+    assert classify("src/a.c", event, is_dir=False, ws=WS) is Change.CONTENT
+    assert classify("include/config.h", event, is_dir=False, ws=WS) is Change.CONTENT
+    assert classify("/usr/include/stdio.h", event, is_dir=False, ws=WS) is Change.CONTENT
+
+
+def test_the_maestrofile_matters_most():
+    assert classify("Maestrofile.toml", Event.MODIFIED, is_dir=False, ws=WS) is Change.MAESTROFILE
+    assert Change.MAESTROFILE > Change.CONTENT > Change.LISTING
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "build/a.o",
+        "app",
+        "build/a.d",
+        "site/index.html",  # an output of a job that is not even selected
+        ".buildlike/state.db",
+        ".buildlike/graph.cache",
+        ".git/index",
+        ".git/objects/ab/cdef",
+        "src/.git/HEAD",
+    ],
+)
+@pytest.mark.parametrize("event", list(Event))
+def test_outputs_state_and_git_never_matter(path, event):
+    """Issue 3: changes to outputs, .buildlike/ and .git/ never trigger a build."""
+    assert classify(path, event, is_dir=False, ws=WS) is None
+
+
+def test_a_file_inside_an_output_folder_never_matters():
+    ws = watch_set(
+        link([job("gen", ("spec.txt",), ("out",))], file="M", rule_lines={}),
+        [0],
+        maestrofile="Maestrofile.toml",
+        listed=[""],
+    )
+    assert classify("out/page.html", Event.CREATED, is_dir=False, ws=ws) is None
+    assert classify("notes.txt", Event.CREATED, is_dir=False, ws=ws) is Change.LISTING
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        ".a.c.swp",
+        ".a.c.swo",
+        ".a.c.swx",
+        "a.c~",
+        "4913",
+        "5036",
+        ".#a.c",
+        "#a.c#",
+        "a.c___jb_tmp___",
+        "a.c___jb_old___",
+    ],
+)
+def test_editor_droppings_are_recognised(name):
+    assert is_editor_dropping(name)
+
+
+@pytest.mark.parametrize("name", ["a.c", "swp", "main.swp.c", "4914", "123", "notes.md", ".gitignore"])
+def test_ordinary_names_are_not_droppings(name):
+    assert not is_editor_dropping(name)
+
+
+@pytest.mark.parametrize("name", [".a.c.swp", "a.c~", "4913", ".#a.c", "#a.c#", "a.c___jb_tmp___", ".hidden.c"])
+@pytest.mark.parametrize("event", list(Event))
+def test_droppings_and_hidden_files_in_a_globbed_folder_never_matter(name, event):
+    assert classify(f"src/{name}", event, is_dir=False, ws=WS) is None
+
+
+def test_a_file_coming_or_going_in_a_globbed_folder_may_change_the_graph():
+    assert classify("src/new.c", Event.CREATED, is_dir=False, ws=WS) is Change.LISTING
+    assert classify("src/old.c", Event.DELETED, is_dir=False, ws=WS) is Change.LISTING
+    assert classify("src/sub", Event.CREATED, is_dir=True, ws=WS) is Change.LISTING
+
+
+def test_a_non_input_file_that_is_only_written_never_matters():
+    assert classify("src/notes.txt", Event.MODIFIED, is_dir=False, ws=WS) is None
+    assert classify("include/other.h", Event.CREATED, is_dir=False, ws=WS) is None  # not globbed
+    assert classify("elsewhere/x.c", Event.CREATED, is_dir=False, ws=WS) is None
+
+
+def test_a_watched_folder_appearing_matters_even_where_nothing_is_globbed():
+    assert classify("include", Event.CREATED, is_dir=True, ws=WS) is Change.LISTING
+    assert classify("include", Event.CREATED, is_dir=False, ws=WS) is None  # a file of that name
+
+
+def test_a_rename_over_save_is_a_deletion_and_a_creation_of_an_input():
+    """Editors save by renaming: both halves of the move name the input, so both matter."""
+    assert classify("src/a.c", Event.DELETED, is_dir=False, ws=WS) is Change.CONTENT
+    assert classify("src/a.c", Event.CREATED, is_dir=False, ws=WS) is Change.CONTENT
+    assert classify("src/a.c~", Event.CREATED, is_dir=False, ws=WS) is None
+
+
+# -- plan_watches ----------------------------------------------------------------------------------
+
+
+def test_folders_inside_the_project_share_one_watch_per_top_level_folder():
+    folders = ["", "src", "src/lib", "src/lib/deep", "include", "tests/unit", "tests/cli"]
+    watches, left_out = plan_watches(folders, exists=lambda f: True)
+    assert sorted(watches) == [("", False), ("include", False), ("src", True), ("tests", True)]
+    assert left_out == ()
+
+
+def test_a_missing_folder_is_covered_by_its_nearest_existing_parent():
+    existing = {"", "gen"}
+    watches, _ = plan_watches(["", "gen/out/x", "build"], exists=lambda f: f in existing)
+    assert sorted(watches) == [("", False), ("gen", False)]
+
+
+def test_the_project_folder_is_never_watched_recursively_when_top_level_folders_fit():
+    watches, _ = plan_watches(["", "a", "b"], exists=lambda f: True)
+    assert ("", True) not in watches
+
+
+def test_too_many_top_level_folders_become_one_recursive_watch():
+    folders = [""] + [f"analysis{i}" for i in range(60)]
+    watches, _ = plan_watches(folders, exists=lambda f: True, limit=48)
+    assert watches == (("", True),)
+
+
+def test_folders_outside_the_project_are_watched_alone_up_to_the_limit():
+    outside = [f"/opt/inc{i}" for i in range(10)]
+    watches, left_out = plan_watches(["", "src", *outside], exists=lambda f: True, limit=6)
+    assert len(watches) == 6
+    assert [w for w in watches if w[0].startswith("/")] == [(f, False) for f in sorted(outside)[:4]]
+    assert left_out == tuple(sorted(outside)[4:])
+
+
+# -- Debouncer -------------------------------------------------------------------------------------
+
+
+def test_nothing_is_due_without_changes():
+    d = Debouncer(0.1, 1.0)
+    assert d.due() is None
+    assert d.take() is None
+
+
+def test_a_burst_is_due_once_it_went_quiet_for_the_delay():
+    d = Debouncer(0.1, 1.0)
+    for k in range(50):
+        d.add(10.0 + k * 0.001, Change.CONTENT, f"src/f{k}.c")
+    assert d.due() == pytest.approx(10.049 + 0.1)
+    batch = d.take()
+    assert batch is not None
+    assert len(batch.paths) == 50
+    assert batch.change is Change.CONTENT
+    assert d.due() is None
+
+
+def test_the_strongest_change_of_a_burst_wins_and_paths_are_counted_once():
+    d = Debouncer(0.1, 1.0)
+    d.add(1.0, Change.LISTING, "src/x.c")
+    d.add(1.01, Change.MAESTROFILE, "Maestrofile.toml")
+    d.add(1.02, Change.CONTENT, "src/x.c")
+    batch = d.take()
+    assert batch is not None
+    assert batch.change is Change.MAESTROFILE
+    assert batch.paths == ("Maestrofile.toml", "src/x.c")
+
+
+def test_changes_that_never_stop_are_built_after_the_limit():
+    d = Debouncer(0.1, 1.0)
+    for k in range(100):
+        d.add(5.0 + k * 0.05, Change.CONTENT, "log.txt")
+    assert d.due() == pytest.approx(6.0)
+
+
+def test_changes_seen_late_are_due_at_once():
+    """Changes queued during a build carry the time they happened, so they build right after it."""
+    d = Debouncer(0.1, 1.0)
+    d.add(3.0, Change.CONTENT, "src/a.c")
+    due = d.due()
+    assert due is not None
+    assert due < 7.0  # "now" after a 4 s build
