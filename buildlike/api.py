@@ -250,6 +250,7 @@ def _checked_files(
         paths.extend(job.inputs)
         paths.extend(record.discovered)
         paths.extend(job.outputs)
+    paths = list(dict.fromkeys(paths))  # an output read by another job is stat'ed once
     stats = stamper.seen_stats(paths)
     return None if stats is None else (paths, stats)
 

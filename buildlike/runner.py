@@ -102,9 +102,9 @@ def initial_verdicts(
     jobs = graph.jobs
     for i in order:
         job = jobs[i]
-        verdict = decide(job, store.record(job.id), stamper, had_record=store.had_record(job.id))
         if not count_always and job.always:
-            verdict = Verdict(tuple(r for r in verdict.reasons if r.kind is not ReasonKind.ALWAYS))
+            continue  # whatever else it says, an always job runs on every build anyway
+        verdict = decide(job, store.record(job.id), stamper, had_record=store.had_record(job.id))
         if verdict.stale:
             stale[i] = verdict
             continue

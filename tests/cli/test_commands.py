@@ -175,11 +175,6 @@ def test_status_check_does_not_count_always_jobs(make_project):
     assert p.run("status", "--check").code == 1
 
 
-@pytest.mark.xfail(
-    reason="BUG: an always job that has never run counts as stale for `status --check` "
-    "('hi: always = true; never built', exit 1); SPEC says always jobs do not count",
-    strict=True,
-)
 def test_status_check_does_not_count_an_always_job_that_never_ran(make_project):
     """SPEC: `status --check` does not count `always` jobs as stale."""
     p = make_project(ALWAYS, {"ok.txt": "ok\n"})
