@@ -282,11 +282,10 @@ class _Workers:
     @staticmethod
     def _run(execution: Execution, out: IO[bytes]) -> Outcome:
         try:
-            outcome = execution.run(out)
+            return execution.run(out)
         except OSError as e:  # the shell itself could not start
             message = f"buildlike: cannot start {execution.shell}: {e}\n".encode()
-            outcome = Outcome(127, execution.commands[0], message, len(message), 0.0)
-        return outcome
+            return Outcome(127, execution.commands[0], message, len(message), 0.0)
 
     def close(self) -> None:
         """Let the threads end once their current job is done (they are daemons, so none outlives us)."""
