@@ -11,6 +11,7 @@ import contextlib
 import errno
 import functools
 import os
+import queue
 import signal
 import subprocess
 import threading
@@ -305,3 +306,43 @@ class Execution:
             for pgid in self.pgids:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(pgid, sig)
+
+
+class WorkerPool:
+    """A fixed pool of threads, each running one job's commands at a time.
+
+    Results arrive on `events` as `(key, Outcome)`. Long-lived threads, because starting one per job
+    made the build loop wait for each to be scheduled (a third of a clean build on a busy machine),
+    and each keeps one capture file, emptied for each job.
+    """
+
+    def __init__(self, size: int, events: queue.SimpleQueue[tuple[int, Outcome] | str]) -> None:
+        self._work: queue.SimpleQueue[tuple[int, Execution] | None] = queue.SimpleQueue()
+        self._events = events
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"buildlike worker {n}", daemon=True) for n in range(size)
+        ]
+        for t in self._threads:
+            t.start()
+
+    def submit(self, key: int, execution: Execution) -> None:
+        self._work.put((key, execution))
+
+    def _loop(self) -> None:
+        with output_file() as out:
+            while (item := self._work.get()) is not None:
+                key, execution = item
+                self._events.put((key, self._run(execution, out)))
+
+    @staticmethod
+    def _run(execution: Execution, out: IO[bytes]) -> Outcome:
+        try:
+            return execution.run(out)
+        except OSError as e:  # the shell itself could not start
+            message = f"buildlike: cannot start {execution.shell}: {e}\n".encode()
+            return Outcome(127, execution.commands[0], message, len(message), 0.0)
+
+    def close(self) -> None:
+        """Let the threads end once their current job is done (daemons: none outlives the process)."""
+        for _ in self._threads:
+            self._work.put(None)

@@ -15,21 +15,35 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any, Protocol
 
 from buildlike.depfile import parse_depfile
 from buildlike.errors import BuildFailed, Interrupted
-from buildlike.executor import Execution, Launcher, Outcome, output_file
+from buildlike.executor import Execution, Launcher, Outcome, WorkerPool
 from buildlike.fingerprint import Stamper
 from buildlike.graph import JobGraph
 from buildlike.jobs import Job
 from buildlike.paths import is_inside, normalize
 from buildlike.plan import Plan, chain_lengths
-from buildlike.reporter import Reporter
 from buildlike.staleness import Reason, ReasonKind, Verdict, decide
 from buildlike.state import JobRecord, StateStore
 
 _MISSING = b""  # digest recorded for a file that was absent: never equal to a real one
+
+
+class Progress(Protocol):
+    """What the build loop tells the user; `reporter.Reporter` is the one the front ends pass."""
+
+    def nothing_to_do(self) -> None: ...
+    def would_run(self, job: Job, why: str) -> None: ...
+    def info(self, message: str) -> None: ...
+    def job_started(self, job: Job) -> None: ...
+    def job_cut_off(self, job: Job) -> None: ...
+    def job_finished(self, done: int, total: int, job: Job, outcome: Outcome) -> None: ...
+    def job_failed(self, job: Job, outcome: Outcome, *, missing: tuple[str, ...] = ()) -> None: ...
+    def jobs_skipped(self, jobs: list[Job]) -> None: ...
+    def interrupted(self, running: int) -> None: ...
+    def summary(self, ran: int, failed: int, seconds: float) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +110,8 @@ def initial_verdicts(
 ) -> dict[int, Verdict]:
     """The stale jobs among `order` (producers first), each with why: its own reasons, or UPSTREAM.
 
-    With `count_always=False` (for `status --check`), `always = true` alone makes nothing stale.
+    With `count_always=False` (for `status --check`), always jobs are left out, and so is what
+    they would remake.
     """
     stale: dict[int, Verdict] = {}
     jobs = graph.jobs
@@ -143,7 +158,7 @@ def run_build(
     root: str,
     store: StateStore,
     stamper: Stamper,
-    reporter: Reporter,
+    reporter: Progress,
     options: RunOptions,
     cancel: Cancel | None = None,
 ) -> BuildResult:
@@ -154,7 +169,7 @@ def run_build(
     start = time.monotonic()
     stale = initial_verdicts(graph, order, store, stamper)
     if not options.dry_run:
-        store.save_stamps(stamper.take_refreshed())
+        store.commit(stamps=stamper.take_refreshed())
     if not stale:
         reporter.nothing_to_do()
         return BuildResult(seconds=time.monotonic() - start)
@@ -183,11 +198,13 @@ def run_build(
     restore = _install_handlers(on_signal)
     if cancel is not None:
         cancel.attach(lambda: events.put(CANCELLED))
-    workers = _Workers(min(options.jobs, len(members)), events)
+    workers = WorkerPool(min(options.jobs, len(members)), events)
     launcher = Launcher(root)
+    finished: list[tuple[int, JobRecord, Outcome]] = []  # succeeded, recorded in the next transaction
     try:
         while True:
-            while not state.stopping and len(running) < options.jobs and plan.has_ready():
+            starting: list[int] = []
+            while not state.stopping and len(running) + len(starting) < options.jobs and plan.has_ready():
                 i = plan.take()
                 job = graph.jobs[i]
                 verdict = stale[i]
@@ -199,12 +216,28 @@ def run_build(
                     reporter.job_cut_off(job)
                     plan.finish(i)
                     continue
+                starting.append(i)
+            # Input stamps are taken before the commands start: an input edited while its job runs
+            # then differs from the record, and the job runs again next time.
+            digests = {i: tuple(stamper.digest(p) or _MISSING for p in graph.jobs[i].inputs) for i in starting}
+            # One transaction per step: the records of the jobs that just succeeded, and the jobs
+            # about to start marked untrusted until they succeed in turn.
+            store.commit(
+                finished=[(graph.jobs[i].id, record) for i, record, _ in finished],
+                stamps=stamper.take_refreshed(),
+                started=[graph.jobs[i].id for i in starting],
+            )
+            for i, _, outcome in finished:  # reported once saved: a printed job is never lost
+                state.done += 1
+                state.ran.append(graph.jobs[i].id)
+                reporter.job_finished(state.done, state.total, graph.jobs[i], outcome)
+            finished.clear()
+            for i in starting:
                 running[i] = _start(
-                    job,
+                    graph.jobs[i],
                     i,
+                    digests[i],
                     root=root,
-                    store=store,
-                    stamper=stamper,
                     base_env=base_env,
                     shell=options.shell,
                     workers=workers,
@@ -219,20 +252,20 @@ def run_build(
                 _stop_all(running, events, reporter, options.grace_seconds)
                 raise Interrupted(event)
             i, outcome = event
-            run = running.pop(i)
-            _finish(
-                run,
+            record = _finish(
+                running.pop(i),
                 i,
                 outcome,
                 plan=plan,
                 state=state,
-                store=store,
                 stamper=stamper,
                 reporter=reporter,
                 graph=graph,
                 root=root,
                 keep_going=options.keep_going,
             )
+            if record is not None:
+                finished.append((i, record, outcome))
     except BaseException as e:
         # A state write failed (a full disk) or worse: never leave commands running behind us.
         if running and not isinstance(e, Interrupted):
@@ -254,62 +287,18 @@ def run_build(
     return BuildResult(tuple(state.ran), (), tuple(state.skipped), tuple(state.cut_off), time.monotonic() - start)
 
 
-class _Workers:
-    """A fixed pool of threads, each running one job's commands at a time.
-
-    Long-lived threads, because starting one per job makes this thread wait for each new one to be
-    scheduled: a third of a clean build's time on a busy two-core machine.
-    """
-
-    def __init__(self, size: int, events: queue.SimpleQueue[tuple[int, Outcome] | str]) -> None:
-        self._work: queue.SimpleQueue[tuple[int, Execution] | None] = queue.SimpleQueue()
-        self._events = events
-        self._threads = [
-            threading.Thread(target=self._loop, name=f"buildlike worker {n}", daemon=True) for n in range(size)
-        ]
-        for t in self._threads:
-            t.start()
-
-    def submit(self, i: int, execution: Execution) -> None:
-        self._work.put((i, execution))
-
-    def _loop(self) -> None:
-        with output_file() as out:  # one capture file per worker, emptied for each job
-            while (item := self._work.get()) is not None:
-                i, execution = item
-                self._events.put((i, self._run(execution, out)))
-
-    @staticmethod
-    def _run(execution: Execution, out: IO[bytes]) -> Outcome:
-        try:
-            return execution.run(out)
-        except OSError as e:  # the shell itself could not start
-            message = f"buildlike: cannot start {execution.shell}: {e}\n".encode()
-            return Outcome(127, execution.commands[0], message, len(message), 0.0)
-
-    def close(self) -> None:
-        """Let the threads end once their current job is done (they are daemons, so none outlives us)."""
-        for _ in self._threads:
-            self._work.put(None)
-
-
 def _start(
     job: Job,
     i: int,
+    digests: tuple[bytes, ...],
     *,
     root: str,
-    store: StateStore,
-    stamper: Stamper,
     base_env: dict[str, str],
     shell: str,
-    workers: _Workers,
+    workers: WorkerPool,
     launcher: Launcher,
-    reporter: Reporter,
+    reporter: Progress,
 ) -> _Running:
-    # Input stamps are taken now, before the command starts: an input edited while the job runs
-    # then differs from the record, and the job runs again next time.
-    digests = tuple(stamper.digest(p) or _MISSING for p in job.inputs)
-    store.mark_started([job.id])
     for folder in {posixpath.dirname(p) for p in (*job.outputs, job.depfile or "")}:
         if folder:
             os.makedirs(os.path.join(root, folder), exist_ok=True)
@@ -329,13 +318,13 @@ def _finish(
     *,
     plan: Plan,
     state: _Build,
-    store: StateStore,
     stamper: Stamper,
-    reporter: Reporter,
+    reporter: Progress,
     graph: JobGraph,
     root: str,
     keep_going: bool,
-) -> None:
+) -> JobRecord | None:
+    """Account for a job that ended: its record to save if it succeeded, None if it failed."""
     job = run.job
     stamper.forget(job.outputs)
     missing = tuple(o for o in job.outputs if not stamper.exists(o)) if outcome.exit_code == 0 else ()
@@ -348,7 +337,7 @@ def _finish(
         reporter.jobs_skipped([graph.jobs[s] for s in skipped])
         if not keep_going:
             state.stopping = True
-        return
+        return None
     out_digests = tuple(stamper.digest(o) or _MISSING for o in job.outputs)
     discovered, discovered_digests = _discovered(job, root, stamper, run.started_ns)
     record = JobRecord(
@@ -360,11 +349,8 @@ def _finish(
         job.outputs,
         out_digests,
     )
-    store.record_success(job.id, record, stamper.take_refreshed())
-    state.done += 1
-    state.ran.append(job.id)
-    reporter.job_finished(state.done, state.total, job, outcome)
     plan.finish(i)
+    return record
 
 
 def _discovered(job: Job, root: str, stamper: Stamper, started_ns: int) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
@@ -422,7 +408,7 @@ def _install_handlers(handler: Callable[[int, Any], None]) -> Callable[[], None]
 def _stop_all(
     running: dict[int, _Running],
     events: queue.SimpleQueue[tuple[int, Outcome] | str],
-    reporter: Reporter,
+    reporter: Progress,
     grace: float,
     *,
     announce: bool = True,

@@ -11,7 +11,7 @@ import contextlib
 import marshal
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -174,36 +174,36 @@ class StateStore:
 
     # -- writing: each call is one transaction ------------------------------------------------------
 
-    def mark_started(self, job_ids: Iterable[str]) -> None:
-        """Distrust these jobs' records until they succeed again."""
-        ids = [(i,) for i in job_ids if i in self._records]
-        if ids:
-            self._write(lambda db: db.executemany("UPDATE jobs SET ok=0 WHERE id=?", ids))
-            for (i,) in ids:
-                self._records[i] = (0, self._records[i][1])
-
-    def record_success(self, job_id: str, record: JobRecord, stamps: Mapping[str, Stamp]) -> None:
-        """Save a finished job's record and the stamps of the files it read and made."""
-        blob = marshal.dumps(tuple(record))
+    def commit(
+        self,
+        *,
+        finished: Sequence[tuple[str, JobRecord]] = (),
+        stamps: Mapping[str, Stamp] | None = None,
+        started: Sequence[str] = (),
+    ) -> None:
+        """One transaction: the records of jobs that succeeded, fresh file stamps, and the jobs about
+        to start, whose old records are distrusted until they succeed again."""
+        rows = [(job_id, marshal.dumps(tuple(record))) for job_id, record in finished]
+        files = [(p, *s) for p, s in stamps.items()] if stamps else []
+        marks = [(i,) for i in started if i in self._records]
+        if not rows and not files and not marks:
+            return
 
         def write(db: sqlite3.Connection) -> None:
-            db.execute("INSERT OR REPLACE INTO jobs VALUES (?, 1, ?)", (job_id, blob))
-            if stamps:
-                db.executemany(
-                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-                    [(p, *s) for p, s in stamps.items()],
-                )
+            if rows:
+                db.executemany("INSERT OR REPLACE INTO jobs VALUES (?, 1, ?)", rows)
+            if files:
+                db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", files)
+            if marks:
+                db.executemany("UPDATE jobs SET ok=0 WHERE id=?", marks)
 
         self._write(write)
-        self._records[job_id] = (1, blob)
-        self._decoded[job_id] = record
-        self.stamps.update(stamps)
-
-    def save_stamps(self, stamps: Mapping[str, Stamp]) -> None:
-        """Save fresh stamps of files whose content proved unchanged, so the next run is stat-only."""
+        for (job_id, blob), (_, record) in zip(rows, finished, strict=True):
+            self._records[job_id] = (1, blob)
+            self._decoded[job_id] = record
+        for (i,) in marks:
+            self._records[i] = (0, self._records[i][1])
         if stamps:
-            rows = [(p, *s) for p, s in stamps.items()]
-            self._write(lambda db: db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows))
             self.stamps.update(stamps)
 
     def forget(self, job_ids: Iterable[str], paths: Iterable[str]) -> None:
