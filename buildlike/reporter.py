@@ -141,6 +141,9 @@ class WatchReporter(Reporter):
         how = f"polling every {poll:g}s" if poll is not None else "file system events"
         self.info(f"buildlike: watching {folders} folder{'s' if folders != 1 else ''} ({how}); Ctrl-C to stop")
 
+    def error(self, message: str) -> None:
+        self._print(f"error: {message}", err=True)
+
     def watch_blocked(self) -> None:
         """After an error that stopped the build before it ran (bad Maestrofile, busy lock)."""
         self._status("cannot build; waiting for changes", err=True)

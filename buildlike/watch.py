@@ -247,7 +247,7 @@ def watch(
     """Build `targets`, then rebuild on every change that matters, until Ctrl-C or SIGTERM; returns 0.
 
     Errors of one build (a failed job, a bad Maestrofile edit) go to `on_error` and watching goes on.
-    Raises `UsageError` only when there is no Maestrofile to start from.
+    Raises `UsageError` at the start only: no Maestrofile, or a target it does not have.
     """
     reporter = reporter if reporter is not None else WatchReporter()
     path = find_maestrofile(file, directory)
@@ -257,7 +257,7 @@ def watch(
         build_options=build_options if build_options is not None else BuildOptions(),
         options=options,
         reporter=reporter,
-        on_error=on_error if on_error is not None else lambda e: reporter.warning(e.message),
+        on_error=on_error if on_error is not None else lambda e: reporter.error(e.message),
     )
     return watcher.run()
 
@@ -360,24 +360,15 @@ class Watcher:
 
     def _cycle(self, batch: Batch | None) -> None:
         """Reload the graph, watch what it needs, and build (unless no change can matter to it)."""
-        loaded = self._load()
-        order: list[int] = []
-        if loaded is not None:
-            try:
-                order = selection(loaded, self.targets)
-            except UsageError as e:  # a target the edited Maestrofile no longer has
-                self.on_error(e)
-                loaded = None
+        loaded, order = self._load(first=batch is None)
         if loaded is None:
             self._selected = None
-            self._apply(self._ws)  # keep watching, at least the Maestrofile
-        else:
-            added = self._apply(self._watch_set(loaded, order))  # before building: see what it changes
-        if batch is None:
-            self.reporter.watch_started(len(self._watches), poll=self.options.poll)
-        if loaded is None:
+            self._apply(self._ws)  # keep watching what we did, and at least the Maestrofile
+            self._announce(batch)
             self.reporter.watch_blocked()
             return
+        added = self._apply(self._watch_set(loaded, order))  # before building, to see what it changes
+        self._announce(batch)
         jobs = tuple(loaded.graph.jobs[i] for i in order)
         if (
             batch is not None
@@ -398,12 +389,24 @@ class Watcher:
             self._remember_discovered(loaded, jobs)
             self._apply(self._watch_set(loaded, order))
 
-    def _load(self) -> Loaded | None:
+    def _announce(self, batch: Batch | None) -> None:
+        if batch is None:
+            self.reporter.watch_started(len(self._ws.folders), poll=self.options.poll)
+
+    def _load(self, *, first: bool) -> tuple[Loaded | None, list[int]]:
+        """The graph and the selected jobs' indexes; (None, []) after showing why there are none.
+
+        Bad usage (an unknown target) ends the session at once; later, after an edit, it is shown
+        like a bad Maestrofile and watching goes on.
+        """
         try:
-            return load(self.maestrofile, save_cache=not self.build_options.dry_run)
+            loaded = load(self.maestrofile, save_cache=not self.build_options.dry_run)
+            return loaded, selection(loaded, self.targets)
         except BuildlikeError as e:
+            if first and isinstance(e, UsageError):
+                raise
             self.on_error(e)
-            return None
+            return None, []
 
     def _build(self, loaded: Loaded) -> None:
         cancel = Cancel()

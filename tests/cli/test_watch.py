@@ -539,3 +539,27 @@ def test_a_signal_as_the_last_command_ends_still_stops_watching(make_project, wa
     w = watching(p.root)
     assert w.exited() == 0, w.out
     assert "stopped watching" in w.out
+
+
+def test_bad_usage_at_the_start_exits_2_at_once(make_project, watching, tmp_path):
+    p = make_project(ONE_RULE, {"one.txt": "1\n"})
+    w = watching(p.root, "no-such-target")
+    assert w.exited() == 2
+    assert "no-such-target" in w.out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    w = watching(empty)
+    assert w.exited() == 2
+    assert "no Maestrofile" in w.out
+
+
+def test_a_target_that_an_edit_removes_is_an_error_until_it_comes_back(make_project, watching):
+    p = make_project(TWO_RULES, {"one.txt": "1\n", "data/two.txt": "2\n"})
+    w = watching(p.root, "second")
+    w.wait_builds(1)
+    p.write("Maestrofile.toml", ONE_RULE)
+    w.wait_text("cannot build; waiting for changes")
+    assert "second" in w.out.split("cannot build")[0].split("ran")[-1]
+    p.write("Maestrofile.toml", TWO_RULES)
+    w.wait_builds(3)
+    assert w.stop() == 0
