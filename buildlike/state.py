@@ -21,6 +21,10 @@ from buildlike.fingerprint import Stamp
 # The schema number and marshal's format number together; any change starts a fresh store.
 SCHEMA_VERSION = 100 + marshal.version
 DB_NAME = "state.db"
+# We hold the project lock, so only another program (an SQLite browser, ...) can hold the database's:
+# a write waits this long for it, and opening gives up sooner, to build without saving state.
+_WRITE_TIMEOUT_S = 10
+_PROBE_TIMEOUT_MS = 2000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, digest BLOB NOT NULL
@@ -49,8 +53,14 @@ def prepare_state_dir(root: str) -> Path:
 
     folder = Path(root) / STATE_DIR
     if not folder.is_dir():
-        folder.mkdir(exist_ok=True)
-        (folder / ".gitignore").write_text("# created by buildlike\n*\n")
+        try:
+            folder.mkdir(exist_ok=True)
+            (folder / ".gitignore").write_text("# created by buildlike\n*\n")
+        except OSError as e:
+            raise StateError(
+                f"cannot create buildlike's state folder {folder}: {e.strerror}"
+                + (" (a file has its name: move it away)" if folder.exists() else "")
+            ) from None
     return folder
 
 
@@ -89,10 +99,11 @@ class StateStore:
                 return cls.in_memory()
         for attempt in (1, 2):
             try:
-                db = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
+                db = sqlite3.connect(path, isolation_level=None, timeout=_WRITE_TIMEOUT_S, check_same_thread=False)
                 store = cls(db, writable=True, where=str(path))
                 store._setup()
                 store._load()
+                store._check_writable()
                 return store
             except _ForeignVersion as e:
                 warn(
@@ -118,6 +129,15 @@ class StateStore:
         (version,) = self._db.execute("PRAGMA user_version").fetchone()
         if version != SCHEMA_VERSION:
             raise _ForeignVersion(f"schema {version}, this one uses {SCHEMA_VERSION}")
+
+    def _check_writable(self) -> None:
+        """Fail now rather than at the first job when the store is read-only or locked by another program."""
+        db = self._db
+        db.execute(f"PRAGMA busy_timeout={_PROBE_TIMEOUT_MS}")
+        db.execute("BEGIN IMMEDIATE")
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")  # a write SQLite refuses on a read-only file
+        db.execute("ROLLBACK")
+        db.execute(f"PRAGMA busy_timeout={_WRITE_TIMEOUT_S * 1000}")
 
     def _setup(self) -> None:
         db = self._db
@@ -232,9 +252,12 @@ class StateStore:
                 body(db)
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                # SQLite may have rolled back already (it does on a full disk): a failing ROLLBACK
+                # must not hide the error that matters.
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
                 raise
-        except sqlite3.OperationalError as e:
+        except sqlite3.DatabaseError as e:
             raise StateError(
                 f"cannot save the build state in {self.where}: {e}. The state saved before is intact; "
                 "free some space (or fix the folder's permissions) and build again"
