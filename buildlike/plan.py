@@ -34,6 +34,10 @@ class Plan:
     def has_ready(self) -> bool:
         return bool(self._ready)
 
+    def peek(self) -> int | None:
+        """The job `take` would give, without taking it."""
+        return self._ready[0][1] if self._ready else None
+
     def take(self) -> int:
         """Pop the most urgent ready job and count it as running."""
         _, i = heapq.heappop(self._ready)

@@ -54,6 +54,7 @@ class RunOptions:
     shell: str = "/bin/sh"
     grace_seconds: float = 3.0  # between SIGTERM and SIGKILL when stopping commands
     env: Mapping[str, str] | None = None  # base environment; None: ours
+    on_spawn: Callable[[int], None] | None = None  # told the process group of each command started
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,9 +169,9 @@ def run_build(
     """
     start = time.monotonic()
     stale = initial_verdicts(graph, order, store, stamper)
-    if not options.dry_run:
-        store.commit(stamps=stamper.take_refreshed())
     if not stale:
+        if not options.dry_run:
+            store.commit(stamps=stamper.take_refreshed())
         reporter.nothing_to_do()
         return BuildResult(seconds=time.monotonic() - start)
     if options.dry_run:
@@ -183,6 +184,14 @@ def run_build(
         return BuildResult(seconds=time.monotonic() - start)
 
     members = set(stale)
+    # Jobs stale for reasons of their own, reading nothing this build remakes: they run whatever
+    # happens, so they are marked as started now, in one transaction, and may start at any moment.
+    fixed = {
+        i
+        for i, verdict in stale.items()
+        if verdict.reasons[0].kind is not ReasonKind.UPSTREAM and not any(d in members for d in graph.deps[i])
+    }
+    store.commit(stamps=stamper.take_refreshed(), started=[graph.jobs[i].id for i in fixed])
     consumers = graph.consumers()
     plan = Plan(graph.deps, members, chain_lengths(consumers, order, members))
     state = _Build(total=len(members))
@@ -199,8 +208,22 @@ def run_build(
     if cancel is not None:
         cancel.attach(lambda: events.put(CANCELLED))
     workers = WorkerPool(min(options.jobs, len(members)), events)
-    launcher = Launcher(root)
+    launcher = Launcher(root, on_spawn=options.on_spawn)
     finished: list[tuple[int, JobRecord, Outcome]] = []  # succeeded, recorded in the next transaction
+
+    def start_job(i: int, digests: tuple[bytes, ...]) -> _Running:
+        return _start(
+            graph.jobs[i],
+            i,
+            digests,
+            root=root,
+            base_env=base_env,
+            shell=options.shell,
+            workers=workers,
+            launcher=launcher,
+            reporter=reporter,
+        )
+
     try:
         while True:
             starting: list[int] = []
@@ -208,7 +231,7 @@ def run_build(
                 i = plan.take()
                 job = graph.jobs[i]
                 verdict = stale[i]
-                if verdict.reasons[0].kind is ReasonKind.UPSTREAM or any(d in members for d in graph.deps[i]):
+                if i not in fixed:
                     verdict = decide(job, store.record(job.id), stamper, had_record=store.had_record(job.id))
                 if not verdict.stale:
                     state.total -= 1
@@ -225,7 +248,7 @@ def run_build(
             store.commit(
                 finished=[(graph.jobs[i].id, record) for i, record, _ in finished],
                 stamps=stamper.take_refreshed(),
-                started=[graph.jobs[i].id for i in starting],
+                started=[graph.jobs[i].id for i in starting if i not in fixed],
             )
             for i, _, outcome in finished:  # reported once saved: a printed job is never lost
                 state.done += 1
@@ -233,17 +256,7 @@ def run_build(
                 reporter.job_finished(state.done, state.total, graph.jobs[i], outcome)
             finished.clear()
             for i in starting:
-                running[i] = _start(
-                    graph.jobs[i],
-                    i,
-                    digests[i],
-                    root=root,
-                    base_env=base_env,
-                    shell=options.shell,
-                    workers=workers,
-                    launcher=launcher,
-                    reporter=reporter,
-                )
+                running[i] = start_job(i, digests[i])
             if not running:
                 break
             event = events.get()
@@ -252,8 +265,14 @@ def run_build(
                 _stop_all(running, events, reporter, options.grace_seconds)
                 raise Interrupted(event)
             i, outcome = event
+            run = running.pop(i)
+            # Refill the freed slot first with a job already marked as started, so that its command
+            # overlaps this job's bookkeeping.
+            while outcome.exit_code == 0 and len(running) < options.jobs and plan.peek() in fixed:
+                k = plan.take()
+                running[k] = start_job(k, tuple(stamper.digest(p) or _MISSING for p in graph.jobs[k].inputs))
             record = _finish(
-                running.pop(i),
+                run,
                 i,
                 outcome,
                 plan=plan,
