@@ -10,6 +10,7 @@ The CLI, watch mode and the git hook all go through here, and so can a Python sc
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import time
 from collections.abc import Sequence
@@ -183,8 +184,9 @@ def build(
         return _build_locked(loaded, order, targets, run_options, reporter, cancel)
     folder = prepare_state_dir(loaded.root)
     with ProjectLock(folder) as lock:
-        lock.acquire(wait=not options.no_wait, on_wait=reporter.waiting_for_lock)
+        lock.acquire(wait=not options.no_wait, on_wait=reporter.waiting_for_lock, on_leftovers=reporter.warning)
         discard_snapshot(str(folder))
+        run_options = dataclasses.replace(run_options, on_spawn=lock.record_group)
         return _build_locked(loaded, order, targets, run_options, reporter, cancel)
 
 
@@ -284,7 +286,7 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
     graph = loaded.graph
     sources = {p for job in graph.jobs for p in job.inputs if p not in graph.producer}
     with ProjectLock(prepare_state_dir(root)) as lock:
-        lock.acquire(wait=not no_wait, on_wait=reporter.waiting_for_lock)
+        lock.acquire(wait=not no_wait, on_wait=reporter.waiting_for_lock, on_leftovers=reporter.warning)
         store = StateStore.open(loaded.state_dir, writable=True, warn=reporter.warning)
         try:
             made = store.made_files()

@@ -24,6 +24,8 @@ DEFAULT_SHELL = "/bin/sh"
 # Output beyond this is cut in the middle when shown; the head and tail are what people read.
 OUTPUT_SHOWN_LIMIT = 1 << 20
 _NEEDS_SHELL = -1000
+# Between SIGTERM and SIGKILL when stopping commands.
+STOP_GRACE_S = 3.0
 # Python ignores these; a command must get them back at their defaults, as Popen does.
 _RESTORED_SIGNALS = tuple(getattr(signal, n) for n in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(signal, n))
 
@@ -170,8 +172,9 @@ class Launcher:
     costs a fraction of `subprocess.Popen`; the others go through Popen, which can change folder.
     """
 
-    def __init__(self, cwd: str) -> None:
+    def __init__(self, cwd: str, *, on_spawn: Callable[[int], None] | None = None) -> None:
         self._found: dict[tuple[str, str], str | None] = {}
+        self.on_spawn = on_spawn  # told each new process group, e.g. to record it for the next build
         try:
             self.spawn_here = os.path.samefile(os.getcwd(), cwd) and hasattr(os, "posix_spawn")
         except OSError:
@@ -297,6 +300,8 @@ class Execution:
                 os.write(out.fileno(), f"buildlike: {argv[0]}: {reason}\n".encode())
                 return code
             self.pgids.append(pid)
+            if self.launcher.on_spawn is not None:
+                self.launcher.on_spawn(pid)
         return wait()
 
     def signal(self, sig: int) -> None:
@@ -306,6 +311,23 @@ class Execution:
             for pgid in self.pgids:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(pgid, sig)
+
+
+def stop_groups(pgids: Sequence[int], *, alive: Callable[[int], bool], grace: float = STOP_GRACE_S) -> None:
+    """Stop process groups we did not start ourselves: SIGTERM, then SIGKILL after `grace` seconds.
+
+    `alive(pgid)` says whether the group's leader still runs (the caller knows how to tell it from a
+    process that reused its pid).
+    """
+    for pgid in pgids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while any(alive(g) for g in pgids) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    for pgid in pgids:  # whatever is left in the groups
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
 
 
 class WorkerPool:

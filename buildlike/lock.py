@@ -1,6 +1,8 @@
 """One build per project: an exclusive `flock` on `.buildlike/lock`, which the OS frees if we die.
 
-The holder writes its pid into the file so a second build can say whom it waits for.
+The holder writes its pid into the file so a second build can say whom it waits for, then the process
+group of each command it starts: if it is killed (SIGKILL, a crash) its commands run on, and the next
+holder stops those before it builds anything, so that they cannot race the reruns of their own jobs.
 """
 
 from __future__ import annotations
@@ -18,9 +20,15 @@ class ProjectLock:
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.path = os.path.join(folder, "lock")
         self._fd = -1
+        self._groups_fd = -1  # the same file opened for appending, once we hold it through `acquire`
 
-    def acquire(self, *, wait: bool, on_wait: Callable[[str], None]) -> None:
-        """Take the lock; if another build has it, call `on_wait(holder)` and block (or raise `LockBusy`)."""
+    def acquire(
+        self, *, wait: bool, on_wait: Callable[[str], None], on_leftovers: Callable[[str], None] | None = None
+    ) -> None:
+        """Take the lock; if another build has it, call `on_wait(holder)` and block (or raise `LockBusy`).
+
+        Commands that a killed holder left running are stopped first, telling `on_leftovers` why.
+        """
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             try:
@@ -33,12 +41,23 @@ class ProjectLock:
                     raise LockBusy(self.path, holder) from None
                 on_wait(holder)
                 fcntl.flock(fd, fcntl.LOCK_EX)
+            _stop_leftovers(fd, on_leftovers)
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}\n".encode(), 0)
+            self._groups_fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
         except BaseException:
             os.close(fd)
             raise
         self._fd = fd
+
+    def record_group(self, pgid: int) -> None:
+        """Note the process group of a command just started (from any thread), for `_stop_leftovers`."""
+        start = _start_time(pgid)
+        if start is not None and self._groups_fd >= 0:
+            try:  # noqa: SIM105 - contextlib is one import too many on the no-op path
+                os.write(self._groups_fd, f"group {pgid} {start}\n".encode())
+            except OSError:
+                pass  # then a kill of this build leaves that command for the user to stop
 
     @staticmethod
     def _holder(fd: int) -> str:
@@ -46,6 +65,10 @@ class ProjectLock:
         return text or "pid unknown"
 
     def release(self) -> None:
+        if self._groups_fd >= 0:
+            os.ftruncate(self._groups_fd, 0)  # every command ended: nothing for the next build to stop
+            os.close(self._groups_fd)
+            self._groups_fd = -1
         if self._fd >= 0:
             os.close(self._fd)  # closing drops the flock
             self._fd = -1
@@ -69,3 +92,40 @@ class ProjectLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _start_time(pid: int) -> int | None:
+    """When process `pid` started (clock ticks after boot), or None if it is not running (Linux only)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[19]) if len(fields) > 19 and fields[0] not in (b"Z", b"X") else None
+
+
+def _stop_leftovers(fd: int, warn: Callable[[str], None] | None) -> None:
+    """Stop the commands a killed holder left running: the groups it noted whose leader still runs.
+
+    A leader is recognised by its start time too, so a process that reused its pid is left alone.
+    """
+    text = os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace")
+    lines = text.splitlines()
+    left: dict[int, int] = {}
+    for line in lines[1:]:
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "group" and parts[1].isdigit() and parts[2].isdigit():
+            pgid, start = int(parts[1]), int(parts[2])
+            if _start_time(pgid) == start:
+                left[pgid] = start
+    if not left:
+        return
+    if warn is not None:
+        n = len(left)
+        warn(
+            f"a build of this project ({lines[0].strip()}) was killed and left {n} command{'s' if n != 1 else ''} "
+            f"running; stopping {'them' if n != 1 else 'it'} first"
+        )
+    from buildlike.executor import stop_groups
+
+    stop_groups(list(left), alive=lambda g: _start_time(g) == left[g])
