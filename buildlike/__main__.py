@@ -98,6 +98,14 @@ def nothing_to_do(values: dict[str, object]) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `buildlike` command and of `python -m buildlike`."""
+    try:
+        _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C before the command's own handling starts (while importing)
+        sys.stderr.write("buildlike: interrupted\n")
+        sys.exit(130)
+
+
+def _main(argv: list[str] | None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:
         from buildlike import __version__
