@@ -88,6 +88,7 @@ class FileTree:
         self.root = root
         self.listed: dict[str, int] = {}  # folder -> mtime_ns when listed
         self._entries: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._ids: dict[str, tuple[int, int]] = {}  # folder -> (st_dev, st_ino), to see symlink loops
 
     def entries(self, folder: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(files, subfolders) directly in `folder`, by name, sorted; empty if it is not a folder."""
@@ -99,14 +100,16 @@ class FileTree:
         files: list[str] = []
         dirs: list[str] = []
         try:
-            self.listed[folder] = os.stat(full).st_mtime_ns
+            st = os.stat(full)
+            self.listed[folder] = st.st_mtime_ns
+            self._ids[folder] = (st.st_dev, st.st_ino)
             with os.scandir(full) as it:
                 for e in it:
                     try:
                         (dirs if e.is_dir() else files).append(e.name)
                     except OSError:
                         files.append(e.name)
-        except (FileNotFoundError, NotADirectoryError):
+        except OSError:  # missing, not a folder, unreadable, or too many symlinks deep
             self.listed.setdefault(folder, 0)
         result = (tuple(sorted(files)), tuple(sorted(dirs)))
         self._entries[folder] = result
@@ -122,8 +125,19 @@ class FileTree:
         self._walk(base, rx, out, max_depth)
         return out
 
-    def _walk(self, folder: str, rx: re.Pattern[str], out: list[str], depth: int) -> None:
+    def _walk(
+        self,
+        folder: str,
+        rx: re.Pattern[str],
+        out: list[str],
+        depth: int,
+        above: frozenset[tuple[int, int]] = frozenset(),
+    ) -> None:
         files, dirs = self.entries(folder)
+        here = self._ids.get(folder)
+        if here in above:
+            return  # a symlinked folder leading back into one we are in: `**` would never end
+        above = above | {here} if here is not None else above
         prefix = folder + "/" if folder else ""
         for name in files:
             path = prefix + name
@@ -134,7 +148,7 @@ class FileTree:
         for name in dirs:
             if name.startswith(".") or (not folder and name == STATE_DIR):
                 continue
-            self._walk(prefix + name, rx, out, depth - 1)
+            self._walk(prefix + name, rx, out, depth - 1, above)
 
 
 def match_declared(pattern: str, declared: Iterable[str]) -> list[str]:
