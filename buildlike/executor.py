@@ -210,8 +210,10 @@ class Execution:
         cwd: str,
         env: Mapping[str, str] | None,
         launcher: Launcher | None = None,
+        folders: Sequence[str] = (),
     ) -> None:
         self.commands = tuple(commands)
+        self.folders = tuple(folders)  # to create first (relative to `cwd`): those of the outputs
         self.launcher = launcher if launcher is not None else Launcher(cwd)
         self.shell = shell
         self.cwd = cwd
@@ -229,8 +231,8 @@ class Execution:
         with contextlib.nullcontext(out) if out is not None else output_file() as out:
             out.seek(0)
             out.truncate()
-            code, failed = 0, None
-            for command in self.commands:
+            code, failed = self._make_folders(out)
+            for command in self.commands if code == 0 else ():
                 code = self._run_one(command, out)
                 if code != 0:
                     failed = command
@@ -247,6 +249,16 @@ class Execution:
                 cut = size - 2 * half
                 text = head + f"\n[... {cut} bytes of output not shown ...]\n".encode() + tail
         return Outcome(code, failed, text, size, time.monotonic() - start)
+
+    def _make_folders(self, out: IO[bytes]) -> tuple[int, str | None]:
+        """Create the folders; a failure (a file has the name) fails the job as `mkdir -p` would."""
+        for folder in self.folders:
+            try:
+                os.makedirs(os.path.join(self.cwd, folder), exist_ok=True)
+            except OSError as e:
+                os.write(out.fileno(), f"buildlike: cannot create the folder '{folder}': {e.strerror}\n".encode())
+                return 1, f"mkdir -p {folder}"
+        return 0, None
 
     def _run_one(self, command: str, out: IO[bytes]) -> int:
         argv = split_simple(command) if self.shell == DEFAULT_SHELL else None

@@ -318,11 +318,9 @@ def _start(
     launcher: Launcher,
     reporter: Progress,
 ) -> _Running:
-    for folder in {posixpath.dirname(p) for p in (*job.outputs, job.depfile or "")}:
-        if folder:
-            os.makedirs(os.path.join(root, folder), exist_ok=True)
+    folders = sorted({posixpath.dirname(p) for p in (*job.outputs, job.depfile or "")} - {""})
     env = {**base_env, **dict(job.env)} if job.env else base_env
-    execution = Execution(job.commands, shell=shell, cwd=root, env=env, launcher=launcher)
+    execution = Execution(job.commands, shell=shell, cwd=root, env=env, launcher=launcher, folders=folders)
     reporter.job_started(job)
     started_ns = time.time_ns()
 
