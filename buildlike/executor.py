@@ -24,6 +24,7 @@ DEFAULT_SHELL = "/bin/sh"
 # Output beyond this is cut in the middle when shown; the head and tail are what people read.
 OUTPUT_SHOWN_LIMIT = 1 << 20
 _NEEDS_SHELL = -1000
+_TOO_LONG = -1001
 # Between SIGTERM and SIGKILL when stopping commands.
 STOP_GRACE_S = 3.0
 # Python ignores these; a command must get them back at their defaults, as Popen does.
@@ -265,16 +266,26 @@ class Execution:
         code = self._spawn_and_wait(command, argv, out)
         if code == _NEEDS_SHELL:  # e.g. a script without a #! line, which only a shell runs
             code = self._spawn_and_wait(command, None, out)
+        if code == _TOO_LONG:
+            # Linux takes at most 128 kB in one argument, too little for `sh -c` and a command
+            # naming 20,000 inputs: the shell reads such a command from an unnamed file instead.
+            with output_file() as script:
+                script.write(command.encode("utf-8", "surrogateescape"))
+                script.flush()
+                code = self._spawn_and_wait(command, None, out, script=script.fileno())
         return code
 
-    def _spawn_and_wait(self, command: str, argv: list[str] | None, out: IO[bytes]) -> int:
+    def _spawn_and_wait(self, command: str, argv: list[str] | None, out: IO[bytes], script: int = -1) -> int:
         with self._lock:
             if self._stopping:
                 return -signal.SIGTERM
-            args = argv if argv is not None else [self.shell, "-c", command]
+            if script >= 0:
+                args = [self.shell, f"/dev/fd/{script}"]
+            else:
+                args = argv if argv is not None else [self.shell, "-c", command]
             program = args[0] if "/" in args[0] else self.launcher.find(args[0], self.env)
             try:
-                if self.launcher.spawn_here and program is not None:
+                if self.launcher.spawn_here and program is not None and script < 0:
                     pid = os.posix_spawn(
                         program,
                         args,
@@ -299,9 +310,16 @@ class Execution:
                         stderr=subprocess.STDOUT,
                         start_new_session=True,
                         close_fds=True,
+                        pass_fds=(script,) if script >= 0 else (),
                     )
                     pid, wait = proc.pid, proc.wait
             except OSError as e:
+                if e.errno == errno.E2BIG:
+                    if argv is None and script < 0:
+                        return _TOO_LONG
+                    limit = "the command line and environment are over the system's limit (getconf ARG_MAX)"
+                    os.write(out.fileno(), f"buildlike: {args[0]}: {os.strerror(e.errno)}: {limit}\n".encode())
+                    return 126
                 if argv is None:
                     raise
                 if e.errno == errno.ENOEXEC:

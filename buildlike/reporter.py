@@ -23,6 +23,14 @@ def _signal_name(code: int) -> str:
         return f"signal {-code}"
 
 
+def _shorten(command: str, limit: int = 2000) -> str:
+    """A command as a failure shows it: one naming 20,000 inputs is cut in the middle."""
+    if len(command) <= limit:
+        return command
+    head, tail = command[: limit * 3 // 4], command[-limit // 4 :]
+    return f"{head} [... {len(command) - len(head) - len(tail)} characters not shown ...] {tail}"
+
+
 class Reporter:
     def __init__(
         self,
@@ -79,7 +87,7 @@ class Reporter:
         else:
             code = outcome.exit_code
             why = f"exit code {code}" if code > 0 else f"killed by {_signal_name(code)}"
-            lines.append(f"  command ({why}): {outcome.failed_command}")
+            lines.append(f"  command ({why}): {_shorten(outcome.failed_command or '')}")
         self._print("\n".join(lines), err=True)
         self._dump(outcome.output, err=True)
 
