@@ -21,6 +21,11 @@ def is_glob(text: str) -> bool:
     return any(c in _MAGIC for c in text)
 
 
+def escape(text: str) -> str:
+    """`text` as a pattern that matches only itself: `x[1].txt` becomes `x[[]1].txt`."""
+    return "".join(f"[{c}]" if c in _MAGIC else c for c in text) if is_glob(text) else text
+
+
 class GlobSyntaxError(ValueError):
     """A pattern we cannot read, such as an unclosed `[`."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from buildlike.errors import Problem
 from buildlike.fingerprint import hash_bytes
-from buildlike.globs import FileTree, GlobSyntaxError, is_glob, match_declared
+from buildlike.globs import FileTree, GlobSyntaxError, escape, is_glob, match_declared
 from buildlike.model import Project, Rule
 from buildlike.paths import escapes_via_symlink, is_inside, is_state_path, normalize
 from buildlike.template import lookup_in, parse, quote, quote_all
@@ -59,6 +59,15 @@ def foreach_fields(path: str) -> dict[str, str]:
     name = posixpath.basename(path)
     stem = name.rsplit(".", 1)[0] if "." in name[1:] else name
     return {"path": path, "name": name, "stem": stem, "dir": posixpath.dirname(path) or "."}
+
+
+# The foreach fields as plain words, to tell whether a rule's own text holds a wildcard.
+_PLAIN_FIELDS = {"path": "p", "name": "n", "stem": "s", "dir": "d"}
+
+
+def _as_arg(path: str) -> str:
+    """A path as a command's argument: `-x.txt` becomes `./-x.txt`, which no command takes for an option."""
+    return "./" + path if path.startswith("-") else path
 
 
 class _Expander:
@@ -167,25 +176,27 @@ class _Expander:
 
     def make_job(self, rule: Rule, match: str | None, outputs: tuple[str, ...], declared: frozenset[str]) -> Job:
         fields = foreach_fields(match) if match is not None else {}
+        # A matched file named `x[1].txt` is a file, not a pattern: only the rule's own text globs.
+        literal = {k: escape(v) for k, v in fields.items()}
         inputs: list[str] = []
         seen: set[str] = set()
         for text in rule.inputs:
-            pattern = normalize(self.plain(text, fields))
-            if is_glob(pattern):
+            pattern = normalize(self.plain(text, literal))
+            if is_glob(pattern) and is_glob(self.plain(text, _PLAIN_FIELDS if fields else {})):
                 found = self.glob(rule, pattern, declared, outputs)
                 if not found:
                     self.warn(rule, f"glob '{pattern}' matches no file", pattern)
             else:
-                found = [pattern]
+                found = [normalize(self.plain(text, fields))]
             for p in found:
                 if p not in seen:
                     seen.add(p)
                     inputs.append(p)
-        quoted = {k: quote(v) for k, v in fields.items()}
-        quoted["input"] = quote(inputs[0]) if inputs else ""
-        quoted["inputs"] = quote_all(inputs)
-        quoted["output"] = quote(outputs[0]) if outputs else ""
-        quoted["outputs"] = quote_all(outputs)
+        quoted = {k: quote(_as_arg(v) if k in ("path", "dir") else v) for k, v in fields.items()}
+        quoted["input"] = quote(_as_arg(inputs[0])) if inputs else ""
+        quoted["inputs"] = quote_all([_as_arg(p) for p in inputs])
+        quoted["output"] = quote(_as_arg(outputs[0])) if outputs else ""
+        quoted["outputs"] = quote_all([_as_arg(p) for p in outputs])
         run_lookup = lookup_in(quoted, self.vars)
         commands = tuple(parse(c).render(run_lookup) for c in rule.run)
         job_id = rule.name if match is None else f"{rule.name}:{match}"

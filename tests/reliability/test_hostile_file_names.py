@@ -31,6 +31,43 @@ NAMES = [
 ]
 
 
+def test_file_names_with_spaces_quotes_dollars_newlines_unicode_and_leading_dashes(make_project) -> None:
+    """SPEC: In run, every path placeholder is shell-quoted."""
+    p = make_project(
+        """
+        [rules.copy]
+        foreach = "in/*.txt"
+        inputs = ["{path}"]
+        outputs = ["out/{name}"]
+        run = "cat {input} > {output}"
+
+        [rules.all]
+        inputs = ["out/*.txt"]
+        outputs = ["all.txt"]
+        run = "cat {inputs} > {output}"
+        """
+    )
+    for i, name in enumerate(NAMES):
+        (p.root / "in").mkdir(exist_ok=True)
+        (p.root / "in" / name).write_text(f"{i}\n")
+    r = p.run()
+    assert r.code == 0, r.text
+    for i, name in enumerate(NAMES):
+        assert (p.root / "out" / name).read_text() == f"{i}\n", name
+    expected = "".join(f"{i}\n" for i, _ in sorted(enumerate(NAMES), key=lambda x: f"out/{x[1]}"))
+    assert p.read("all.txt") == expected
+    r = p.run()
+    assert r.code == 0 and "nothing to do" in r.out, r.text
+    (p.root / "in" / "x[1].txt").write_text("changed\n")
+    r = p.run()
+    assert r.code == 0, r.text
+    assert (p.root / "out" / "x[1].txt").read_text() == "changed\n"
+    assert r.out.count("\n[") + r.out.startswith("[") == 2, r.out  # that copy, then `all`
+    for command in ("status", "list", "graph"):
+        r = p.run(command)
+        assert r.code == 0 and "Traceback" not in r.err, r.text
+
+
 def test_symlinked_inputs_and_folders_are_followed(make_project) -> None:
     p = make_project(
         """
