@@ -290,6 +290,9 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
         store = StateStore.open(loaded.state_dir, writable=True, warn=reporter.warning)
         try:
             made = store.made_files()
+            # Sources too: what a depfile said a job read, and the Maestrofile itself.
+            sources |= store.depfile_inputs() - graph.producer.keys()
+            sources.add(normalize(os.path.relpath(loaded.maestrofile, root)))
             removed: list[str] = []
             folders: set[str] = set()
             for raw in sorted(made):

@@ -192,6 +192,15 @@ class StateStore:
                     out[p] = job_id
         return out
 
+    def depfile_inputs(self) -> set[str]:
+        """Every input that a record lists from a depfile (headers and such: sources, for `clean`)."""
+        out: set[str] = set()
+        for _ok, blob in self._records.values():
+            rec = _decode(blob)
+            if rec is not None:
+                out.update(p for p in rec.discovered if isinstance(p, str))
+        return out
+
     # -- writing: each call is one transaction ------------------------------------------------------
 
     def commit(
