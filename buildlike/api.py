@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import posixpath
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -113,7 +114,9 @@ def load(
     state_dir = path.parent / STATE_DIR
     cached = load_cached(state_dir, path)
     if cached is not None:
-        return Loaded(path, *cached)
+        loaded = Loaded(path, *cached)
+        _check_output_folders(loaded)
+        return loaded
     st = os.stat(path)  # before reading: a later edit then always shows as a moved stat
     raw = path.read_bytes()
     project = read_project(path, raw)
@@ -132,6 +135,28 @@ def load(
     if save_cache:
         save_cached(prepare_state_dir(project.root), source, hash_bytes(raw), project.settings, graph)
     return Loaded(path, project.settings, graph, source)
+
+
+def _check_output_folders(loaded: Loaded) -> None:
+    """Refuse outputs whose folder became a symlink leading out of the project since the graph was cached."""
+    graph = loaded.graph
+    first: dict[str, tuple[str, str]] = {}  # folder -> (rule, output)
+    for job in graph.jobs:
+        for out in job.outputs:
+            first.setdefault(posixpath.dirname(out), (job.rule, out))
+    problems = [
+        Problem(
+            f"output '{out}' is in a folder that links outside the project",
+            file=graph.file,
+            line=graph.rule_lines.get(rule),
+            rule=rule,
+            path=out,
+        )
+        for folder, (rule, out) in first.items()
+        if folder and escapes_via_symlink(loaded.root, out)
+    ]
+    if problems:
+        raise MaestrofileError(problems)
 
 
 def _default_problems(settings: Settings, graph: JobGraph, raw: bytes) -> list[Problem]:

@@ -120,3 +120,29 @@ def test_outputs_that_lead_outside_the_project_are_refused_before_anything_runs(
     assert r.code == 2, r.text
     assert says in r.err and "rule 'escape'" in r.err, r.err
     assert list(outside.iterdir()) == [] and not p.exists("first.txt")
+
+
+def test_a_folder_replaced_by_a_symlink_after_a_build_is_still_refused(make_project, tmp_path: Path) -> None:
+    """Outputs are checked on every build, not only when the Maestrofile changed."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    p = make_project(
+        """
+        [rules.gen]
+        inputs = ["src.txt"]
+        outputs = ["build/gen.txt"]
+        run = "cp {input} {output}"
+        """,
+        {"src.txt": "v1\n"},
+    )
+    _age(p.root)
+    assert p.run().code == 0
+    assert "nothing to do" in p.run().out  # graph and state are cached now
+    (p.root / "build" / "gen.txt").unlink()
+    (p.root / "build").rmdir()
+    os.symlink(outside, p.root / "build")
+    p.write("src.txt", "v2\n")
+    r = p.run()
+    assert r.code == 2, r.text
+    assert "links outside the project" in r.err, r.err
+    assert list(outside.iterdir()) == []
