@@ -55,6 +55,21 @@ def connect(
                         path=out,
                     )
                 )
+    # A rule named like a foreach job ('compile:src/a.c') would share that job's record in the state.
+    ids: dict[str, int] = {}
+    for i, job in enumerate(jobs):
+        j = ids.setdefault(job.id, i)
+        if j != i:
+            odd, other = (job, jobs[j]) if job.rule == job.id else (jobs[j], job)
+            problems.append(
+                Problem(
+                    f"its name is also the name of a job of rule '{other.rule}' (line {rule_lines.get(other.rule)}); "
+                    "rename it, since 'rule:path' names a foreach job",
+                    file=file,
+                    line=rule_lines.get(odd.rule),
+                    rule=odd.rule,
+                )
+            )
     deps: list[tuple[int, ...]] = []
     for job in jobs:
         ds: dict[int, None] = {}
