@@ -24,7 +24,7 @@ from buildlike.errors import MaestrofileError, Problem, UsageError
 from buildlike.fingerprint import RACY_WINDOW_NS, Stamper, hash_bytes
 from buildlike.globs import FileTree
 from buildlike.graph import JobGraph, closure, connect, missing_inputs, resolve_targets
-from buildlike.jobs import expand
+from buildlike.jobs import Job, expand
 from buildlike.lock import ProjectLock
 from buildlike.maestrofile import read_project
 from buildlike.model import Settings
@@ -40,7 +40,7 @@ from buildlike.paths import (
 from buildlike.reporter import Reporter
 from buildlike.runner import BuildResult, Cancel, RunOptions, initial_verdicts, run_build
 from buildlike.snapshot import SourceStamp, discard_snapshot, save_snapshot
-from buildlike.staleness import JobStatus
+from buildlike.staleness import JobStatus, decide
 from buildlike.state import StateStore, prepare_state_dir
 
 __all__ = [
@@ -123,7 +123,8 @@ def load(
     tree = FileTree(project.root)
     jobset = expand(project, tree)
     rule_lines = {r.name: r.line for r in project.rules}
-    graph, problems = connect(jobset.jobs, file=project.file, rule_lines=rule_lines, warnings=jobset.warnings)
+    warnings = [*jobset.warnings, *_folder_inputs(jobset.jobs, project.root, project.file, rule_lines)]
+    graph, problems = connect(jobset.jobs, file=project.file, rule_lines=rule_lines, warnings=warnings)
     problems = [*jobset.problems, *problems, *_default_problems(project.settings, graph, raw)]
     if problems:
         # One report for everything: with these, also the inputs that are missing.
@@ -135,6 +136,26 @@ def load(
     if save_cache:
         save_cached(prepare_state_dir(project.root), source, hash_bytes(raw), project.settings, graph)
     return Loaded(path, project.settings, graph, source)
+
+
+def _folder_inputs(jobs: Sequence[Job], root: str, file: str, rule_lines: dict[str, int | None]) -> list[Problem]:
+    """A warning for each input that is a folder: only its list of names is tracked, not its files."""
+    made = {o for job in jobs for o in job.outputs}
+    out: list[Problem] = []
+    for job in jobs:
+        for p in job.inputs:
+            if p not in made and os.path.isdir(os.path.join(root, p)):
+                out.append(
+                    Problem(
+                        f"input '{p}' is a folder: only the names in it are tracked, not their content; "
+                        f"write '{p}/**' to track its files",
+                        file=file,
+                        line=rule_lines.get(job.rule),
+                        rule=job.rule,
+                        path=p,
+                    )
+                )
+    return out
 
 
 def _check_output_folders(loaded: Loaded) -> None:
@@ -274,6 +295,8 @@ def _checked_files(
         record = store.record(job.id)
         if job.always or record is None:
             return None
+        if decide(job, record, stamper).stale:
+            return None  # never claim what status would deny (all stats are cached by now)
         paths.extend(job.inputs)
         paths.extend(record.discovered)
         paths.extend(job.outputs)

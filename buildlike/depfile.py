@@ -53,7 +53,7 @@ def _words(line: str) -> list[str]:
             break  # a comment
         if c in " \t":
             flush()
-        elif c == ":" and (i + 1 == n or line[i + 1] in " \t") and not (len(cur) == 1 and cur[0].isalpha()):
+        elif c == ":" and (i + 1 == n or line[i + 1] in " \t"):
             flush()
             words.append(":")
         else:

@@ -42,6 +42,23 @@ def output_file() -> IO[bytes]:
     return os.fdopen(fd, "w+b")
 
 
+def _inherited_fds() -> list[int]:
+    """Our descriptors above 2 that a child would inherit (posix_spawn, unlike Popen, keeps them)."""
+    try:
+        fds = [int(f) for f in os.listdir("/proc/self/fd")]
+    except OSError:
+        return []
+    out = []
+    for fd in fds:
+        if fd > 2:
+            try:
+                if os.get_inheritable(fd):
+                    out.append(fd)
+            except OSError:
+                pass  # the listing's own descriptor, closed by now
+    return out
+
+
 def _wait_pid(pid: int) -> int:
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
@@ -175,11 +192,20 @@ class Launcher:
 
     def __init__(self, cwd: str, *, on_spawn: Callable[[int], None] | None = None) -> None:
         self._found: dict[tuple[str, str], str | None] = {}
+        # posix_spawn keeps inheritable descriptors open in the child; Popen(close_fds=True) does not.
+        self.closing = [(os.POSIX_SPAWN_CLOSE, fd) for fd in _inherited_fds()]
         self.on_spawn = on_spawn  # told each new process group, e.g. to record it for the next build
         try:
             self.spawn_here = os.path.samefile(os.getcwd(), cwd) and hasattr(os, "posix_spawn")
         except OSError:
             self.spawn_here = False
+
+    def made(self, paths: Sequence[str]) -> None:
+        """Files a job just made: if one is in a folder we looked in, look again (a tool built here)."""
+        folders = {os.path.dirname(os.path.abspath(p)) for p in paths}
+        for name, path in list(self._found):
+            if folders.intersection(path.split(os.pathsep)):
+                del self._found[(name, path)]
 
     def find(self, name: str, env: Mapping[str, str] | None) -> str | None:
         """The absolute path of `name`, or None if no PATH folder holds it (or PATH is relative)."""
@@ -294,6 +320,7 @@ class Execution:
                             (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                             (os.POSIX_SPAWN_DUP2, out.fileno(), 1),
                             (os.POSIX_SPAWN_DUP2, out.fileno(), 2),
+                            *self.launcher.closing,
                         ],
                         setsid=True,  # own session and process group, away from our tty
                         setsigdef=_RESTORED_SIGNALS,
@@ -364,8 +391,7 @@ class WorkerPool:
     """A fixed pool of threads, each running one job's commands at a time.
 
     Results arrive on `events` as `(key, Outcome)`. Long-lived threads, because starting one per job
-    made the build loop wait for each to be scheduled (a third of a clean build on a busy machine),
-    and each keeps one capture file, emptied for each job.
+    made the build loop wait for each to be scheduled (a third of a clean build on a busy machine).
     """
 
     def __init__(self, size: int, events: queue.SimpleQueue[tuple[int, Outcome] | str]) -> None:
@@ -381,9 +407,10 @@ class WorkerPool:
         self._work.put((key, execution))
 
     def _loop(self) -> None:
-        with output_file() as out:
-            while (item := self._work.get()) is not None:
-                key, execution = item
+        while (item := self._work.get()) is not None:
+            key, execution = item
+            # A fresh capture file per job: a command's background child may go on writing to its own.
+            with output_file() as out:
                 self._events.put((key, self._run(execution, out)))
 
     @staticmethod

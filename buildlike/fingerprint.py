@@ -32,7 +32,8 @@ def hash_bytes(data: bytes) -> bytes:
 
 def hash_file(path: str, *, dir_fd: int | None = None) -> bytes:
     """Hash a file's content; a folder hashes its sorted entry names; other special files hash to b""."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd)
+    # O_NONBLOCK: opening a FIFO must not wait for a writer (it hashes as special, below).
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd)
     try:
         mode = os.fstat(fd).st_mode
         if statmod.S_ISDIR(mode):

@@ -120,11 +120,13 @@ def initial_verdicts(
         job = jobs[i]
         if not count_always and job.always:
             continue  # whatever else it says, an always job runs on every build anyway
-        verdict = decide(job, store.record(job.id), stamper, had_record=store.had_record(job.id))
+        record = store.record(job.id)
+        verdict = decide(job, record, stamper, had_record=store.had_record(job.id))
         if verdict.stale:
             stale[i] = verdict
             continue
-        remade = [p for p in job.inputs if graph.producer.get(p) in stale] if stale else None
+        reads = (*job.inputs, *record.discovered) if record is not None else job.inputs
+        remade = [p for p in reads if graph.producer.get(p) in stale] if stale else None
         if remade:
             stale[i] = Verdict((Reason(ReasonKind.UPSTREAM, remade[0]),))
     return stale
@@ -184,20 +186,22 @@ def run_build(
         return BuildResult(seconds=time.monotonic() - start)
 
     members = set(stale)
+    deps = _with_discovered(graph, order, members, store)
     # Jobs stale for reasons of their own, reading nothing this build remakes: they run whatever
     # happens, so they are marked as started now, in one transaction, and may start at any moment.
     fixed = {
         i
         for i, verdict in stale.items()
-        if verdict.reasons[0].kind is not ReasonKind.UPSTREAM and not any(d in members for d in graph.deps[i])
+        if verdict.reasons[0].kind is not ReasonKind.UPSTREAM and not any(d in members for d in deps[i])
     }
     store.commit(stamps=stamper.take_refreshed(), started=[graph.jobs[i].id for i in fixed])
     consumers = graph.consumers()
-    plan = Plan(graph.deps, members, chain_lengths(consumers, order, members))
+    plan = Plan(deps, members, chain_lengths(consumers, order, members))
     state = _Build(total=len(members))
     events: queue.SimpleQueue[tuple[int, Outcome] | str] = queue.SimpleQueue()
     running: dict[int, _Running] = {}
     base_env = dict(options.env if options.env is not None else os.environ)
+    base_env["PWD"] = root  # as a shell started there would say, also for the commands exec'ed directly
 
     def on_signal(signum: int, _frame: object) -> None:
         events.put(signal.Signals(signum).name)
@@ -268,7 +272,9 @@ def run_build(
             run = running.pop(i)
             # Refill the freed slot first with a job already marked as started, so that its command
             # overlaps this job's bookkeeping.
-            while outcome.exit_code == 0 and len(running) < options.jobs and plan.peek() in fixed:
+            while (
+                outcome.exit_code == 0 and not state.stopping and len(running) < options.jobs and plan.peek() in fixed
+            ):
                 k = plan.take()
                 running[k] = start_job(k, tuple(stamper.digest(p) or _MISSING for p in graph.jobs[k].inputs))
             record = _finish(
@@ -285,6 +291,7 @@ def run_build(
             )
             if record is not None:
                 finished.append((i, record, outcome))
+                launcher.made([os.path.join(root, o) for o in run.job.outputs])
     except BaseException as e:
         # A state write failed (a full disk) or worse: never leave commands running behind us.
         if running and not isinstance(e, Interrupted):
@@ -370,6 +377,26 @@ def _finish(
     return record
 
 
+def _with_discovered(
+    graph: JobGraph, order: Sequence[int], members: set[int], store: StateStore
+) -> list[tuple[int, ...]]:
+    """Each job's producers, plus those of the files its depfile listed last time (a generated header).
+
+    Only producers that come earlier in `order` are added, so the edges can never make a cycle.
+    """
+    position = {i: k for k, i in enumerate(order)}
+    deps = list(graph.deps)
+    for i in members:
+        record = store.record(graph.jobs[i].id)
+        if record is None or not record.discovered:
+            continue
+        extra = [graph.producer[p] for p in record.discovered if p in graph.producer]
+        extra = [d for d in extra if position.get(d, len(order)) < position[i]]
+        if extra:
+            deps[i] = tuple(dict.fromkeys((*deps[i], *extra)))
+    return deps
+
+
 def _discovered(job: Job, root: str, stamper: Stamper, started_ns: int) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
     """Extra inputs listed in the job's depfile, with their digests now."""
     if job.depfile is None:
@@ -386,6 +413,8 @@ def _discovered(job: Job, root: str, stamper: Stamper, started_ns: int) -> tuple
         if os.path.isabs(p) and (p == real_root or p.startswith(real_root + os.sep) or p.startswith(root + os.sep)):
             p = os.path.relpath(p, real_root if p.startswith(real_root) else root)
         p = normalize(p)
+        if not is_inside(p) and not p.startswith("/"):
+            p = normalize(posixpath.join(real_root, p))  # `../inc/x.h`: outside, so only ever read
         if p not in known and (is_inside(p) or p.startswith("/")):
             known.add(p)
             paths.append(p)

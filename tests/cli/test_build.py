@@ -325,7 +325,10 @@ def test_depfile_lists_become_inputs_from_the_next_build_on(make_project):
         inputs = ["{path}"]
         outputs = ["build/{stem}.o"]
         depfile = "build/{stem}.d"
-        run = "echo {stem} >> ran.log; cat {input} > {output}; printf '%s: %s \\\\\\n  inc/my\\\\ header.h\\n' {output} {input} > build/{stem}.d"
+        run = [
+            "echo {stem} >> ran.log; cat {input} > {output}",
+            "printf '%s: %s \\\\\\n  inc/my\\\\ header.h\\n' {output} {input} > build/{stem}.d",
+        ]
         """,
         {"src/a.c": "a", "src/b.c": "b", "inc/my header.h": "h1"},
     )

@@ -1,0 +1,163 @@
+"""Edge cases found by review: depfiles, tools built by the build, odd inputs, the environment."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+
+from buildlike.depfile import parse_depfile
+
+
+def test_a_depfile_whose_target_has_a_one_letter_name_still_lists_its_headers():
+    """SPEC: depfile, as `gcc -MD -MF` writes it (`cc -o x main.c` names the target `x`)."""
+    assert parse_depfile("x: main.c foo.h\n") == ["main.c", "foo.h"]
+
+
+def test_a_generated_header_found_through_a_depfile_is_remade_before_its_reader(make_project):
+    """SPEC: depfile: the listed files become extra inputs from the next build on."""
+    p = make_project(
+        """
+        [settings]
+        jobs = 1
+        [rules.gen]
+        inputs = ["gen.in"]
+        outputs = ["gen.h"]
+        run = "cp gen.in gen.h"
+        [rules.compile]
+        inputs = ["main.c"]
+        outputs = ["main.o"]
+        depfile = "main.d"
+        run = "cat main.c gen.h > main.o; echo 'main.o: main.c gen.h' > main.d"
+        """,
+        {"gen.in": "v1\n", "main.c": "int main;\n"},
+    )
+    assert p.run("build", "gen").code == 0
+    assert p.run().code == 0
+    p.write("gen.in", "v2\n")
+    assert p.run().code == 0
+    assert p.read("main.o") == "int main;\nv2\n"
+    r = p.run("status", "--check")
+    assert r.code == 0, r.text
+
+
+def test_a_header_outside_the_project_named_relatively_in_a_depfile_is_tracked(make_project):
+    p = make_project(
+        """
+        [rules.compile]
+        inputs = ["main.c"]
+        outputs = ["main.o"]
+        depfile = "main.d"
+        run = "echo compile >> ran.log; cat main.c ../inc/x.h > main.o; echo 'main.o: main.c ../inc/x.h' > main.d"
+        """,
+        {"main.c": "c\n"},
+    )
+    inc = p.root.parent / "inc"
+    inc.mkdir(exist_ok=True)
+    (inc / "x.h").write_text("h1\n")
+    assert p.run().code == 0
+    (inc / "x.h").write_text("h2 changed\n")
+    assert p.run().code == 0
+    assert p.log() == ["compile", "compile"]
+
+
+def test_no_new_job_starts_after_a_failure_even_when_a_sibling_succeeds(make_project):
+    """SPEC: Running: no new jobs start (unless -k), the running ones finish."""
+    p = make_project(
+        """
+        [settings]
+        jobs = 2
+        [rules.a_fail]
+        outputs = ["a"]
+        run = "exit 1"
+        [rules.b_slow]
+        outputs = ["b"]
+        run = "sleep 0.5; touch b"
+        [rules.c1]
+        outputs = ["c1"]
+        run = "touch c1"
+        [rules.c2]
+        outputs = ["c2"]
+        run = "touch c2"
+        """
+    )
+    assert p.run().code == 1
+    started = {n for n in ("c1", "c2") if p.exists(n)}
+    assert len(started) <= 1  # at most one could start beside a_fail, before it failed
+
+
+def test_a_tool_built_earlier_in_the_build_is_the_one_later_jobs_run(make_project):
+    """A program on PATH that a job just made replaces the one found before."""
+    p = make_project(
+        """
+        [settings]
+        jobs = 1
+        [rules.first]
+        outputs = ["first.txt"]
+        run = "hello-tool first.txt"
+        [rules.mk]
+        inputs = ["first.txt", "tool.sh"]
+        outputs = ["bin/hello-tool"]
+        run = "cp tool.sh bin/hello-tool; chmod +x bin/hello-tool"
+        [rules.use]
+        inputs = ["bin/hello-tool"]
+        outputs = ["use.txt"]
+        run = "hello-tool use.txt"
+        """,
+        {"tool.sh": '#!/bin/sh\necho project > "$1"\n'},
+    )
+    p.write("sys/hello-tool", '#!/bin/sh\necho system > "$1"\n', mode=0o755)
+    path = f"{p.root}/bin:{p.root}/sys:{os.environ['PATH']}"
+    assert p.run(env={"PATH": path}).code == 0
+    assert p.read("first.txt") == "system\n"
+    assert p.read("use.txt") == "project\n"
+
+
+def test_a_fifo_among_the_inputs_does_not_hang_the_build(make_project):
+    p = make_project('[rules.a]\ninputs = ["data/*"]\noutputs = ["a.txt"]\nrun = "ls data > {output}"\n')
+    p.write("data/a.txt", "a")
+    os.mkfifo(p.root / "data" / "pipe")
+    r = p.run(timeout=30)
+    assert r.code == 0, r.text
+
+
+def test_a_folder_given_as_an_input_is_a_warning_naming_the_rule(make_project):
+    p = make_project('[rules.pack]\ninputs = ["assets"]\noutputs = ["pack.txt"]\nrun = "ls assets > {output}"\n')
+    p.write("assets/a.txt", "1")
+    r = p.run()
+    assert r.code == 0
+    assert "rule 'pack'" in r.err and "'assets' is a folder" in r.err and "assets/**" in r.err
+
+
+def test_commands_see_the_project_folder_as_pwd_even_with_dash_c(make_project, tmp_path, buildlike_cli):
+    # Exec'ed directly, with no shell (nor a shell-script shim) to set PWD: the running Python.
+    p = make_project(
+        f"""
+        [rules.a]
+        outputs = ["pwd.txt"]
+        run = "{sys.executable} -c 'import os; open(\\"pwd.txt\\", \\"w\\").write(os.environ[\\"PWD\\"])'"
+        """
+    )
+    assert buildlike_cli("-C", str(p.root), cwd=tmp_path).code == 0
+    assert p.read("pwd.txt").strip() == str(p.root)
+
+
+def test_a_background_child_of_one_job_does_not_write_into_another_jobs_output(make_project):
+    p = make_project(
+        textwrap.dedent(
+            """
+            [settings]
+            jobs = 1
+            [rules.a]
+            outputs = ["a"]
+            run = "(sleep 0.3; echo LATE-FROM-A) & echo first; touch a"
+            [rules.b]
+            inputs = ["a"]
+            outputs = ["b"]
+            run = "sleep 0.6; echo second; exit 1"
+            """
+        )
+    )
+    r = p.run()
+    assert r.code == 1
+    assert "second" in r.err and "LATE-FROM-A" not in r.err
