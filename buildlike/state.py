@@ -91,9 +91,14 @@ class StateStore:
                 uri = f"file:{path}?mode={mode}"
                 db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
                 store = cls(db, writable=False, where=str(path))
-                store._check_version()
+                if not store._check_version():
+                    db.close()
+                    return cls.in_memory()
                 store._load()
                 return store
+            except _ForeignVersion as e:
+                warn(f"the build state in {path} is from another buildlike version ({e}); treating every job as stale")
+                return cls.in_memory()
             except sqlite3.DatabaseError as e:
                 warn(f"cannot read the build state ({path}: {e}); treating every job as stale")
                 return cls.in_memory()
@@ -125,10 +130,15 @@ class StateStore:
         store._setup()
         return store
 
-    def _check_version(self) -> None:
+    def _check_version(self) -> bool:
+        """Whether the store has our schema: False if it was created but never set up (a build killed
+        at once); `_ForeignVersion` if it has another."""
         (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version == 0 and not self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            return False
         if version != SCHEMA_VERSION:
             raise _ForeignVersion(f"schema {version}, this one uses {SCHEMA_VERSION}")
+        return True
 
     def _check_writable(self) -> None:
         """Fail now rather than at the first job when the store is read-only or locked by another program."""
@@ -148,8 +158,9 @@ class StateStore:
                 raise _ForeignVersion("no schema number")
             if self.where != ":memory:":
                 db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            # One transaction: a build killed here must not leave tables without their schema number,
+            # which the next build would take for another version's store.
+            db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
         elif version != SCHEMA_VERSION:
             raise _ForeignVersion(f"schema {version}, this one uses {SCHEMA_VERSION}")
         # WAL + NORMAL: a commit survives a crash of this process (SIGKILL); only a power cut

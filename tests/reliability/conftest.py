@@ -29,6 +29,13 @@ def figures(request: pytest.FixtureRequest) -> Counter[str]:
     return request.config.stash.setdefault(FIGURES, Counter())
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--long"):  # ten times the work: more than the usual two minutes a test
+        for item in items:
+            if "reliability" in item.path.parts:
+                item.add_marker(pytest.mark.timeout(3600))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     counts = config.stash.get(FIGURES, None)
     if counts:

@@ -79,9 +79,9 @@ class DagProject:
             parts.append(f"[rules.{job}]\ninputs = [{listed}]\noutputs = [\"out/{job}.txt\"]\nrun = '''{run}'''\n")
         return "\n".join(parts)
 
-    def expected(self) -> dict[str, bytes]:
-        """Every output's content after a correct build, computed here without buildlike."""
-        sums = {p: int(text.split()[1]) for p, text in self.sources.items()}
+    def expected(self, sources: Mapping[str, str] | None = None) -> dict[str, bytes]:
+        """Every output's content after a correct build (of `sources`, default the project's own)."""
+        sums = {p: int(text.split()[1]) for p, text in (sources or self.sources).items()}
         out: dict[str, bytes] = {}
         for job, ins in self.inputs.items():
             s = int(job[1:])
@@ -91,6 +91,14 @@ class DagProject:
             sums[path] = s
             out[path] = f"job {job}\nsum {s}\n".encode()
         return out
+
+    def needing(self, path: str) -> set[str]:
+        """The jobs that read `path`, directly or through other jobs' outputs."""
+        found: set[str] = set()
+        for job, ins in self.inputs.items():  # producers come first
+            if path in ins or any(f"out/{j}.txt" in ins for j in found):
+                found.add(job)
+        return found
 
     def write(self, root: Path) -> None:
         root.mkdir(parents=True, exist_ok=True)

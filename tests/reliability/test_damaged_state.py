@@ -95,6 +95,10 @@ def test_a_damaged_state_database_gives_a_warning_and_a_correct_rebuild(make_pro
     assert p.run().code == 0
     p.write("src.txt", "world\n")  # stale now, whatever the state says
     DAMAGE[damage](p)
+    for read_only in ("status", "list", "graph", "-n"):
+        r = p.run(read_only)
+        assert r.code == 0 and "Traceback" not in r.err, (read_only, r.text)
+    assert "a" in p.run("status").out
     r = p.run()
     assert r.code == 0, r.text
     assert "Traceback" not in r.err

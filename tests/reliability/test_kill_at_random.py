@@ -88,6 +88,8 @@ def _chain(project: DagProject, clean: dict[str, bytes], times: tuple[float, flo
         out, err = proc.communicate(timeout=120)
         where = f"seed {seed}, run {run} (-j {jobs}, killed after {delay:.3f}s)"
         assert "Traceback" not in err, f"{where}: {err}"
+        warnings = [w for w in err.splitlines() if w.startswith("warning:") and "was killed and left" not in w]
+        assert not warnings, f"{where}: the kill left a state that the next build warns about: {warnings}"
         started = Log.read(root).started(name)
         again = sorted(set(started) & trusted)
         assert not again, f"{where}: jobs whose record was saved ran again: {again}"
