@@ -187,14 +187,18 @@ def run_build(
 
     members = set(stale)
     deps = _with_discovered(graph, order, members, store)
-    # Jobs stale for reasons of their own, reading nothing this build remakes: they run whatever
-    # happens, so they are marked as started now, in one transaction, and may start at any moment.
+    # Jobs stale for reasons of their own, reading nothing this build remakes, run whatever happens;
+    # the others are judged again once their producers are done (early cutoff).
     fixed = {
         i
         for i, verdict in stale.items()
         if verdict.reasons[0].kind is not ReasonKind.UPSTREAM and not any(d in members for d in deps[i])
     }
-    store.commit(stamps=stamper.take_refreshed(), started=[graph.jobs[i].id for i in fixed])
+    # Every job that may run is marked as started now, in one transaction, so that any of them can
+    # start the moment a slot is free; one judged up to date after all gets its record back.
+    records = {i: store.record(graph.jobs[i].id) for i in members}
+    store.commit(stamps=stamper.take_refreshed(), started=[graph.jobs[i].id for i in members])
+    restored: list[int] = []
     consumers = graph.consumers()
     plan = Plan(deps, members, chain_lengths(consumers, order, members))
     state = _Build(total=len(members))
@@ -228,32 +232,39 @@ def run_build(
             reporter=reporter,
         )
 
+    def next_stale() -> int | None:
+        """Take ready jobs until one is still stale; the others are up to date after all."""
+        while plan.has_ready():
+            i = plan.take()
+            job = graph.jobs[i]
+            if i in fixed or decide(job, records[i], stamper, had_record=True).stale:
+                return i
+            state.total -= 1
+            state.cut_off.append(job.id)
+            restored.append(i)
+            reporter.job_cut_off(job)
+            plan.finish(i)
+        return None
+
     try:
         while True:
             starting: list[int] = []
-            while not state.stopping and len(running) + len(starting) < options.jobs and plan.has_ready():
-                i = plan.take()
-                job = graph.jobs[i]
-                verdict = stale[i]
-                if i not in fixed:
-                    verdict = decide(job, store.record(job.id), stamper, had_record=store.had_record(job.id))
-                if not verdict.stale:
-                    state.total -= 1
-                    state.cut_off.append(job.id)
-                    reporter.job_cut_off(job)
-                    plan.finish(i)
-                    continue
-                starting.append(i)
+            while not state.stopping and len(running) + len(starting) < options.jobs:
+                ready = next_stale()
+                if ready is None:
+                    break
+                starting.append(ready)
             # Input stamps are taken before the commands start: an input edited while its job runs
             # then differs from the record, and the job runs again next time.
             digests = {i: tuple(stamper.digest(p) or _MISSING for p in graph.jobs[i].inputs) for i in starting}
-            # One transaction per step: the records of the jobs that just succeeded, and the jobs
-            # about to start marked untrusted until they succeed in turn.
+            # One transaction per step: the records of the jobs that just succeeded, and of those
+            # judged up to date after all.
             store.commit(
                 finished=[(graph.jobs[i].id, record) for i, record, _ in finished],
                 stamps=stamper.take_refreshed(),
-                started=[graph.jobs[i].id for i in starting if i not in fixed],
+                restored=[graph.jobs[i].id for i in restored],
             )
+            restored.clear()
             for i, _, outcome in finished:  # reported once saved: a printed job is never lost
                 state.done += 1
                 state.ran.append(graph.jobs[i].id)
@@ -270,12 +281,11 @@ def run_build(
                 raise Interrupted(event)
             i, outcome = event
             run = running.pop(i)
-            # Refill the freed slot first with a job already marked as started, so that its command
-            # overlaps this job's bookkeeping.
-            while (
-                outcome.exit_code == 0 and not state.stopping and len(running) < options.jobs and plan.peek() in fixed
-            ):
-                k = plan.take()
+            # Refill the freed slot first, so that the next command overlaps this job's bookkeeping.
+            while outcome.exit_code == 0 and not state.stopping and len(running) < options.jobs:
+                k = next_stale()
+                if k is None:
+                    break
                 running[k] = start_job(k, tuple(stamper.digest(p) or _MISSING for p in graph.jobs[k].inputs))
             record = _finish(
                 run,

@@ -220,13 +220,16 @@ class StateStore:
         finished: Sequence[tuple[str, JobRecord]] = (),
         stamps: Mapping[str, Stamp] | None = None,
         started: Sequence[str] = (),
+        restored: Sequence[str] = (),
     ) -> None:
-        """One transaction: the records of jobs that succeeded, fresh file stamps, and the jobs about
-        to start, whose old records are distrusted until they succeed again."""
+        """One transaction: the records of jobs that succeeded, fresh file stamps, the jobs that may
+        start (their old records distrusted until they succeed again) and those `restored` to trust
+        (judged up to date after all)."""
         rows = [(job_id, marshal.dumps(tuple(record))) for job_id, record in finished]
         files = [(p, *s) for p, s in stamps.items()] if stamps else []
         marks = [(i,) for i in started if i in self._records]
-        if not rows and not files and not marks:
+        unmarks = [(i,) for i in restored if i in self._records]
+        if not rows and not files and not marks and not unmarks:
             return
 
         def write(db: sqlite3.Connection) -> None:
@@ -236,6 +239,8 @@ class StateStore:
                 db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", files)
             if marks:
                 db.executemany("UPDATE jobs SET ok=0 WHERE id=?", marks)
+            if unmarks:
+                db.executemany("UPDATE jobs SET ok=1 WHERE id=?", unmarks)
 
         self._write(write)
         for (job_id, blob), (_, record) in zip(rows, finished, strict=True):
@@ -243,6 +248,8 @@ class StateStore:
             self._decoded[job_id] = record
         for (i,) in marks:
             self._records[i] = (0, self._records[i][1])
+        for (i,) in unmarks:
+            self._records[i] = (1, self._records[i][1])
         if stamps:
             self.stamps.update(stamps)
 
