@@ -52,10 +52,15 @@ def prepare_state_dir(root: str) -> Path:
     from buildlike.paths import STATE_DIR
 
     folder = Path(root) / STATE_DIR
-    if not folder.is_dir():
+    gitignore = folder / ".gitignore"
+    if not gitignore.is_file():  # one stat when all is in place
         try:
             folder.mkdir(exist_ok=True)
-            (folder / ".gitignore").write_text("# created by buildlike\n*\n")
+            # Written aside, then renamed: a build killed here leaves no empty .gitignore, and the
+            # next build makes a missing one, so git never takes the state for a file to commit.
+            tmp = folder / f".gitignore.{os.getpid()}"
+            tmp.write_text("# created by buildlike\n*\n")
+            os.replace(tmp, gitignore)
         except OSError as e:
             raise StateError(
                 f"cannot create buildlike's state folder {folder}: {e.strerror}"

@@ -120,6 +120,8 @@ def test_a_build_killed_inside_any_of_its_writes_resumes_exactly(
         bad = wrong_outputs(root, expected)
         figures["wrong"] += len(bad)
         assert not bad, f"{where}: outputs that differ from a clean build's: {bad}"
+        gitignore = root / ".buildlike" / ".gitignore"
+        assert gitignore.exists() and "*" in gitignore.read_text(), f"{where}: the state folder may be committed"
         idle = subprocess.run([*BUILDLIKE], cwd=root, capture_output=True, text=True, env={**os.environ, "BL_RUN": "x"})
         assert idle.returncode == 0 and "nothing to do" in idle.stdout, f"{where}: {idle.stdout}{idle.stderr}"
         if killed.returncode != 0:
