@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -225,6 +225,19 @@ def wait_until_catching(proc: subprocess.Popen[str], signum: int, timeout: float
             raise AssertionError(f"buildlike never installed a handler for {signal.Signals(signum).name}")
         time.sleep(0.002)
     return False
+
+
+def wait_until(proc: subprocess.Popen[str], ready: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Wait until `ready()` while `proc` runs (a command started, a file appeared)."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.01)
+
+
+def pid_written(path: Path) -> Callable[[], bool]:
+    """A `wait_until` condition: a command wrote its `$$` into `path`."""
+    return lambda: path.exists() and path.read_text().strip() != ""
 
 
 def kill_groups(pgids: Iterable[int]) -> None:

@@ -20,6 +20,7 @@ from reliability_tools import (
     leftover_processes,
     printed_done,
     spawn,
+    wait_until,
     wrong_outputs,
 )
 
@@ -50,10 +51,7 @@ def test_killing_the_build_that_holds_the_project_frees_the_waiting_ones(tmp_pat
     project = DagProject.generate(8, seed=3, min_sleep=0.6, max_sleep=1.0, sources=8, jobs=2)
     project.write(tmp_path)
     holder = spawn(tmp_path, env={"BL_RUN": "holder"})
-    deadline = time.monotonic() + 20
-    while len(Log.read(tmp_path).started("holder")) < 2:
-        assert time.monotonic() < deadline and holder.poll() is None, holder.communicate()
-        time.sleep(0.01)
+    wait_until(holder, lambda: len(Log.read(tmp_path).started("holder")) >= 2)
     waiting = [spawn(tmp_path, env={"BL_RUN": f"w{k}"}) for k in range(2)]
     time.sleep(0.5)  # both are waiting for the lock now
     assert all(w.poll() is None for w in waiting)

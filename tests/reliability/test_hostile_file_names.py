@@ -7,9 +7,8 @@ SPEC: "In `run`, every path placeholder is shell-quoted, so names with spaces or
 from __future__ import annotations
 
 import os
-import time
 
-from reliability_tools import kill_groups, leftover_processes, spawn
+from reliability_tools import kill_groups, leftover_processes, spawn, wait_until
 
 NAMES = [
     "plain.txt",
@@ -186,10 +185,7 @@ def test_an_input_deleted_while_its_consumer_waits_fails_that_job_with_its_name(
         {"data.txt": "data\n"},
     )
     proc = spawn(p.root)
-    deadline = time.monotonic() + 20
-    while not p.exists("started"):
-        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
-        time.sleep(0.01)
+    wait_until(proc, lambda: p.exists("started"))
     (p.root / "data.txt").unlink()
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1, out + err

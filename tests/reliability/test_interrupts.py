@@ -22,10 +22,12 @@ from reliability_tools import (
     Log,
     leftover_processes,
     live_members,
+    pid_written,
     printed_done,
     ran_count,
     spawn,
     trusted_jobs,
+    wait_until,
     wait_until_catching,
     wrong_outputs,
 )
@@ -116,10 +118,7 @@ def test_a_command_that_ignores_sigterm_is_killed_after_the_grace_period(make_pr
         """
     )
     proc = spawn(p.root)
-    deadline = time.monotonic() + 20
-    while not (p.exists("pid") and p.read("pid").strip()):
-        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
-        time.sleep(0.01)
+    wait_until(proc, pid_written(p.root / "pid"))
     pgid = int(p.read("pid"))
     assert wait_until_catching(proc, signal.SIGTERM)
     start = time.monotonic()

@@ -32,10 +32,12 @@ from reliability_tools import (
     Log,
     kill_groups,
     leftover_processes,
+    pid_written,
     printed_done,
     ran_count,
     spawn,
     trusted_jobs,
+    wait_until,
     wrong_outputs,
 )
 
@@ -159,10 +161,7 @@ def test_a_build_right_after_a_kill_stops_the_commands_the_killed_build_left_run
         """
     )
     proc = spawn(p.root)
-    deadline = time.monotonic() + 20
-    while not (p.exists("pid") and p.read("pid").strip()):
-        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
-        time.sleep(0.01)
+    wait_until(proc, pid_written(p.root / "pid"))
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     pgid = int(p.read("pid"))
