@@ -41,9 +41,13 @@ class ProjectLock:
                     raise LockBusy(self.path, holder) from None
                 on_wait(holder)
                 fcntl.flock(fd, fcntl.LOCK_EX)
-            _stop_leftovers(fd, on_leftovers)
+            killed, left = _leftovers(fd)
+            # Our pid first, for builds waiting behind us; the leftovers stay listed until stopped.
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}\n".encode(), 0)
+            me = f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}\n"
+            os.pwrite(fd, (me + "".join(f"group {g} {t}\n" for g, t in left.items())).encode(), 0)
+            if left:
+                _stop_leftovers(killed, left, on_leftovers)
             self._groups_fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
         except BaseException:
             os.close(fd)
@@ -104,13 +108,12 @@ def _start_time(pid: int) -> int | None:
     return int(fields[19]) if len(fields) > 19 and fields[0] not in (b"Z", b"X") else None
 
 
-def _stop_leftovers(fd: int, warn: Callable[[str], None] | None) -> None:
-    """Stop the commands a killed holder left running: the groups it noted whose leader still runs.
+def _leftovers(fd: int) -> tuple[str, dict[int, int]]:
+    """Who held the lock last, and the groups it noted whose leader still runs: {pgid: start time}.
 
     A leader is recognised by its start time too, so a process that reused its pid is left alone.
     """
-    text = os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace")
-    lines = text.splitlines()
+    lines = os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace").splitlines()
     left: dict[int, int] = {}
     for line in lines[1:]:
         parts = line.split()
@@ -118,12 +121,15 @@ def _stop_leftovers(fd: int, warn: Callable[[str], None] | None) -> None:
             pgid, start = int(parts[1]), int(parts[2])
             if _start_time(pgid) == start:
                 left[pgid] = start
-    if not left:
-        return
+    return (lines[0].strip() if lines else ""), left
+
+
+def _stop_leftovers(killed: str, left: dict[int, int], warn: Callable[[str], None] | None) -> None:
+    """Stop the commands that a killed holder left running (SIGTERM, then SIGKILL), saying so."""
     if warn is not None:
         n = len(left)
         warn(
-            f"a build of this project ({lines[0].strip()}) was killed and left {n} command{'s' if n != 1 else ''} "
+            f"a build of this project ({killed}) was killed and left {n} command{'s' if n != 1 else ''} "
             f"running; stopping {'them' if n != 1 else 'it'} first"
         )
     from buildlike.executor import stop_groups
