@@ -19,7 +19,7 @@ from buildlike.fingerprint import RACY_WINDOW_NS, hash_bytes
 from buildlike.graph import JobGraph
 from buildlike.jobs import Job
 from buildlike.model import Settings
-from buildlike.snapshot import SourceStamp
+from buildlike.snapshot import SourceStamp, folders_unchanged
 
 CACHE_NAME = "graph.cache"
 _FORMAT = ("buildlike-graph", 1, __version__, marshal.version)
@@ -36,14 +36,8 @@ def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, So
         st = os.stat(maestrofile)
         if (st.st_mtime_ns, st.st_size) != (mtime_ns, size) and hash_bytes(maestrofile.read_bytes()) != digest:
             return None
-        root = str(maestrofile.parent)
-        for name, mtime in listed:
-            try:
-                now = os.stat(os.path.join(root, name) if name else root).st_mtime_ns
-            except (FileNotFoundError, NotADirectoryError):
-                now = 0
-            if now != mtime:
-                return None
+        if not folders_unchanged(str(maestrofile.parent), listed):
+            return None
         settings, graph = _decode(payload)
         return settings, graph, (path, st.st_mtime_ns, st.st_size, listed)
     except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError):

@@ -38,7 +38,11 @@ def _sources_unchanged(source: SourceStamp) -> bool:
     st = os.stat(path)
     if (st.st_mtime_ns, st.st_size) != (mtime_ns, size):
         return False
-    root = os.path.dirname(path)
+    return folders_unchanged(os.path.dirname(path), listed)
+
+
+def folders_unchanged(root: str, listed: tuple[tuple[str, int], ...]) -> bool:
+    """Whether every folder globbing listed still has its mtime (0: it did not exist, and still does not)."""
     for name, mtime in listed:
         try:
             now = os.stat(os.path.join(root, name) if name else root).st_mtime_ns
