@@ -200,29 +200,25 @@ class _Expander:
         run_lookup = lookup_in(quoted, self.vars)
         commands = tuple(parse(c).render(run_lookup) for c in rule.run)
         job_id = rule.name if match is None else f"{rule.name}:{match}"
-        if rule.description:
-            text_fields = {
+        # Placeholders as plain text, for the description and the depfile (their names were checked at load).
+        text_fields = (
+            {
                 **fields,
                 "input": inputs[0] if inputs else "",
                 "inputs": " ".join(inputs),
                 "output": outputs[0] if outputs else "",
                 "outputs": " ".join(outputs),
             }
+            if rule.description or rule.depfile
+            else fields
+        )
+        if rule.description:
             description = self.plain(rule.description, text_fields)
         else:
             description = job_id if match is None else f"{rule.name} {match}"
         depfile = None
         if rule.depfile:
-            depfile = normalize(
-                self.plain(
-                    rule.depfile,
-                    {
-                        **fields,
-                        "output": outputs[0] if outputs else "",
-                        "outputs": " ".join(outputs),
-                    },
-                )
-            )
+            depfile = normalize(self.plain(rule.depfile, text_fields))
             if not is_inside(depfile):
                 self.problem(rule, f"depfile '{depfile}' is outside the project", depfile)
         return Job(
