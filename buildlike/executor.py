@@ -1,4 +1,4 @@
-"""Run one job's commands, each in its own process group, with its output captured to a file.
+"""Run jobs' commands, each in its own process group, with their output captured to a file.
 
 Output goes to an unnamed temporary file rather than a pipe: a command that leaves a daemon child
 holding its stdout cannot hang the build, and one that prints 100 MB cannot fill our memory. Simple
@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import functools
 import os
 import queue
+import select
 import signal
+import stat
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Generic, TypeVar
+
+from buildlike.shellwords import split_simple
+
+K = TypeVar("K")
 
 DEFAULT_SHELL = "/bin/sh"
 # Output beyond this is cut in the middle when shown; the head and tail are what people read.
@@ -59,117 +64,6 @@ def _inherited_fds() -> list[int]:
     return out
 
 
-def _wait_pid(pid: int) -> int:
-    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-
-
-# Words a POSIX shell treats specially as a command name: running these without the shell would
-# change their meaning (builtins, keywords) or their exact behaviour (`echo` escapes).
-_SHELL_WORDS = frozenset(
-    [
-        "!",
-        "{",
-        "}",
-        "[",
-        "[[",
-        ".",
-        ":",
-        "alias",
-        "bg",
-        "break",
-        "case",
-        "cd",
-        "command",
-        "continue",
-        "do",
-        "done",
-        "echo",
-        "elif",
-        "else",
-        "esac",
-        "eval",
-        "exec",
-        "exit",
-        "export",
-        "false",
-        "fc",
-        "fg",
-        "fi",
-        "for",
-        "function",
-        "getopts",
-        "hash",
-        "if",
-        "in",
-        "jobs",
-        "kill",
-        "let",
-        "local",
-        "printf",
-        "pwd",
-        "read",
-        "readonly",
-        "return",
-        "select",
-        "set",
-        "shift",
-        "source",
-        "test",
-        "then",
-        "time",
-        "times",
-        "trap",
-        "true",
-        "type",
-        "typeset",
-        "ulimit",
-        "umask",
-        "unalias",
-        "unset",
-        "until",
-        "wait",
-        "while",
-    ]
-)
-_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%+=:,./_-")
-
-
-def split_simple(command: str) -> list[str] | None:
-    """Split a command with no shell syntax into words; None when it needs the shell.
-
-    Plain words and single-quoted strings (which the shell takes literally) are accepted; anything
-    else (`$`, `*`, `|`, `>`, `"`, backslashes, newlines, builtins, `VAR=x cmd`) goes to the shell.
-    """
-    words: list[str] = []
-    word: list[str] = []
-    in_word = False
-    i, n = 0, len(command)
-    while i < n:
-        c = command[i]
-        if c == " " or c == "\t":
-            if in_word:
-                words.append("".join(word))
-                word, in_word = [], False
-        elif c == "'":
-            end = command.find("'", i + 1)
-            if end == -1:
-                return None
-            word.append(command[i + 1 : end])
-            in_word = True
-            i = end
-        elif c in _PLAIN:
-            word.append(c)
-            in_word = True
-        else:
-            return None
-        i += 1
-    if in_word:
-        words.append("".join(word))
-    if not words or words[0] in _SHELL_WORDS or "=" in words[0] or words[0].startswith("-"):
-        return None
-    return words
-
-
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """How a job's commands ended."""
@@ -192,6 +86,7 @@ class Launcher:
 
     def __init__(self, cwd: str, *, on_spawn: Callable[[int], None] | None = None) -> None:
         self._found: dict[tuple[str, str], str | None] = {}
+        self._searched: set[str] = set()  # every folder of the PATHs in `_found`
         # posix_spawn keeps inheritable descriptors open in the child; Popen(close_fds=True) does not.
         self.closing = [(os.POSIX_SPAWN_CLOSE, fd) for fd in _inherited_fds()]
         self.on_spawn = on_spawn  # told each new process group, e.g. to record it for the next build
@@ -203,6 +98,8 @@ class Launcher:
     def made(self, paths: Sequence[str]) -> None:
         """Files a job just made: if one is in a folder we looked in, look again (a tool built here)."""
         folders = {os.path.dirname(os.path.abspath(p)) for p in paths}
+        if folders.isdisjoint(self._searched):
+            return
         for name, path in list(self._found):
             if folders.intersection(path.split(os.pathsep)):
                 del self._found[(name, path)]
@@ -213,6 +110,7 @@ class Launcher:
         key = (name, path)
         if key not in self._found:
             self._found[key] = self._search(name, path)
+            self._searched.update(path.split(os.pathsep))
         return self._found[key]
 
     @staticmethod
@@ -226,8 +124,26 @@ class Launcher:
         return None
 
 
+@dataclass(slots=True)
+class _Child:
+    """A command we started: its pid (also its process group's id), and how to reap it."""
+
+    pid: int
+    popen: subprocess.Popen[bytes] | None = None
+
+    def reap(self) -> int:
+        """Its exit code (negative: the signal that killed it). Blocks until it has ended."""
+        if self.popen is not None:
+            return self.popen.wait()
+        return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+
+
 class Execution:
-    """One job's command list, run in order in a worker thread; can be stopped from another thread."""
+    """One job's commands, run in order until one fails, without blocking: `Processes` drives it.
+
+    `start()` and `advance()` start the next command and return it, or None once the job is over;
+    `outcome()` then says how it ended.
+    """
 
     def __init__(
         self,
@@ -245,74 +161,126 @@ class Execution:
         self.shell = shell
         self.cwd = cwd
         self.env = env
-        self._lock = threading.Lock()
-        self._stopping = False
         self.pgids: list[int] = []
+        self._next = 0  # index of the next command to start
+        self._code = 0
+        self._failed: str | None = None
+        self._stopping = False
+        self._out: IO[bytes] | None = None
+        self._started = 0.0
 
-    def run(self, out: IO[bytes] | None = None) -> Outcome:
-        """Run the commands, stopping at the first failure; blocks until done.
+    def start(self, out: IO[bytes]) -> _Child | None:
+        """Create the output folders and start the first command, its output captured in `out` (empty)."""
+        self._started = time.monotonic()
+        self._out = out
+        if not self._make_folders(out):
+            return None
+        return self._start_next()
 
-        `out` is a file to capture the output in (emptied first); by default a fresh one.
+    def advance(self, code: int) -> _Child | None:
+        """The running command ended with `code`: start the next one, or None when the job is over."""
+        if code != 0:
+            self._code, self._failed = code, self.commands[self._next - 1]
+            return None
+        return self._start_next()
+
+    def outcome(self) -> Outcome:
+        """How the job ended, with its output (cut in the middle when long)."""
+        assert self._out is not None, "outcome() before start()"
+        fd = self._out.fileno()
+        size = os.fstat(fd).st_size
+        if size <= OUTPUT_SHOWN_LIMIT:
+            text = os.pread(fd, size, 0) if size else b""
+        else:
+            half = OUTPUT_SHOWN_LIMIT // 2
+            cut = size - 2 * half
+            text = os.pread(fd, half, 0) + f"\n[... {cut} bytes of output not shown ...]\n".encode()
+            text += os.pread(fd, half, size - half)
+        return Outcome(self._code, self._failed, text, size, time.monotonic() - self._started)
+
+    def release_output(self) -> IO[bytes] | None:
+        """Once over: the capture file, emptied, if no process of the job is left to write to it; else None.
+
+        A background child of a command (`daemon &`) may go on writing to its output, so its file is
+        closed and never serves another job.
         """
-        start = time.monotonic()
-        with contextlib.nullcontext(out) if out is not None else output_file() as out:
-            out.seek(0)
-            out.truncate()
-            code, failed = self._make_folders(out)
-            for command in self.commands if code == 0 else ():
-                code = self._run_one(command, out)
-                if code != 0:
-                    failed = command
-                    break
-            size = out.seek(0, os.SEEK_END)
-            out.seek(0)
-            if size <= OUTPUT_SHOWN_LIMIT:
-                text = out.read()
-            else:
-                half = OUTPUT_SHOWN_LIMIT // 2
-                head = out.read(half)
-                out.seek(size - half)
-                tail = out.read()
-                cut = size - 2 * half
-                text = head + f"\n[... {cut} bytes of output not shown ...]\n".encode() + tail
-        return Outcome(code, failed, text, size, time.monotonic() - start)
+        out, self._out = self._out, None
+        if out is None:
+            return None
+        if any(_group_alive(g) for g in self.pgids):
+            out.close()
+            return None
+        out.seek(0)
+        out.truncate()
+        return out
 
-    def _make_folders(self, out: IO[bytes]) -> tuple[int, str | None]:
+    def signal(self, sig: int) -> None:
+        """Send `sig` to the process groups of this job (the running one and any left behind)."""
+        self._stopping = True
+        for pgid in self.pgids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, sig)
+
+    def _make_folders(self, out: IO[bytes]) -> bool:
         """Create the folders; a failure (a file has the name) fails the job as `mkdir -p` would."""
         for folder in self.folders:
+            path = os.path.join(self.cwd, folder)
             try:
-                os.makedirs(os.path.join(self.cwd, folder), exist_ok=True)
+                if stat.S_ISDIR(os.stat(path).st_mode):
+                    continue  # the common case, without the exception makedirs would raise and catch
+            except OSError:
+                pass
+            try:
+                os.makedirs(path, exist_ok=True)
             except OSError as e:
                 os.write(out.fileno(), f"buildlike: cannot create the folder '{folder}': {e.strerror}\n".encode())
-                return 1, f"mkdir -p {folder}"
-        return 0, None
+                self._code, self._failed = 1, f"mkdir -p {folder}"
+                return False
+        return True
 
-    def _run_one(self, command: str, out: IO[bytes]) -> int:
+    def _start_next(self) -> _Child | None:
+        while self._next < len(self.commands):
+            command = self.commands[self._next]
+            self._next += 1
+            started = -signal.SIGTERM if self._stopping else self._start_one(command)
+            if isinstance(started, _Child):
+                return started
+            if started != 0:
+                self._code, self._failed = started, command
+                return None
+        return None
+
+    def _start_one(self, command: str) -> _Child | int:
+        """Start `command`; an exit code instead when it could not start."""
+        assert self._out is not None
         argv = split_simple(command) if self.shell == DEFAULT_SHELL else None
-        code = self._spawn_and_wait(command, argv, out)
-        if code == _NEEDS_SHELL:  # e.g. a script without a #! line, which only a shell runs
-            code = self._spawn_and_wait(command, None, out)
-        if code == _TOO_LONG:
-            # Linux takes at most 128 kB in one argument, too little for `sh -c` and a command
-            # naming 20,000 inputs: the shell reads such a command from an unnamed file instead.
-            with output_file() as script:
-                script.write(command.encode("utf-8", "surrogateescape"))
-                script.flush()
-                code = self._spawn_and_wait(command, None, out, script=script.fileno())
-        return code
+        try:
+            started = self._spawn(command, argv, self._out)
+            if started == _NEEDS_SHELL:  # e.g. a script without a #! line, which only a shell runs
+                started = self._spawn(command, None, self._out)
+            if started == _TOO_LONG:
+                # Linux takes at most 128 kB in one argument, too little for `sh -c` and a command
+                # naming 20,000 inputs: the shell reads such a command from an unnamed file instead
+                # (its own copy of the descriptor keeps the file once ours is closed).
+                with output_file() as script:
+                    script.write(command.encode("utf-8", "surrogateescape"))
+                    script.flush()
+                    started = self._spawn(command, None, self._out, script=script.fileno())
+        except OSError as e:  # the shell itself could not start
+            os.write(self._out.fileno(), f"buildlike: cannot start {self.shell}: {e}\n".encode())
+            return 127
+        return started
 
-    def _spawn_and_wait(self, command: str, argv: list[str] | None, out: IO[bytes], script: int = -1) -> int:
-        with self._lock:
-            if self._stopping:
-                return -signal.SIGTERM
-            if script >= 0:
-                args = [self.shell, f"/dev/fd/{script}"]
-            else:
-                args = argv if argv is not None else [self.shell, "-c", command]
-            program = args[0] if "/" in args[0] else self.launcher.find(args[0], self.env)
-            try:
-                if self.launcher.spawn_here and program is not None and script < 0:
-                    pid = os.posix_spawn(
+    def _spawn(self, command: str, argv: list[str] | None, out: IO[bytes], script: int = -1) -> _Child | int:
+        if script >= 0:
+            args = [self.shell, f"/dev/fd/{script}"]
+        else:
+            args = argv if argv is not None else [self.shell, "-c", command]
+        program = args[0] if "/" in args[0] else self.launcher.find(args[0], self.env)
+        try:
+            if self.launcher.spawn_here and program is not None and script < 0:
+                child = _Child(
+                    os.posix_spawn(
                         program,
                         args,
                         self.env if self.env is not None else os.environ,
@@ -325,49 +293,51 @@ class Execution:
                         setsid=True,  # own session and process group, away from our tty
                         setsigdef=_RESTORED_SIGNALS,
                     )
-                    wait: Callable[[], int] = functools.partial(_wait_pid, pid)
-                else:
-                    proc = subprocess.Popen(
-                        args,
-                        executable=program,
-                        cwd=self.cwd,
-                        env=self.env,
-                        stdin=subprocess.DEVNULL,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,
-                        close_fds=True,
-                        pass_fds=(script,) if script >= 0 else (),
-                    )
-                    pid, wait = proc.pid, proc.wait
-            except OSError as e:
-                if e.errno == errno.E2BIG:
-                    if argv is None and script < 0:
-                        return _TOO_LONG
-                    limit = "the command line and environment are over the system's limit (getconf ARG_MAX)"
-                    os.write(out.fileno(), f"buildlike: {args[0]}: {os.strerror(e.errno)}: {limit}\n".encode())
-                    return 126
-                if argv is None:
-                    raise
-                if e.errno == errno.ENOEXEC:
-                    return _NEEDS_SHELL
-                # Say what the shell would have said, with its exit codes.
-                code = 127 if e.errno in (errno.ENOENT, errno.ENOTDIR) else 126
-                reason = "not found" if code == 127 else os.strerror(e.errno or errno.EACCES)
-                os.write(out.fileno(), f"buildlike: {argv[0]}: {reason}\n".encode())
-                return code
-            self.pgids.append(pid)
-            if self.launcher.on_spawn is not None:
-                self.launcher.on_spawn(pid)
-        return wait()
+                )
+            else:
+                proc = subprocess.Popen(
+                    args,
+                    executable=program,
+                    cwd=self.cwd,
+                    env=self.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    close_fds=True,
+                    pass_fds=(script,) if script >= 0 else (),
+                )
+                child = _Child(proc.pid, proc)
+        except OSError as e:
+            if e.errno == errno.E2BIG:
+                if argv is None and script < 0:
+                    return _TOO_LONG
+                limit = "the command line and environment are over the system's limit (getconf ARG_MAX)"
+                os.write(out.fileno(), f"buildlike: {args[0]}: {os.strerror(e.errno)}: {limit}\n".encode())
+                return 126
+            if argv is None:
+                raise
+            if e.errno == errno.ENOEXEC:
+                return _NEEDS_SHELL
+            # Say what the shell would have said, with its exit codes.
+            code = 127 if e.errno in (errno.ENOENT, errno.ENOTDIR) else 126
+            reason = "not found" if code == 127 else os.strerror(e.errno or errno.EACCES)
+            os.write(out.fileno(), f"buildlike: {argv[0]}: {reason}\n".encode())
+            return code
+        self.pgids.append(child.pid)
+        if self.launcher.on_spawn is not None:
+            self.launcher.on_spawn(child.pid)
+        return child
 
-    def signal(self, sig: int) -> None:
-        """Send `sig` to the process groups of this job (the running one and any left behind)."""
-        with self._lock:
-            self._stopping = True
-            for pgid in self.pgids:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pgid, sig)
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # a process of someone else's now has that group: not ours, but nothing to reuse
+    return True
 
 
 def stop_groups(pgids: Sequence[int], *, alive: Callable[[int], bool], grace: float = STOP_GRACE_S) -> None:
@@ -387,41 +357,88 @@ def stop_groups(pgids: Sequence[int], *, alive: Callable[[int], bool], grace: fl
             os.killpg(pgid, signal.SIGKILL)
 
 
-class WorkerPool:
-    """A fixed pool of threads, each running one job's commands at a time.
+class Processes(Generic[K]):
+    """The jobs running now, each under a key: starts their commands and waits for the next to end.
 
-    Results arrive on `events` as `(key, Outcome)`. Long-lived threads, because starting one per job
-    made the build loop wait for each to be scheduled (a third of a clean build on a busy machine).
+    All in the calling thread: each command is watched through a pidfd, so one `poll` wakes for
+    whichever ends first, for a signal (the runner points `signal.set_wakeup_fd` at `wake_fd`), or
+    for `wake()` from another thread. Threads waiting on commands made the build loop fight them
+    for the GIL on every stat and state write. Where pidfds are missing (not Linux), a small thread
+    waits for each command instead.
     """
 
-    def __init__(self, size: int, events: queue.SimpleQueue[tuple[int, Outcome] | str]) -> None:
-        self._work: queue.SimpleQueue[tuple[int, Execution] | None] = queue.SimpleQueue()
-        self._events = events
-        self._threads = [
-            threading.Thread(target=self._loop, name=f"buildlike worker {n}", daemon=True) for n in range(size)
-        ]
-        for t in self._threads:
-            t.start()
+    def __init__(self) -> None:
+        self.running: dict[K, Execution] = {}
+        self._poll = select.poll()
+        self.wake_fd: int
+        self._wake_r, self.wake_fd = os.pipe()
+        for fd in (self._wake_r, self.wake_fd):
+            os.set_blocking(fd, False)
+        self._poll.register(self._wake_r, select.POLLIN)
+        self._watched: dict[int, tuple[K, _Child]] = {}  # by pidfd
+        self._reaped: queue.SimpleQueue[tuple[K, int]] = queue.SimpleQueue()  # from the waiting threads
+        self._ended: list[tuple[K, Outcome]] = []
+        self._spare: list[IO[bytes]] = []  # capture files of jobs that ended, emptied for the next ones
 
-    def submit(self, key: int, execution: Execution) -> None:
-        self._work.put((key, execution))
+    def start(self, key: K, execution: Execution) -> None:
+        self.running[key] = execution
+        self._follow(key, execution.start(self._spare.pop() if self._spare else output_file()))
 
-    def _loop(self) -> None:
-        while (item := self._work.get()) is not None:
-            key, execution = item
-            # A fresh capture file per job: a command's background child may go on writing to its own.
-            with output_file() as out:
-                self._events.put((key, self._run(execution, out)))
+    def wait(self, timeout: float | None = None) -> list[tuple[K, Outcome]]:
+        """The jobs that ended: at once if some have; else after a command ends, a wake-up or `timeout` s."""
+        if not self._ended:
+            for fd, _ in self._poll.poll(None if timeout is None else max(timeout, 0.0) * 1000):
+                if fd == self._wake_r:
+                    with contextlib.suppress(BlockingIOError):
+                        os.read(fd, 4096)
+                    continue
+                key, child = self._watched.pop(fd)
+                self._poll.unregister(fd)
+                os.close(fd)
+                self._command_ended(key, child.reap())
+            while not self._reaped.empty():
+                self._command_ended(*self._reaped.get())
+        ended, self._ended = self._ended, []
+        return ended
 
-    @staticmethod
-    def _run(execution: Execution, out: IO[bytes]) -> Outcome:
-        try:
-            return execution.run(out)
-        except OSError as e:  # the shell itself could not start
-            message = f"buildlike: cannot start {execution.shell}: {e}\n".encode()
-            return Outcome(127, execution.commands[0], message, len(message), 0.0)
+    def wake(self) -> None:
+        """Make `wait` return now; safe from another thread or a signal handler."""
+        with contextlib.suppress(OSError):  # full: a wake-up is pending anyway; closed: nothing waits
+            os.write(self.wake_fd, b"\0")
+
+    def signal(self, sig: int) -> None:
+        """Send `sig` to the process groups of every running job."""
+        for execution in self.running.values():
+            execution.signal(sig)
 
     def close(self) -> None:
-        """Let the threads end once their current job is done (daemons: none outlives the process)."""
-        for _ in self._threads:
-            self._work.put(None)
+        """Stop watching (commands still running are left to the caller to stop first)."""
+        for fd in (*self._watched, self._wake_r, self.wake_fd):
+            os.close(fd)
+        self._watched.clear()
+        for out in self._spare:
+            out.close()
+        self._spare.clear()
+
+    def _command_ended(self, key: K, code: int) -> None:
+        self._follow(key, self.running[key].advance(code))
+
+    def _follow(self, key: K, child: _Child | None) -> None:
+        if child is None:  # the job is over
+            execution = self.running.pop(key)
+            self._ended.append((key, execution.outcome()))
+            out = execution.release_output()
+            if out is not None:
+                self._spare.append(out)
+            return
+        try:
+            fd = os.pidfd_open(child.pid)
+        except (AttributeError, OSError):
+            threading.Thread(target=self._reap_in_thread, args=(key, child), daemon=True).start()
+            return
+        self._watched[fd] = (key, child)
+        self._poll.register(fd, select.POLLIN)
+
+    def _reap_in_thread(self, key: K, child: _Child) -> None:
+        self._reaped.put((key, child.reap()))
+        self.wake()

@@ -1,15 +1,14 @@
 """The build loop: judge each job when its producers are done, run the stale ones in a bounded pool.
 
 Each job is judged only once everything it reads has been remade, so a rerun that writes identical
-bytes stops there (early cutoff). Commands run in worker threads; this thread keeps all the
-bookkeeping, the state writes and the printing, so nothing here needs a lock.
+bytes stops there (early cutoff). All in one thread: commands are started and waited for through
+`executor.Processes`, between the bookkeeping, the state writes and the printing.
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
-import queue
 import signal
 import threading
 import time
@@ -19,7 +18,7 @@ from typing import Any, Protocol
 
 from buildlike.depfile import parse_depfile
 from buildlike.errors import BuildFailed, Interrupted
-from buildlike.executor import Execution, Launcher, Outcome, WorkerPool
+from buildlike.executor import Execution, Launcher, Outcome, Processes
 from buildlike.fingerprint import Stamper
 from buildlike.graph import JobGraph
 from buildlike.jobs import Job
@@ -202,20 +201,24 @@ def run_build(
     consumers = graph.consumers()
     plan = Plan(deps, members, chain_lengths(consumers, order, members))
     state = _Build(total=len(members))
-    events: queue.SimpleQueue[tuple[int, Outcome] | str] = queue.SimpleQueue()
     running: dict[int, _Running] = {}
     base_env = dict(options.env if options.env is not None else os.environ)
     base_env["PWD"] = root  # as a shell started there would say, also for the commands exec'ed directly
-
-    def on_signal(signum: int, _frame: object) -> None:
-        events.put(signal.Signals(signum).name)
-
     if cancel is not None and cancel.requested:
         raise Interrupted(CANCELLED)
-    restore = _install_handlers(on_signal)
+    processes: Processes[int] = Processes()
+    interrupts: list[str] = []  # signal names, or CANCELLED, as they came
+
+    def on_signal(signum: int, _frame: object) -> None:
+        interrupts.append(signal.Signals(signum).name)
+
+    def on_cancel() -> None:
+        interrupts.append(CANCELLED)
+        processes.wake()
+
+    restore = _install_handlers(on_signal, processes.wake_fd)
     if cancel is not None:
-        cancel.attach(lambda: events.put(CANCELLED))
-    workers = WorkerPool(min(options.jobs, len(members)), events)
+        cancel.attach(on_cancel)
     launcher = Launcher(root, on_spawn=options.on_spawn)
     finished: list[tuple[int, JobRecord, Outcome]] = []  # succeeded, recorded in the next transaction
 
@@ -227,7 +230,7 @@ def run_build(
             root=root,
             base_env=base_env,
             shell=options.shell,
-            workers=workers,
+            processes=processes,
             launcher=launcher,
             reporter=reporter,
         )
@@ -237,7 +240,7 @@ def run_build(
         while plan.has_ready():
             i = plan.take()
             job = graph.jobs[i]
-            if i in fixed or decide(job, records[i], stamper, had_record=True).stale:
+            if i in fixed or decide(job, records[i], stamper, had_record=True, first_only=True).stale:
                 return i
             state.total -= 1
             state.cut_off.append(job.id)
@@ -274,48 +277,51 @@ def run_build(
                 running[i] = start_job(i, digests[i])
             if not running:
                 break
-            event = events.get()
-            if isinstance(event, str):
-                state.signal_name = event
-                _stop_all(running, events, reporter, options.grace_seconds)
-                raise Interrupted(event)
-            i, outcome = event
-            run = running.pop(i)
-            # Refill the freed slot first, so that the next command overlaps this job's bookkeeping.
-            while outcome.exit_code == 0 and not state.stopping and len(running) < options.jobs:
-                k = next_stale()
-                if k is None:
-                    break
-                running[k] = start_job(k, tuple(stamper.digest(p) or _MISSING for p in graph.jobs[k].inputs))
-            record = _finish(
-                run,
-                i,
-                outcome,
-                plan=plan,
-                state=state,
-                stamper=stamper,
-                reporter=reporter,
-                graph=graph,
-                root=root,
-                keep_going=options.keep_going,
-            )
-            if record is not None:
-                finished.append((i, record, outcome))
-                launcher.made([os.path.join(root, o) for o in run.job.outputs])
+            ended = processes.wait()
+            if interrupts:
+                state.signal_name = interrupts[0]
+                for i, _ in ended:  # over already; not recorded, so they run again next time
+                    del running[i]
+                _stop_all(running, processes, reporter, options.grace_seconds)
+                raise Interrupted(interrupts[0])
+            for i, outcome in ended:
+                run = running.pop(i)
+                # Refill the freed slot first, so that the next command overlaps this job's bookkeeping.
+                while outcome.exit_code == 0 and not state.stopping and len(running) < options.jobs:
+                    k = next_stale()
+                    if k is None:
+                        break
+                    running[k] = start_job(k, tuple(stamper.digest(p) or _MISSING for p in graph.jobs[k].inputs))
+                record = _finish(
+                    run,
+                    i,
+                    outcome,
+                    plan=plan,
+                    state=state,
+                    stamper=stamper,
+                    reporter=reporter,
+                    graph=graph,
+                    root=root,
+                    keep_going=options.keep_going,
+                )
+                if record is not None:
+                    finished.append((i, record, outcome))
+                    launcher.made([os.path.join(root, o) for o in run.job.outputs])
     except BaseException as e:
         # A state write failed (a full disk) or worse: never leave commands running behind us.
         if running and not isinstance(e, Interrupted):
-            _stop_all(running, events, reporter, options.grace_seconds, announce=False)
+            _stop_all(running, processes, reporter, options.grace_seconds, announce=False)
         raise
     finally:
-        workers.close()
         if cancel is not None:
             cancel.attach(None)
         restore()
+        processes.close()
     if state.stopping:
         state.skipped.extend(graph.jobs[i].id for i in plan.drop_ready())
     reporter.summary(len(state.ran), len(state.failed), time.monotonic() - start)
-    late = _late_signal(events)
+    # A signal that came once nothing was running any more is still an interrupt.
+    late = next((name for name in interrupts if name != CANCELLED), None)
     if late is not None:
         raise Interrupted(late)
     if state.failed:
@@ -331,7 +337,7 @@ def _start(
     root: str,
     base_env: dict[str, str],
     shell: str,
-    workers: WorkerPool,
+    processes: Processes[int],
     launcher: Launcher,
     reporter: Progress,
 ) -> _Running:
@@ -340,8 +346,7 @@ def _start(
     execution = Execution(job.commands, shell=shell, cwd=root, env=env, launcher=launcher, folders=folders)
     reporter.job_started(job)
     started_ns = time.time_ns()
-
-    workers.submit(i, execution)
+    processes.start(i, execution)
     return _Running(job, execution, digests, started_ns)
 
 
@@ -437,24 +442,19 @@ def _discovered(job: Job, root: str, stamper: Stamper, started_ns: int) -> tuple
     return tuple(paths), tuple(digests)
 
 
-def _late_signal(events: queue.SimpleQueue[tuple[int, Outcome] | str]) -> str | None:
-    """A signal that came once nothing was running any more: queued, never read, yet still an interrupt."""
-    while True:
-        try:
-            event = events.get_nowait()
-        except queue.Empty:
-            return None
-        if isinstance(event, str) and event != CANCELLED:
-            return event
+def _install_handlers(handler: Callable[[int, Any], None], wake_fd: int) -> Callable[[], None]:
+    """Route SIGINT/SIGTERM to `handler` while building (main thread only); returns a restorer.
 
-
-def _install_handlers(handler: Callable[[int, Any], None]) -> Callable[[], None]:
-    """Route SIGINT/SIGTERM to `handler` while building (main thread only); returns a restorer."""
+    Each signal also writes a byte to `wake_fd`, whichever thread the system delivered it to, so
+    a wait on that descriptor ends.
+    """
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    old_fd = signal.set_wakeup_fd(wake_fd, warn_on_full_buffer=False)
 
     def restore() -> None:
+        signal.set_wakeup_fd(old_fd)
         for s, h in old.items():
             signal.signal(s, h)
 
@@ -463,7 +463,7 @@ def _install_handlers(handler: Callable[[int, Any], None]) -> Callable[[], None]
 
 def _stop_all(
     running: dict[int, _Running],
-    events: queue.SimpleQueue[tuple[int, Outcome] | str],
+    processes: Processes[int],
     reporter: Progress,
     grace: float,
     *,
@@ -472,21 +472,15 @@ def _stop_all(
     """Stop every running command's process group: SIGTERM, then SIGKILL after `grace` seconds."""
     if announce:
         reporter.interrupted(len(running))
-    for run in running.values():
-        run.execution.signal(signal.SIGTERM)
+    processes.signal(signal.SIGTERM)
     deadline = time.monotonic() + grace
     killed = False
     while running:
         timeout = deadline - time.monotonic()
         if timeout <= 0 and not killed:
-            for run in running.values():
-                run.execution.signal(signal.SIGKILL)
+            processes.signal(signal.SIGKILL)
             killed = True
-        try:
-            event = events.get(timeout=max(timeout, 0.05) if not killed else 1.0)
-        except queue.Empty:
-            continue
-        if isinstance(event, tuple):
-            done = running.pop(event[0], None)
+        for i, _ in processes.wait(timeout=max(timeout, 0.05) if not killed else 1.0):
+            done = running.pop(i, None)
             if done is not None:
                 done.execution.signal(signal.SIGKILL)  # leftovers of the group, if any

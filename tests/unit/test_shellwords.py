@@ -1,4 +1,4 @@
-"""Unit tests of `executor.split_simple`: which commands are exec'ed directly and which go to the shell.
+"""Unit tests of `shellwords.split_simple`: which commands are exec'ed directly and which go to the shell.
 
 A command may skip the shell only when the shell would have split it into the very same words and run
 it the same way; everything else must go to `<shell> -c` (SPEC: Running, commands run as `<shell> -c`).
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from buildlike.executor import split_simple
+from buildlike.shellwords import split_simple
 
 
 @pytest.mark.parametrize(
