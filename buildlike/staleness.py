@@ -6,6 +6,7 @@ anything. `status`, `--verbose` and the runner all read the same Verdict, so the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 
@@ -63,55 +64,67 @@ class Verdict:
 UP_TO_DATE = Verdict()
 
 
-def decide(job: Job, record: JobRecord | None, stamper: Stamper, *, had_record: bool = False) -> Verdict:
-    """Judge `job` against its last successful run; `had_record`: a failed or cut-off run left one."""
+def decide(
+    job: Job, record: JobRecord | None, stamper: Stamper, *, had_record: bool = False, first_only: bool = False
+) -> Verdict:
+    """Judge `job` against its last successful run; `had_record`: a failed or cut-off run left one.
+
+    `first_only`: stop at the first reason found (the runner needs only whether, not why; it then
+    skips hashing the outputs of a job whose input changed).
+    """
     reasons: list[Reason] = []
+    for reason in _reasons(job, record, stamper, had_record):
+        reasons.append(reason)
+        if first_only:
+            break
+    return Verdict(tuple(reasons)) if reasons else UP_TO_DATE
+
+
+def _reasons(job: Job, record: JobRecord | None, stamper: Stamper, had_record: bool) -> Iterator[Reason]:
+    """Every broken SPEC rule, cheapest checks first."""
     if job.always:
-        reasons.append(Reason(ReasonKind.ALWAYS))
+        yield Reason(ReasonKind.ALWAYS)
     for out in job.outputs:
         if stamper.stat(out) is None:
-            reasons.append(Reason(ReasonKind.OUTPUT_MISSING, out))
+            yield Reason(ReasonKind.OUTPUT_MISSING, out)
     if record is None:
-        reasons.append(Reason(ReasonKind.LAST_RUN_FAILED if had_record else ReasonKind.NEVER_BUILT))
-        return Verdict(tuple(reasons))
+        yield Reason(ReasonKind.LAST_RUN_FAILED if had_record else ReasonKind.NEVER_BUILT)
+        return
 
     if record.fingerprint != job.fingerprint:
-        reasons.append(Reason(ReasonKind.COMMAND_CHANGED))
+        yield Reason(ReasonKind.COMMAND_CHANGED)
     digest = stamper.digest
     if record.inputs == job.inputs:
         for path, old in zip(record.inputs, record.input_digests, strict=True):
             if digest(path) != old:
-                reasons.append(Reason(ReasonKind.INPUT_CHANGED, path))
+                yield Reason(ReasonKind.INPUT_CHANGED, path)
     else:
         before = dict(zip(record.inputs, record.input_digests, strict=True))
         added = [p for p in job.inputs if p not in before]
         lost = [p for p in record.inputs if p not in set(job.inputs)]
         change = [f"+{p}" for p in added[:3]] + [f"-{p}" for p in lost[:3]]
         more = len(added) + len(lost) - len(change)
-        reasons.append(
-            Reason(
-                ReasonKind.INPUTS_CHANGED,
-                ", ".join(change or ["order"]) + (f", +{more} more" if more > 0 else ""),
-            )
+        yield Reason(
+            ReasonKind.INPUTS_CHANGED,
+            ", ".join(change or ["order"]) + (f", +{more} more" if more > 0 else ""),
         )
         for path in job.inputs:
             if path in before and digest(path) != before[path]:
-                reasons.append(Reason(ReasonKind.INPUT_CHANGED, path))
+                yield Reason(ReasonKind.INPUT_CHANGED, path)
     for path, old in zip(record.discovered, record.discovered_digests, strict=True):
         if digest(path) != old:
-            reasons.append(Reason(ReasonKind.INPUT_CHANGED, path))
+            yield Reason(ReasonKind.INPUT_CHANGED, path)
     if record.outputs == job.outputs:
         for path, old in zip(record.outputs, record.output_digests, strict=True):
             now = digest(path)
             if now is not None and now != old:
-                reasons.append(Reason(ReasonKind.OUTPUT_CHANGED, path))
+                yield Reason(ReasonKind.OUTPUT_CHANGED, path)
     else:
         made = dict(zip(record.outputs, record.output_digests, strict=True))
         for path in job.outputs:
             now = digest(path)
             if now is not None and made.get(path) != now:
-                reasons.append(Reason(ReasonKind.OUTPUT_CHANGED, path))
-    return Verdict(tuple(reasons)) if reasons else UP_TO_DATE
+                yield Reason(ReasonKind.OUTPUT_CHANGED, path)
 
 
 @dataclass(frozen=True, slots=True)
