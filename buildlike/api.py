@@ -41,7 +41,7 @@ from buildlike.reporter import Reporter
 from buildlike.runner import BuildResult, Cancel, RunOptions, initial_verdicts, run_build
 from buildlike.snapshot import SourceStamp, discard_snapshot, save_snapshot
 from buildlike.staleness import JobStatus, decide
-from buildlike.state import StateStore, prepare_state_dir
+from buildlike.state import JobRecord, StateStore, prepare_state_dir
 
 __all__ = [
     "BuildOptions",
@@ -265,7 +265,8 @@ def _build_locked(
                 options=run_options,
                 cancel=cancel,
             )
-            checked = None if run_options.dry_run else _checked_files(loaded, order, store, stamper)
+            racy_after_ns = time.time_ns() - RACY_WINDOW_NS
+            checked = None if run_options.dry_run else _checked_files(loaded, order, store, stamper, racy_after_ns)
         finally:
             store.close()
     if checked is not None:
@@ -277,32 +278,40 @@ def _build_locked(
             targets=tuple(targets),
             paths=checked[0],
             stats=checked[1],
-            racy_after_ns=time.time_ns() - RACY_WINDOW_NS,
+            racy_after_ns=racy_after_ns,
         )
     return result
 
 
 def _checked_files(
-    loaded: Loaded, order: list[int], store: StateStore, stamper: Stamper
+    loaded: Loaded, order: list[int], store: StateStore, stamper: Stamper, racy_after_ns: int
 ) -> tuple[list[str], list[tuple[int, int]]] | None:
-    """Every file the verdicts of `order` rest on, with the stat they saw; None if no snapshot can say it."""
+    """Every file the verdicts of `order` rest on, with the stat they saw; None if no snapshot can say it.
+
+    Also None when a file changed after `racy_after_ns` (as one just built has): its stat cannot be
+    trusted yet, so the snapshot would not be saved anyway; the next build saves it.
+    """
     graph = loaded.graph
     if graph.warnings:
         return None  # the warnings must show on every build
     paths: list[str] = []
+    records: list[tuple[Job, JobRecord]] = []
     for i in order:
         job = graph.jobs[i]
         record = store.record(job.id)
         if job.always or record is None:
             return None
-        if decide(job, record, stamper).stale:
-            return None  # never claim what status would deny (all stats are cached by now)
+        records.append((job, record))
         paths.extend(job.inputs)
         paths.extend(record.discovered)
         paths.extend(job.outputs)
     paths = list(dict.fromkeys(paths))  # an output read by another job is stat'ed once
     stats = stamper.seen_stats(paths)
-    return None if stats is None else (paths, stats)
+    if stats is None or any(m > racy_after_ns for m, _ in stats):
+        return None
+    if any(decide(job, record, stamper).stale for job, record in records):
+        return None  # never claim what status would deny (all stats are cached by now)
+    return paths, stats
 
 
 def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | None = None) -> list[JobStatus]:
