@@ -10,18 +10,19 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import queue
 import select
 import signal
 import stat
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Generic, TypeVar
+from typing import IO, TYPE_CHECKING, Generic, TypeVar
 
 from buildlike.shellwords import split_simple
+
+if TYPE_CHECKING:
+    import subprocess
 
 K = TypeVar("K")
 
@@ -101,7 +102,7 @@ class Launcher:
         if folders.isdisjoint(self._searched):
             return
         for name, path in list(self._found):
-            if folders.intersection(path.split(os.pathsep)):
+            if folders.intersection(_folders(path)):
                 del self._found[(name, path)]
 
     def find(self, name: str, env: Mapping[str, str] | None) -> str | None:
@@ -110,7 +111,7 @@ class Launcher:
         key = (name, path)
         if key not in self._found:
             self._found[key] = self._search(name, path)
-            self._searched.update(path.split(os.pathsep))
+            self._searched.update(_folders(path))
         return self._found[key]
 
     @staticmethod
@@ -136,6 +137,11 @@ class _Child:
         if self.popen is not None:
             return self.popen.wait()
         return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+
+
+def _folders(path: str) -> list[str]:
+    """The folders of a PATH, each spelt as `os.path.dirname(os.path.abspath(file))` spells it."""
+    return [os.path.normpath(f) for f in path.split(os.pathsep)]
 
 
 class Execution:
@@ -199,19 +205,9 @@ class Execution:
         return Outcome(self._code, self._failed, text, size, time.monotonic() - self._started)
 
     def release_output(self) -> IO[bytes] | None:
-        """Once over: the capture file, emptied, if no process of the job is left to write to it; else None.
-
-        A background child of a command (`daemon &`) may go on writing to its output, so its file is
-        closed and never serves another job.
-        """
+        """Once over: hand back the capture file, for the caller to close (never to reuse: a background
+        child of a command, even one in a session of its own, may go on writing to it)."""
         out, self._out = self._out, None
-        if out is None:
-            return None
-        if any(_group_alive(g) for g in self.pgids):
-            out.close()
-            return None
-        out.seek(0)
-        out.truncate()
         return out
 
     def signal(self, sig: int) -> None:
@@ -295,6 +291,8 @@ class Execution:
                     )
                 )
             else:
+                import subprocess  # here: most commands start with posix_spawn, and it costs 5 ms to import
+
                 proc = subprocess.Popen(
                     args,
                     executable=program,
@@ -328,16 +326,6 @@ class Execution:
         if self.launcher.on_spawn is not None:
             self.launcher.on_spawn(child.pid)
         return child
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # a process of someone else's now has that group: not ours, but nothing to reuse
-    return True
 
 
 def stop_groups(pgids: Sequence[int], *, alive: Callable[[int], bool], grace: float = STOP_GRACE_S) -> None:
@@ -376,17 +364,21 @@ class Processes(Generic[K]):
             os.set_blocking(fd, False)
         self._poll.register(self._wake_r, select.POLLIN)
         self._watched: dict[int, tuple[K, _Child]] = {}  # by pidfd
-        self._reaped: queue.SimpleQueue[tuple[K, int]] = queue.SimpleQueue()  # from the waiting threads
+        self._reaped: list[tuple[K, int]] = []  # from the waiting threads (append and pop are atomic)
         self._ended: list[tuple[K, Outcome]] = []
-        self._spare: list[IO[bytes]] = []  # capture files of jobs that ended, emptied for the next ones
+        # Making a capture file (an inode on disk) and dropping one each cost ~50 us: both are done
+        # while nothing else is to do, before waiting, so that no command waits for them.
+        self._fresh: list[IO[bytes]] = []
+        self._used: list[IO[bytes]] = []
 
     def start(self, key: K, execution: Execution) -> None:
         self.running[key] = execution
-        self._follow(key, execution.start(self._spare.pop() if self._spare else output_file()))
+        self._follow(key, execution.start(self._fresh.pop() if self._fresh else output_file()))
 
     def wait(self, timeout: float | None = None) -> list[tuple[K, Outcome]]:
         """The jobs that ended: at once if some have; else after a command ends, a wake-up or `timeout` s."""
         if not self._ended:
+            self._tidy()
             for fd, _ in self._poll.poll(None if timeout is None else max(timeout, 0.0) * 1000):
                 if fd == self._wake_r:
                     with contextlib.suppress(BlockingIOError):
@@ -396,8 +388,8 @@ class Processes(Generic[K]):
                 self._poll.unregister(fd)
                 os.close(fd)
                 self._command_ended(key, child.reap())
-            while not self._reaped.empty():
-                self._command_ended(*self._reaped.get())
+            while self._reaped:
+                self._command_ended(*self._reaped.pop(0))
         ended, self._ended = self._ended, []
         return ended
 
@@ -416,9 +408,17 @@ class Processes(Generic[K]):
         for fd in (*self._watched, self._wake_r, self.wake_fd):
             os.close(fd)
         self._watched.clear()
-        for out in self._spare:
+        for out in (*self._fresh, *self._used):
             out.close()
-        self._spare.clear()
+        self._fresh.clear()
+        self._used.clear()
+
+    def _tidy(self) -> None:
+        for out in self._used:
+            out.close()
+        self._used.clear()
+        if not self._fresh and self.running:  # one for the next job; none once the build is over
+            self._fresh.append(output_file())
 
     def _command_ended(self, key: K, code: int) -> None:
         self._follow(key, self.running[key].advance(code))
@@ -429,7 +429,7 @@ class Processes(Generic[K]):
             self._ended.append((key, execution.outcome()))
             out = execution.release_output()
             if out is not None:
-                self._spare.append(out)
+                self._used.append(out)
             return
         try:
             fd = os.pidfd_open(child.pid)
@@ -440,5 +440,5 @@ class Processes(Generic[K]):
         self._poll.register(fd, select.POLLIN)
 
     def _reap_in_thread(self, key: K, child: _Child) -> None:
-        self._reaped.put((key, child.reap()))
+        self._reaped.append((key, child.reap()))
         self.wake()
