@@ -35,13 +35,16 @@ def hash_file(path: str, *, dir_fd: int | None = None) -> bytes:
     # O_NONBLOCK: opening a FIFO must not wait for a writer (it hashes as special, below).
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd)
     try:
-        mode = os.fstat(fd).st_mode
-        if statmod.S_ISDIR(mode):
+        st = os.fstat(fd)
+        if statmod.S_ISDIR(st.st_mode):
             return hash_bytes("\0".join(sorted(os.listdir(fd))).encode("utf-8", "surrogateescape"))
-        if not statmod.S_ISREG(mode):
+        if not statmod.S_ISREG(st.st_mode):
             return b""
-        first = os.read(fd, _CHUNK)
-        if len(first) < _CHUNK:
+        # A small file in one read of its size (+1 to see the end): a 1 MiB buffer for a few bytes
+        # costs an mmap, an mremap and a munmap (with its TLB flush) per file.
+        size = st.st_size + 1 if st.st_size < _CHUNK else _CHUNK
+        first = os.read(fd, size)
+        if len(first) < size:
             return hash_bytes(first)
         h = xxhash.xxh3_128(first)
         while chunk := os.read(fd, _CHUNK):
