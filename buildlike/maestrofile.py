@@ -16,11 +16,6 @@ from buildlike.errors import MaestrofileError, Problem
 from buildlike.model import Project, Rule, Settings
 from buildlike.template import TemplateSyntaxError, parse
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 TOP_KEYS = ("settings", "vars", "rules")
 SETTINGS_KEYS = ("jobs", "default", "shell")
 RULE_KEYS = ("inputs", "outputs", "run", "description", "env", "always", "foreach", "depfile")
@@ -136,6 +131,11 @@ def read_project(path: Path, raw: bytes | None = None) -> Project:
                 )
             ]
         ) from None
+    # Imported here: a cached graph (the usual case) needs no TOML parser, which costs 7 ms to import.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
