@@ -369,40 +369,35 @@ def test_each_job_writes_in_a_capture_file_of_its_own(cwd, files, handed):
     assert all(f in files for f in handed)
 
 
-def test_a_capture_file_left_with_a_background_writer_is_never_reused(cwd, files):
-    pid_file = cwd / "bg.pid"
+def run_after_late_writer(cwd: Path, left_commands: list[str], pid_file: Path) -> tuple[Outcome, Outcome]:
+    """Run job L (which leaves a child printing "late"), then job N, which ends only once "late" is out."""
     try:
         with watching() as processes:
-            processes.start(
-                "L", execution(["sh -c 'echo $$ > bg.pid; sleep 0.3; echo late; touch late.done' &", "echo L"], cwd)
-            )
+            processes.start("L", execution(left_commands, cwd))
             [(_, left)] = wait_for(processes, 1)
-            # The next job ends only once the background child has printed "late".
             wait_loop = "n=0; while [ ! -e late.done ] && [ $n -lt 500 ]; do sleep 0.01; n=$((n+1)); done"
             processes.start("N", execution([wait_loop, "test -e late.done", "echo next"], cwd))
             [(_, nxt)] = wait_for(processes, 1)
     finally:
         kill_group_in(pid_file)
+    return left, nxt
+
+
+def test_a_background_writer_never_writes_into_the_next_job(cwd):
+    background = "sh -c 'echo $$ > bg.pid; sleep 0.3; echo late; touch late.done' &"
+    left, nxt = run_after_late_writer(cwd, [background, "echo L"], cwd / "bg.pid")
     assert (left.exit_code, left.output) == (0, b"L\n")
     assert (nxt.exit_code, nxt.output) == (0, b"next\n")
 
 
-def test_a_background_writer_in_its_own_session_does_not_write_into_the_next_job(cwd, tmp_path):
+def test_a_background_writer_in_its_own_session_never_writes_into_the_next_job(cwd, tmp_path):
     pid_file = tmp_path / "bg.pid"
     # The command ends once the child has left the job's process group (the pid file is written after).
     daemon = (
         f"setsid sh -c 'echo $$ > {pid_file}.new; mv {pid_file}.new {pid_file}; sleep 0.3; echo late; touch late.done'"
         f" & n=0; while [ ! -e {pid_file} ] && [ $n -lt 500 ]; do sleep 0.01; n=$((n+1)); done"
     )
-    try:
-        with watching() as processes:
-            processes.start("L", execution([daemon], cwd))
-            [(_, left)] = wait_for(processes, 1)
-            wait_loop = "n=0; while [ ! -e late.done ] && [ $n -lt 500 ]; do sleep 0.01; n=$((n+1)); done"
-            processes.start("N", execution([wait_loop, "test -e late.done", "echo next"], cwd))
-            [(_, nxt)] = wait_for(processes, 1)
-    finally:
-        kill_group_in(pid_file)
+    left, nxt = run_after_late_writer(cwd, [daemon], pid_file)
     assert (left.exit_code, left.output) == (0, b"")
     assert (nxt.exit_code, nxt.output) == (0, b"next\n")
 
