@@ -28,6 +28,8 @@ from buildlike.staleness import Reason, ReasonKind, Verdict, decide
 from buildlike.state import JobRecord, StateStore
 
 _MISSING = b""  # digest recorded for a file that was absent: never equal to a real one
+# At most this many finished jobs wait for one transaction (and their progress lines with it).
+_BATCH = 16
 
 
 class Progress(Protocol):
@@ -222,11 +224,14 @@ def run_build(
     launcher = Launcher(root, on_spawn=options.on_spawn)
     finished: list[tuple[int, JobRecord, Outcome]] = []  # succeeded, recorded in the next transaction
 
-    def start_job(i: int, digests: tuple[bytes, ...]) -> _Running:
+    def start_job(i: int) -> _Running:
+        # Input stamps are taken before the command starts: an input edited while its job runs
+        # then differs from the record, and the job runs again next time.
+        job = graph.jobs[i]
         return _start(
-            graph.jobs[i],
+            job,
             i,
-            digests,
+            tuple(stamper.digest(p) or _MISSING for p in job.inputs),
             root=root,
             base_env=base_env,
             shell=options.shell,
@@ -234,6 +239,20 @@ def run_build(
             launcher=launcher,
             reporter=reporter,
         )
+
+    def save() -> None:
+        """One transaction: the records of the jobs that succeeded, and of those judged up to date after all."""
+        store.commit(
+            finished=[(graph.jobs[i].id, record) for i, record, _ in finished],
+            stamps=stamper.take_refreshed(),
+            restored=[graph.jobs[i].id for i in restored],
+        )
+        restored.clear()
+        for i, _, outcome in finished:  # reported once saved: a printed job is never lost
+            state.done += 1
+            state.ran.append(graph.jobs[i].id)
+            reporter.job_finished(state.done, state.total, graph.jobs[i], outcome)
+        finished.clear()
 
     def next_stale() -> int | None:
         """Take ready jobs until one is still stale; the others are up to date after all."""
@@ -251,34 +270,20 @@ def run_build(
 
     try:
         while True:
-            starting: list[int] = []
-            while not state.stopping and len(running) + len(starting) < options.jobs:
+            while not state.stopping and len(running) < options.jobs:
                 ready = next_stale()
                 if ready is None:
                     break
-                starting.append(ready)
-            # Input stamps are taken before the commands start: an input edited while its job runs
-            # then differs from the record, and the job runs again next time.
-            digests = {i: tuple(stamper.digest(p) or _MISSING for p in graph.jobs[i].inputs) for i in starting}
-            # One transaction per step: the records of the jobs that just succeeded, and of those
-            # judged up to date after all.
-            store.commit(
-                finished=[(graph.jobs[i].id, record) for i, record, _ in finished],
-                stamps=stamper.take_refreshed(),
-                restored=[graph.jobs[i].id for i in restored],
-            )
-            restored.clear()
-            for i, _, outcome in finished:  # reported once saved: a printed job is never lost
-                state.done += 1
-                state.ran.append(graph.jobs[i].id)
-                reporter.job_finished(state.done, state.total, graph.jobs[i], outcome)
-            finished.clear()
-            for i in starting:
-                running[i] = start_job(i, digests[i])
-            if not running:
-                break
-            ended = processes.wait()
+                running[ready] = start_job(ready)
+            # Jobs that ended meanwhile are handled first, so that one transaction records several.
+            ended = processes.wait(timeout=0) if finished and len(finished) < _BATCH else []
+            if not ended:
+                save()
+                if not running:
+                    break
+                ended = processes.wait()
             if interrupts:
+                save()  # what succeeded stays done
                 state.signal_name = interrupts[0]
                 for i, _ in ended:  # over already; not recorded, so they run again next time
                     del running[i]
@@ -291,7 +296,7 @@ def run_build(
                     k = next_stale()
                     if k is None:
                         break
-                    running[k] = start_job(k, tuple(stamper.digest(p) or _MISSING for p in graph.jobs[k].inputs))
+                    running[k] = start_job(k)
                 record = _finish(
                     run,
                     i,
