@@ -109,27 +109,37 @@ def initial_verdicts(
     stamper: Stamper,
     *,
     count_always: bool = True,
+    own_reasons: bool = True,
 ) -> dict[int, Verdict]:
     """The stale jobs among `order` (producers first), each with why: its own reasons, or UPSTREAM.
 
     With `count_always=False` (for `status --check`), always jobs are left out, and so is what
-    they would remake.
+    they would remake. With `own_reasons=False` (for a build), a job that reads a file remade first
+    is UPSTREAM without being judged further: the build judges it once its producers are done, so
+    its own reasons (and the hashes of its old outputs) would be wasted now.
     """
     stale: dict[int, Verdict] = {}
     jobs = graph.jobs
+    producer = graph.producer
     for i in order:
         job = jobs[i]
         if not count_always and job.always:
             continue  # whatever else it says, an always job runs on every build anyway
         record = store.record(job.id)
+        if not own_reasons and stale:
+            reads = (*job.inputs, *record.discovered) if record is not None else job.inputs
+            remade = next((p for p in reads if producer.get(p) in stale), None)
+            if remade is not None:
+                stale[i] = Verdict((Reason(ReasonKind.UPSTREAM, remade),))
+                continue
         verdict = decide(job, record, stamper, had_record=store.had_record(job.id))
         if verdict.stale:
             stale[i] = verdict
             continue
         reads = (*job.inputs, *record.discovered) if record is not None else job.inputs
-        remade = [p for p in reads if graph.producer.get(p) in stale] if stale else None
-        if remade:
-            stale[i] = Verdict((Reason(ReasonKind.UPSTREAM, remade[0]),))
+        remade = next((p for p in reads if producer.get(p) in stale), None) if stale else None
+        if remade is not None:
+            stale[i] = Verdict((Reason(ReasonKind.UPSTREAM, remade),))
     return stale
 
 
@@ -171,7 +181,7 @@ def run_build(
     `cancel` lets another thread stop the build as a signal would.
     """
     start = time.monotonic()
-    stale = initial_verdicts(graph, order, store, stamper)
+    stale = initial_verdicts(graph, order, store, stamper, own_reasons=options.dry_run)
     if not stale:
         if not options.dry_run:
             store.commit(stamps=stamper.take_refreshed())
