@@ -56,8 +56,12 @@ def parse(text: str) -> Template:
                 continue
             end = text.find("}", i + 1)
             name = text[i + 1 : end] if end != -1 else ""
-            if end == -1 or not name or "{" in name:
+            if end == -1 or "{" in name:
                 raise TemplateSyntaxError(f"unclosed '{{' at column {i + 1} in {text!r} (write '{{{{' for a brace)")
+            if not name.strip():
+                raise TemplateSyntaxError(
+                    f"empty placeholder '{{{name}}}' at column {i + 1} in {text!r} (write '{{{{}}}}' for braces)"
+                )
             pieces.append("".join(literal))
             pieces.append(name.strip())
             literal = []

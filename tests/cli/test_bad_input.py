@@ -326,6 +326,16 @@ def test_an_unknown_placeholder_is_named_with_rule_line_and_a_suggestion(
     assert f"did you mean '{suggestion}'" in r.err
 
 
+@pytest.mark.parametrize(("key", "value"), [("run", '"cp {} {output}"'), ("outputs", '["out/{ }.txt"]')])
+def test_an_empty_placeholder_is_named_as_such(make_project, reject, key, value):
+    body = {"inputs": '["src.txt"]', "outputs": '["out.txt"]', "run": '"touch ran.marker {output}"', key: value}
+    p = make_project("[rules.a]\n" + "".join(f"{k} = {v}\n" for k, v in body.items()), {"src.txt": "x"})
+    r = reject(p)
+    assert_located(r, line_of(p, f"{key} = {value}"), "a")
+    assert "empty placeholder" in r.err
+    assert "unclosed" not in r.err
+
+
 @pytest.mark.parametrize(
     ("key", "value"),
     [

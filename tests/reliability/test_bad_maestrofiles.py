@@ -240,7 +240,7 @@ def empty_path(draw: st.DrawFn, doc: dict[str, Any]) -> list[str]:
 def bad_placeholder(draw: st.DrawFn, doc: dict[str, Any]) -> list[str]:
     rule = draw(rule_names)
     key = draw(st.sampled_from(["run", "description", "inputs", "outputs"]))
-    kind = draw(st.sampled_from(["unknown", "foreach only", "run only", "unclosed", "unmatched"]))
+    kind = draw(st.sampled_from(["unknown", "foreach only", "run only", "unclosed", "empty", "unmatched"]))
     if kind == "unknown":
         name = draw(names)
         text, expect = f"x {{{name}}}", f"unknown placeholder '{{{name}}}'"
@@ -253,7 +253,9 @@ def bad_placeholder(draw: st.DrawFn, doc: dict[str, Any]) -> list[str]:
         name = draw(st.sampled_from(["input", "inputs", "output", "outputs"]))
         text, expect = f"x/{{{name}}}", f"unknown placeholder '{{{name}}}'"
     elif kind == "unclosed":
-        text, expect = draw(st.sampled_from(["x {oops", "{", "a {} b", "{{{x", "x {a{b}"])), "unclosed '{'"
+        text, expect = draw(st.sampled_from(["x {oops", "{", "{{{x", "x {a{b}"])), "unclosed '{'"
+    elif kind == "empty":
+        text, expect = draw(st.sampled_from(["a {} b", "{ }", "x{  }y"])), "empty placeholder"
     else:
         text, expect = draw(st.sampled_from(["x } y", "}", "a}}}b"])), "unmatched '}'"
     field = doc["rules"][rule].get(key)

@@ -49,9 +49,15 @@ def test_a_literal_brace_next_to_a_field_keeps_both():
     assert t.render({"name": "v"}.__getitem__) == "{v}"
 
 
-@pytest.mark.parametrize("text", ["{input", "cp {input {output}", "a { b", "{", "x{}", "{a{b}"])
+@pytest.mark.parametrize("text", ["{input", "cp {input {output}", "a { b", "{", "{a{b}"])
 def test_an_opening_brace_that_closes_nothing_is_a_syntax_error(text):
-    with pytest.raises(TemplateSyntaxError):
+    with pytest.raises(TemplateSyntaxError, match=r"unclosed '\{' at column"):
+        parse(text)
+
+
+@pytest.mark.parametrize(("text", "column"), [("x{}", 2), ("{ }", 1), ("cp {input} {  } out", 12)])
+def test_an_empty_placeholder_is_named_as_such(text, column):
+    with pytest.raises(TemplateSyntaxError, match=f"empty placeholder '{{ *}}' at column {column} in"):
         parse(text)
 
 
