@@ -72,10 +72,15 @@ class Plan:
             stack.extend(self._consumers[c])
         return newly
 
-    def drop_ready(self) -> list[int]:
-        """Forget the ready jobs (the build is stopping) and return them."""
-        out = [i for _, i in self._ready]
+    def drop_unstarted(self) -> list[int]:
+        """Forget the jobs not started yet, ready or waiting (the build is stopping); returns them.
+
+        Jobs skipped because a producer failed are not among them: `fail` returned those.
+        """
+        out = sorted([i for _, i in self._ready] + list(self._waiting))
         self._ready.clear()
+        self._waiting.clear()
+        self.skipped.update(out)  # so that a running producer that ends later releases none of them
         return out
 
     @property

@@ -99,6 +99,16 @@ class Reporter:
                 err=True,
             )
 
+    def jobs_not_started(self, jobs: list[Job]) -> None:
+        if jobs:
+            names = ", ".join(j.id for j in jobs[:5]) + (f" and {len(jobs) - 5} more" if len(jobs) > 5 else "")
+            n = len(jobs)
+            self._print(
+                f"not started: {n} job{'s' if n != 1 else ''}, as a build stops at its first failure "
+                f"(-k builds all that does not need a failed job): {names}",
+                err=True,
+            )
+
     def would_run(self, job: Job, why: str) -> None:
         self._print(f"would run: {job.description} ({why})")
         if self.verbose:

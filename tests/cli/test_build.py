@@ -186,6 +186,40 @@ def test_keep_going_runs_independent_jobs_after_a_failure(make_project):
     assert "skipped 1 job" in r.err
 
 
+def test_a_failure_lists_the_jobs_that_did_not_start(make_project):
+    """SPEC: Running: a failure stops new jobs; the user is told which did not start, and why."""
+    p = make_project(
+        """
+        [settings]
+        jobs = 1
+        [rules.bad]
+        outputs = ["bad.txt"]
+        run = "echo bad >> ran.log; exit 3"
+        [rules.after_bad]
+        inputs = ["bad.txt"]
+        outputs = ["after.txt"]
+        run = "echo after >> ran.log; touch {output}"
+        [rules.good]
+        foreach = "src/*.txt"
+        outputs = ["out/{name}"]
+        run = "echo good >> ran.log; cp {path} {output}"
+        [rules.last]
+        inputs = ["out/one.txt"]
+        outputs = ["last.txt"]
+        run = "echo last >> ran.log; touch {output}"
+        """,
+        {"src/one.txt": "1\n", "src/two.txt": "2\n"},
+    )
+    r = p.run()
+    assert r.code == 1
+    assert p.log() == ["bad"]  # the longest chain first, then nothing
+    assert "skipped 1 job that need a failed one: after_bad" in r.err
+    assert "not started: 3 jobs, as a build stops at its first failure" in r.err
+    assert "good:src/one.txt, good:src/two.txt, last" in r.err
+    assert p.run("-k").code == 1
+    assert sorted(p.log()) == ["bad", "bad", "good", "good", "last"]
+
+
 def test_a_job_that_does_not_create_its_output_fails(make_project):
     """SPEC: a job that succeeds without creating a declared output fails."""
     p = make_project('[rules.x]\noutputs = ["x.txt"]\nrun = "true"\n')

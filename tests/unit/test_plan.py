@@ -87,12 +87,22 @@ def test_a_producer_finishing_after_its_consumer_was_skipped_does_not_revive_or_
     assert plan.idle
 
 
-def test_drop_ready_forgets_the_ready_jobs_and_returns_them():
-    plan = Plan([[], [], []], range(3), [0, 0, 0])
+def test_drop_unstarted_forgets_the_ready_and_the_waiting_jobs_and_returns_them():
+    plan = Plan([[], [], [], [0], [3]], range(5), [0] * 5)
     plan.take()
-    assert sorted(plan.drop_ready()) == [1, 2]
+    assert plan.drop_unstarted() == [1, 2, 3, 4]
     assert not plan.has_ready()
     assert not plan.idle  # one still runs
+    plan.finish(0)  # it ends after the stop: its consumer stays forgotten
+    assert not plan.has_ready()
+    assert plan.idle
+
+
+def test_drop_unstarted_leaves_out_the_jobs_skipped_after_a_failure():
+    plan = Plan([[], [0], [], [2]], range(4), [0] * 4)
+    plan.take(), plan.take()
+    assert plan.fail(0) == [1]
+    assert plan.drop_unstarted() == [3]
 
 
 def test_chain_lengths_count_the_jobs_on_the_longest_path_to_the_end():
