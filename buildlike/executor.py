@@ -1,4 +1,4 @@
-"""Run jobs' commands, each in its own process group, with their output captured to a file.
+"""Run one job's commands, each in its own process group, with their output captured to a file.
 
 Output goes to an unnamed temporary file rather than a pipe: a command that leaves a daemon child
 holding its stdout cannot hang the build, and one that prints 100 MB cannot fill our memory. Simple
@@ -10,21 +10,17 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import select
 import signal
 import stat
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Generic, TypeVar
+from typing import IO, TYPE_CHECKING
 
 from buildlike.shellwords import split_simple
 
 if TYPE_CHECKING:
     import subprocess
-
-K = TypeVar("K")
 
 DEFAULT_SHELL = "/bin/sh"
 # Output beyond this is cut in the middle when shown; the head and tail are what people read.
@@ -126,7 +122,7 @@ class Launcher:
 
 
 @dataclass(slots=True)
-class _Child:
+class Child:
     """A command we started: its pid (also its process group's id), and how to reap it."""
 
     pid: int
@@ -175,7 +171,7 @@ class Execution:
         self._out: IO[bytes] | None = None
         self._started = 0.0
 
-    def start(self, out: IO[bytes]) -> _Child | None:
+    def start(self, out: IO[bytes]) -> Child | None:
         """Create the output folders and start the first command, its output captured in `out` (empty)."""
         self._started = time.monotonic()
         self._out = out
@@ -183,7 +179,7 @@ class Execution:
             return None
         return self._start_next()
 
-    def advance(self, code: int) -> _Child | None:
+    def advance(self, code: int) -> Child | None:
         """The running command ended with `code`: start the next one, or None when the job is over."""
         if code != 0:
             self._code, self._failed = code, self.commands[self._next - 1]
@@ -234,19 +230,19 @@ class Execution:
                 return False
         return True
 
-    def _start_next(self) -> _Child | None:
+    def _start_next(self) -> Child | None:
         while self._next < len(self.commands):
             command = self.commands[self._next]
             self._next += 1
             started = -signal.SIGTERM if self._stopping else self._start_one(command)
-            if isinstance(started, _Child):
+            if isinstance(started, Child):
                 return started
             if started != 0:
                 self._code, self._failed = started, command
                 return None
         return None
 
-    def _start_one(self, command: str) -> _Child | int:
+    def _start_one(self, command: str) -> Child | int:
         """Start `command`; an exit code instead when it could not start."""
         assert self._out is not None
         argv = split_simple(command) if self.shell == DEFAULT_SHELL else None
@@ -267,7 +263,7 @@ class Execution:
             return 127
         return started
 
-    def _spawn(self, command: str, argv: list[str] | None, out: IO[bytes], script: int = -1) -> _Child | int:
+    def _spawn(self, command: str, argv: list[str] | None, out: IO[bytes], script: int = -1) -> Child | int:
         if script >= 0:
             args = [self.shell, f"/dev/fd/{script}"]
         else:
@@ -275,7 +271,7 @@ class Execution:
         program = args[0] if "/" in args[0] else self.launcher.find(args[0], self.env)
         try:
             if self.launcher.spawn_here and program is not None and script < 0:
-                child = _Child(
+                child = Child(
                     os.posix_spawn(
                         program,
                         args,
@@ -305,7 +301,7 @@ class Execution:
                     close_fds=True,
                     pass_fds=(script,) if script >= 0 else (),
                 )
-                child = _Child(proc.pid, proc)
+                child = Child(proc.pid, proc)
         except OSError as e:
             if e.errno == errno.E2BIG:
                 if argv is None and script < 0:
@@ -343,102 +339,3 @@ def stop_groups(pgids: Sequence[int], *, alive: Callable[[int], bool], grace: fl
     for pgid in pgids:  # whatever is left in the groups
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signal.SIGKILL)
-
-
-class Processes(Generic[K]):
-    """The jobs running now, each under a key: starts their commands and waits for the next to end.
-
-    All in the calling thread: each command is watched through a pidfd, so one `poll` wakes for
-    whichever ends first, for a signal (the runner points `signal.set_wakeup_fd` at `wake_fd`), or
-    for `wake()` from another thread. Threads waiting on commands made the build loop fight them
-    for the GIL on every stat and state write. Where pidfds are missing (not Linux), a small thread
-    waits for each command instead.
-    """
-
-    def __init__(self) -> None:
-        self.running: dict[K, Execution] = {}
-        self._poll = select.poll()
-        self.wake_fd: int
-        self._wake_r, self.wake_fd = os.pipe()
-        for fd in (self._wake_r, self.wake_fd):
-            os.set_blocking(fd, False)
-        self._poll.register(self._wake_r, select.POLLIN)
-        self._watched: dict[int, tuple[K, _Child]] = {}  # by pidfd
-        self._reaped: list[tuple[K, int]] = []  # from the waiting threads (append and pop are atomic)
-        self._ended: list[tuple[K, Outcome]] = []
-        # Making a capture file (an inode on disk) and dropping one each cost ~50 us: both are done
-        # while nothing else is to do, before waiting, so that no command waits for them.
-        self._fresh: list[IO[bytes]] = []
-        self._used: list[IO[bytes]] = []
-
-    def start(self, key: K, execution: Execution) -> None:
-        self.running[key] = execution
-        self._follow(key, execution.start(self._fresh.pop() if self._fresh else output_file()))
-
-    def wait(self, timeout: float | None = None) -> list[tuple[K, Outcome]]:
-        """The jobs that ended: at once if some have; else after a command ends, a wake-up or `timeout` s."""
-        if not self._ended:
-            self._tidy()
-            for fd, _ in self._poll.poll(None if timeout is None else max(timeout, 0.0) * 1000):
-                if fd == self._wake_r:
-                    with contextlib.suppress(BlockingIOError):
-                        os.read(fd, 4096)
-                    continue
-                key, child = self._watched.pop(fd)
-                self._poll.unregister(fd)
-                os.close(fd)
-                self._command_ended(key, child.reap())
-            while self._reaped:
-                self._command_ended(*self._reaped.pop(0))
-        ended, self._ended = self._ended, []
-        return ended
-
-    def wake(self) -> None:
-        """Make `wait` return now; safe from another thread or a signal handler."""
-        with contextlib.suppress(OSError):  # full: a wake-up is pending anyway; closed: nothing waits
-            os.write(self.wake_fd, b"\0")
-
-    def signal(self, sig: int) -> None:
-        """Send `sig` to the process groups of every running job."""
-        for execution in self.running.values():
-            execution.signal(sig)
-
-    def close(self) -> None:
-        """Stop watching (commands still running are left to the caller to stop first)."""
-        for fd in (*self._watched, self._wake_r, self.wake_fd):
-            os.close(fd)
-        self._watched.clear()
-        for out in (*self._fresh, *self._used):
-            out.close()
-        self._fresh.clear()
-        self._used.clear()
-
-    def _tidy(self) -> None:
-        for out in self._used:
-            out.close()
-        self._used.clear()
-        if not self._fresh and self.running:  # one for the next job; none once the build is over
-            self._fresh.append(output_file())
-
-    def _command_ended(self, key: K, code: int) -> None:
-        self._follow(key, self.running[key].advance(code))
-
-    def _follow(self, key: K, child: _Child | None) -> None:
-        if child is None:  # the job is over
-            execution = self.running.pop(key)
-            self._ended.append((key, execution.outcome()))
-            out = execution.release_output()
-            if out is not None:
-                self._used.append(out)
-            return
-        try:
-            fd = os.pidfd_open(child.pid)
-        except (AttributeError, OSError):
-            threading.Thread(target=self._reap_in_thread, args=(key, child), daemon=True).start()
-            return
-        self._watched[fd] = (key, child)
-        self._poll.register(fd, select.POLLIN)
-
-    def _reap_in_thread(self, key: K, child: _Child) -> None:
-        self._reaped.append((key, child.reap()))
-        self.wake()

@@ -1,4 +1,4 @@
-"""Unit tests of `executor`: `Execution` runs one job's commands in order, `Processes` waits for many.
+"""Unit tests of `executor` and `processes`: `Execution` runs a job's commands, `Processes` waits for many.
 
 What a build relies on: commands run in order and stop at the first failure, which is named with its
 exit code (negative for a signal); simple commands are exec'ed directly and shell ones go to the shell
@@ -27,7 +27,9 @@ from typing import Any
 import pytest
 
 from buildlike import executor
-from buildlike.executor import DEFAULT_SHELL, OUTPUT_SHOWN_LIMIT, Execution, Launcher, Outcome, Processes
+from buildlike import processes as processes_module
+from buildlike.executor import DEFAULT_SHELL, OUTPUT_SHOWN_LIMIT, Execution, Launcher, Outcome
+from buildlike.processes import Processes
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="Linux-only executor details")
 
@@ -68,7 +70,7 @@ def pidfd(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> li
 
 @pytest.fixture
 def files(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """The capture files made (not reused) since the test began."""
+    """The capture files made for jobs since the test began."""
     made: list[object] = []
     real = executor.output_file
 
@@ -77,7 +79,7 @@ def files(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         made.append(out)
         return out
 
-    monkeypatch.setattr(executor, "output_file", output_file)
+    monkeypatch.setattr(processes_module, "output_file", output_file)
     return made
 
 
@@ -591,3 +593,20 @@ def test_a_program_made_in_a_path_folder_spelt_with_a_trailing_slash_is_found(cw
     make_program(made, "#!/bin/sh\necho bin\n")
     launcher.made([str(made)])
     assert run(["tool"], cwd, env=env, launcher=launcher).output == b"bin\n"
+
+
+def test_a_wake_after_close_writes_nothing_into_the_file_that_took_its_descriptor():
+    """Found by review: a Cancel from another thread could land after close(), into a reused descriptor."""
+    processes: Processes[Any] = Processes()
+    wake_fd = processes.wake_fd
+    processes.close()
+    r, w = os.pipe()
+    try:
+        taken = {r, w}
+        processes.wake()
+        os.set_blocking(r, False)
+        with contextlib.suppress(BlockingIOError):
+            assert os.read(r, 10) == b"", f"the wake byte went to descriptor {wake_fd}, now {taken}"
+    finally:
+        os.close(r)
+        os.close(w)

@@ -1,0 +1,122 @@
+"""The commands running now: start them and wait, in one thread, for whichever ends first.
+
+Each command is watched through a pidfd, so one `poll` wakes for any of them, for a signal (the
+runner points `signal.set_wakeup_fd` at `wake_fd`) or for `wake()` from another thread. Running
+one job's commands is executor.py's job; what to run next is the runner's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import threading
+from typing import IO, Generic, TypeVar
+
+from buildlike.executor import Child, Execution, Outcome, output_file
+
+K = TypeVar("K")
+
+
+class Processes(Generic[K]):
+    """The jobs running now, each under a key: starts their commands and waits for the next to end.
+
+    Threads waiting on commands made the build loop fight them for the GIL on every stat and state
+    write, so all of this runs in the caller's thread. Where pidfds are missing (not Linux), a small
+    thread waits for each command instead.
+    """
+
+    def __init__(self) -> None:
+        self.running: dict[K, Execution] = {}
+        self._poll = select.poll()
+        self.wake_fd: int
+        self._wake_r, self.wake_fd = os.pipe()
+        for fd in (self._wake_r, self.wake_fd):
+            os.set_blocking(fd, False)
+        self._poll.register(self._wake_r, select.POLLIN)
+        self._watched: dict[int, tuple[K, Child]] = {}  # by pidfd
+        self._reaped: list[tuple[K, int]] = []  # from the waiting threads (append and pop are atomic)
+        self._ended: list[tuple[K, Outcome]] = []
+        # Making a capture file (an inode on disk) and dropping one each cost ~50 us: both are done
+        # while nothing else is to do, before waiting, so that no command waits for them.
+        self._fresh: list[IO[bytes]] = []
+        self._used: list[IO[bytes]] = []
+        self._lock = threading.Lock()  # `wake` from other threads against `close`
+        self._closed = False
+
+    def start(self, key: K, execution: Execution) -> None:
+        """Start the job's first command (or end the job at once if it cannot start)."""
+        self.running[key] = execution
+        self._follow(key, execution.start(self._fresh.pop() if self._fresh else output_file()))
+
+    def wait(self, timeout: float | None = None) -> list[tuple[K, Outcome]]:
+        """The jobs that ended: at once if some have; else after a command ends, a wake-up or `timeout` s."""
+        if not self._ended:
+            self._tidy()
+            for fd, _ in self._poll.poll(None if timeout is None else max(timeout, 0.0) * 1000):
+                if fd == self._wake_r:
+                    with contextlib.suppress(BlockingIOError):
+                        os.read(fd, 4096)
+                    continue
+                key, child = self._watched.pop(fd)
+                self._poll.unregister(fd)
+                os.close(fd)
+                self._command_ended(key, child.reap())
+            while self._reaped:
+                self._command_ended(*self._reaped.pop(0))
+        ended, self._ended = self._ended, []
+        return ended
+
+    def wake(self) -> None:
+        """Make `wait` return now; safe from another thread (not from a signal handler: it locks)."""
+        with self._lock:  # never after close(): the descriptor's number may belong to another file
+            if not self._closed:
+                with contextlib.suppress(BlockingIOError):  # full: a wake-up is pending anyway
+                    os.write(self.wake_fd, b"\0")
+
+    def signal(self, sig: int) -> None:
+        """Send `sig` to the process groups of every running job."""
+        for execution in self.running.values():
+            execution.signal(sig)
+
+    def close(self) -> None:
+        """Stop watching (commands still running are left to the caller to stop first)."""
+        with self._lock:
+            self._closed = True
+            for fd in (*self._watched, self._wake_r, self.wake_fd):
+                os.close(fd)
+        self._watched.clear()
+        for out in (*self._fresh, *self._used):
+            out.close()
+        self._fresh.clear()
+        self._used.clear()
+
+    def _tidy(self) -> None:
+        for out in self._used:
+            out.close()
+        self._used.clear()
+        if not self._fresh and self.running:  # one for the next job; none once the build is over
+            self._fresh.append(output_file())
+
+    def _command_ended(self, key: K, code: int) -> None:
+        self._follow(key, self.running[key].advance(code))
+
+    def _follow(self, key: K, child: Child | None) -> None:
+        if child is None:  # the job is over
+            execution = self.running.pop(key)
+            self._ended.append((key, execution.outcome()))
+            out = execution.release_output()
+            if out is not None:
+                self._used.append(out)
+            return
+        try:
+            fd = os.pidfd_open(child.pid)
+        except (AttributeError, OSError):
+            threading.Thread(target=self._reap_in_thread, args=(key, child), daemon=True).start()
+            return
+        self._watched[fd] = (key, child)
+        self._poll.register(fd, select.POLLIN)
+
+    def _reap_in_thread(self, key: K, child: Child) -> None:
+        self._reaped.append((key, child.reap()))
+        self.wake()
