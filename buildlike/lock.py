@@ -21,6 +21,7 @@ class ProjectLock:
         self.path = os.path.join(folder, "lock")
         self._fd = -1
         self._groups_fd = -1  # the same file opened for appending, once we hold it through `acquire`
+        self._since: int | None = None  # clock ticks when we took the lock: our commands start later
 
     def acquire(
         self, *, wait: bool, on_wait: Callable[[str], None], on_leftovers: Callable[[str], None] | None = None
@@ -41,11 +42,14 @@ class ProjectLock:
                     raise LockBusy(self.path, holder) from None
                 on_wait(holder)
                 fcntl.flock(fd, fcntl.LOCK_EX)
-            killed, left = _leftovers(fd)
+            self._since = _ticks_now()
+            where = _system()
+            killed, left = _leftovers(fd, where)
             # Our pid first, for builds waiting behind us; the leftovers stay listed until stopped.
             os.ftruncate(fd, 0)
-            me = f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}\n"
-            os.pwrite(fd, (me + "".join(f"group {g} {t}\n" for g, t in left.items())).encode(), 0)
+            me = f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}\n" + (f"system {where}\n" if where else "")
+            groups = "".join(f"group {g} {lo} {hi}\n" for g, (lo, hi) in left.items())
+            os.pwrite(fd, (me + groups).encode(), 0)
             if left:
                 _stop_leftovers(killed, left, on_leftovers)
             self._groups_fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
@@ -57,20 +61,21 @@ class ProjectLock:
     def record_group(self, pgid: int) -> None:
         """Note the process group of a command just started, for `_stop_leftovers`.
 
-        With the time now: its leader started no later than this, and until we reap it no other
-        process can take its pid, so a process found later under that pid is ours only if it too
-        started no later (reading the leader's own start time from /proc cost 0.2 ms per command).
+        With when its leader started: after we took the lock, and no later than now. Until we reap
+        it no other process can take its pid, so a process found later under that pid (in this boot
+        and pid namespace) is ours only if it started within those bounds. Reading the leader's own
+        start time from /proc instead cost 0.2 ms per command.
         """
         now = _ticks_now()
-        if now is not None and self._groups_fd >= 0:
+        if now is not None and self._since is not None and self._groups_fd >= 0:
             try:  # noqa: SIM105 - contextlib is one import too many on the no-op path
-                os.write(self._groups_fd, f"group {pgid} {now}\n".encode())
+                os.write(self._groups_fd, f"group {pgid} {self._since} {now}\n".encode())
             except OSError:
                 pass  # then a kill of this build leaves that command for the user to stop
 
     @staticmethod
     def _holder(fd: int) -> str:
-        text = os.pread(fd, 200, 0).decode(errors="replace").strip()
+        text = os.pread(fd, 200, 0).decode(errors="replace").split("\n", 1)[0].strip()  # not its groups
         return text or "pid unknown"
 
     def release(self) -> None:
@@ -121,24 +126,36 @@ def _start_time(pid: int) -> int | None:
     return int(fields[19]) if len(fields) > 19 and fields[0] not in (b"Z", b"X") else None
 
 
-def _leftovers(fd: int) -> tuple[str, dict[int, int]]:
-    """Who held the lock last, and the groups it noted whose leader still runs: {pgid: noted time}.
+def _system() -> str | None:
+    """This boot and pid namespace, as `boot_id:namespace`: a pid means something only within both."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            boot = f.read().strip()
+        return f"{boot}:{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:
+        return None
 
-    A leader is recognised by its start time too (no later than noted), so a process that reused its
-    pid is left alone.
+
+def _leftovers(fd: int, where: str | None) -> tuple[str, dict[int, tuple[int, int]]]:
+    """Who held the lock last, and the groups it noted whose leader still runs: {pgid: (from, to)}.
+
+    A leader is recognised by its start time too (within the noted bounds), so a process that reused
+    its pid is left alone; so is every group noted in another boot, container or machine.
     """
     lines = os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace").splitlines()
-    left: dict[int, int] = {}
-    for line in lines[1:]:
+    left: dict[int, tuple[int, int]] = {}
+    if where is None or len(lines) < 2 or lines[1] != f"system {where}":
+        return (lines[0].strip() if lines else ""), left
+    for line in lines[2:]:
         parts = line.split()
-        if len(parts) == 3 and parts[0] == "group" and parts[1].isdigit() and parts[2].isdigit():
-            pgid, noted = int(parts[1]), int(parts[2])
-            if _still_ours(pgid, noted):
-                left[pgid] = noted
-    return (lines[0].strip() if lines else ""), left
+        if len(parts) == 4 and parts[0] == "group" and all(p.isdigit() for p in parts[1:]):
+            pgid, lo, hi = int(parts[1]), int(parts[2]), int(parts[3])
+            if _still_ours(pgid, lo, hi):
+                left[pgid] = (lo, hi)
+    return lines[0].strip(), left
 
 
-def _stop_leftovers(killed: str, left: dict[int, int], warn: Callable[[str], None] | None) -> None:
+def _stop_leftovers(killed: str, left: dict[int, tuple[int, int]], warn: Callable[[str], None] | None) -> None:
     """Stop the commands that a killed holder left running (SIGTERM, then SIGKILL), saying so."""
     if warn is not None:
         n = len(left)
@@ -148,9 +165,9 @@ def _stop_leftovers(killed: str, left: dict[int, int], warn: Callable[[str], Non
         )
     from buildlike.executor import stop_groups
 
-    stop_groups(list(left), alive=lambda g: _still_ours(g, left[g]))
+    stop_groups(list(left), alive=lambda g: _still_ours(g, *left[g]))
 
 
-def _still_ours(pgid: int, noted: int) -> bool:
+def _still_ours(pgid: int, lo: int, hi: int) -> bool:
     start = _start_time(pgid)
-    return start is not None and start <= noted
+    return start is not None and lo <= start <= hi
