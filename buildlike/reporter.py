@@ -80,10 +80,14 @@ class Reporter:
         if self.verbose:
             self._print(f"up to date after all: {job.description} (its inputs were remade unchanged)")
 
-    def job_failed(self, job: Job, outcome: Outcome, *, missing: tuple[str, ...] = ()) -> None:
+    def job_failed(
+        self, job: Job, outcome: Outcome, *, missing: tuple[str, ...] = (), unreadable_depfile: str | None = None
+    ) -> None:
         lines = [f"FAILED: {job.description} (job '{job.id}')"]
         if missing:
             lines.append(f"  the command succeeded but did not create: {', '.join(missing)}")
+        elif unreadable_depfile:
+            lines.append(f"  the command succeeded but its depfile cannot be read: {unreadable_depfile}")
         else:
             code = outcome.exit_code
             why = f"exit code {code}" if code > 0 else f"killed by {_signal_name(code)}"

@@ -1,12 +1,13 @@
-"""The build loop: judge each job when its producers are done, run the stale ones in a bounded pool.
+"""The build loop: judge each job when its producers are done, run the stale ones, N at a time.
 
 Each job is judged only once everything it reads has been remade, so a rerun that writes identical
 bytes stops there (early cutoff). All in one thread: commands are started and waited for through
-`executor.Processes`, between the bookkeeping, the state writes and the printing.
+`processes.Processes`, between the bookkeeping, the state writes and the printing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import signal
@@ -18,18 +19,17 @@ from typing import Any, Protocol
 
 from buildlike.depfile import parse_depfile
 from buildlike.errors import BuildFailed, Interrupted
-from buildlike.executor import Execution, Launcher, Outcome, Processes
+from buildlike.executor import Execution, Launcher, Outcome
 from buildlike.fingerprint import Stamper
 from buildlike.graph import JobGraph
 from buildlike.jobs import Job
 from buildlike.paths import is_inside, normalize
 from buildlike.plan import Plan, chain_lengths
+from buildlike.processes import Processes
 from buildlike.staleness import Reason, ReasonKind, Verdict, decide
 from buildlike.state import JobRecord, StateStore
 
 _MISSING = b""  # digest recorded for a file that was absent: never equal to a real one
-# At most this many finished jobs wait for one transaction (and their progress lines with it).
-_BATCH = 16
 
 
 class Progress(Protocol):
@@ -41,7 +41,9 @@ class Progress(Protocol):
     def job_started(self, job: Job) -> None: ...
     def job_cut_off(self, job: Job) -> None: ...
     def job_finished(self, done: int, total: int, job: Job, outcome: Outcome) -> None: ...
-    def job_failed(self, job: Job, outcome: Outcome, *, missing: tuple[str, ...] = ()) -> None: ...
+    def job_failed(
+        self, job: Job, outcome: Outcome, *, missing: tuple[str, ...] = (), unreadable_depfile: str | None = None
+    ) -> None: ...
     def jobs_skipped(self, jobs: list[Job]) -> None: ...
     def jobs_not_started(self, jobs: list[Job]) -> None: ...
     def interrupted(self, running: int) -> None: ...
@@ -146,6 +148,7 @@ def initial_verdicts(
 
 @dataclass
 class _Running:
+    index: int
     job: Job
     execution: Execution
     input_digests: tuple[bytes, ...]
@@ -229,10 +232,8 @@ def run_build(
         interrupts.append(CANCELLED)
         processes.wake()
 
-    restore = _install_handlers(on_signal, processes.wake_fd)
-    if cancel is not None:
-        cancel.attach(on_cancel)
     launcher = Launcher(root, on_spawn=options.on_spawn)
+    _make_room_for_descriptors(options.jobs)
     finished: list[tuple[int, JobRecord, Outcome]] = []  # succeeded, recorded in the next transaction
 
     def start_job(i: int) -> _Running:
@@ -279,31 +280,30 @@ def run_build(
             plan.finish(i)
         return None
 
+    restore: Callable[[], None] | None = None
     try:
+        restore = _install_handlers(on_signal, processes.wake_fd)
+        if cancel is not None:
+            cancel.attach(on_cancel)
         while True:
-            while not state.stopping and len(running) < options.jobs:
+            while not state.stopping and not interrupts and len(running) < options.jobs:
                 ready = next_stale()
                 if ready is None:
                     break
                 running[ready] = start_job(ready)
-            # Jobs that ended meanwhile are handled first, so that one transaction records several.
-            ended = processes.wait(timeout=0) if finished and len(finished) < _BATCH else []
-            if not ended:
-                save()
-                if not running:
-                    break
-                ended = processes.wait()
+            save()
+            if not running:
+                break
+            ended = [(running.pop(i), outcome) for i, outcome in processes.wait()]
             if interrupts:
-                save()  # what succeeded stays done
+                save()  # what succeeded stays done; the jobs just ended are not recorded: they rerun
                 state.signal_name = interrupts[0]
-                for i, _ in ended:  # over already; not recorded, so they run again next time
-                    del running[i]
                 _stop_all(running, processes, reporter, options.grace_seconds)
                 raise Interrupted(interrupts[0])
-            for i, outcome in ended:
-                run = running.pop(i)
+            for run, outcome in ended:
+                i = run.index
                 # Refill the freed slot first, so that the next command overlaps this job's bookkeeping.
-                while outcome.exit_code == 0 and not state.stopping and len(running) < options.jobs:
+                while outcome.exit_code == 0 and not state.stopping and not interrupts and len(running) < options.jobs:
                     k = next_stale()
                     if k is None:
                         break
@@ -325,13 +325,14 @@ def run_build(
                     launcher.made([os.path.join(root, o) for o in run.job.outputs])
     except BaseException as e:
         # A state write failed (a full disk) or worse: never leave commands running behind us.
-        if running and not isinstance(e, Interrupted):
+        if processes.running and not isinstance(e, Interrupted):
             _stop_all(running, processes, reporter, options.grace_seconds, announce=False)
         raise
     finally:
         if cancel is not None:
             cancel.attach(None)
-        restore()
+        if restore is not None:
+            restore()
         processes.close()
     if state.stopping:
         left = [graph.jobs[i] for i in plan.drop_unstarted()]
@@ -365,7 +366,7 @@ def _start(
     reporter.job_started(job)
     started_ns = time.time_ns()
     processes.start(i, execution)
-    return _Running(job, execution, digests, started_ns)
+    return _Running(i, job, execution, digests, started_ns)
 
 
 def _finish(
@@ -385,9 +386,17 @@ def _finish(
     job = run.job
     stamper.forget(job.outputs)
     missing = tuple(o for o in job.outputs if not stamper.exists(o)) if outcome.exit_code == 0 else ()
-    if outcome.exit_code != 0 or missing:
+    discovered: tuple[str, ...] = ()
+    discovered_digests: tuple[bytes, ...] = ()
+    unreadable = None
+    if outcome.exit_code == 0 and not missing:
+        try:
+            discovered, discovered_digests = _discovered(job, root, stamper, run.started_ns)
+        except OSError as e:  # a folder, or not readable: what the job read is unknown
+            unreadable = f"{job.depfile}: {e.strerror}"
+    if outcome.exit_code != 0 or missing or unreadable:
         state.failed.append(job.id)
-        reporter.job_failed(job, outcome, missing=missing)
+        reporter.job_failed(job, outcome, missing=missing, unreadable_depfile=unreadable)
         skipped = plan.fail(i)
         state.total -= len(skipped)
         state.skipped.extend(graph.jobs[s].id for s in skipped)
@@ -396,7 +405,6 @@ def _finish(
             state.stopping = True
         return None
     out_digests = tuple(stamper.digest(o) or _MISSING for o in job.outputs)
-    discovered, discovered_digests = _discovered(job, root, stamper, run.started_ns)
     record = JobRecord(
         job.fingerprint,
         job.inputs,
@@ -431,7 +439,7 @@ def _with_discovered(
 
 
 def _discovered(job: Job, root: str, stamper: Stamper, started_ns: int) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
-    """Extra inputs listed in the job's depfile, with their digests now."""
+    """Extra inputs listed in the job's depfile, with their digests now. Raises OSError if unreadable."""
     if job.depfile is None:
         return (), ()
     try:
@@ -460,6 +468,24 @@ def _discovered(job: Job, root: str, stamper: Stamper, started_ns: int) -> tuple
     return tuple(paths), tuple(digests)
 
 
+def _make_room_for_descriptors(jobs: int) -> None:
+    """Raise the soft limit on open files if `jobs` commands could pass it (about 2 descriptors each).
+
+    The soft limit is often 1024 while the hard one is far higher; make and ninja face the same.
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not Unix
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = 3 * jobs + 64
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(
+                resource.RLIMIT_NOFILE, (needed if hard == resource.RLIM_INFINITY else min(needed, hard), hard)
+            )
+
+
 def _install_handlers(handler: Callable[[int, Any], None], wake_fd: int) -> Callable[[], None]:
     """Route SIGINT/SIGTERM to `handler` while building (main thread only); returns a restorer.
 
@@ -469,10 +495,10 @@ def _install_handlers(handler: Callable[[int, Any], None], wake_fd: int) -> Call
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    old_fd = signal.set_wakeup_fd(wake_fd, warn_on_full_buffer=False)
+    old_fd = signal.set_wakeup_fd(wake_fd, warn_on_full_buffer=False)  # full: a wake-up is pending anyway
 
     def restore() -> None:
-        signal.set_wakeup_fd(old_fd)
+        signal.set_wakeup_fd(old_fd)  # (a previous owner's warn_on_full_buffer=False is not kept)
         for s, h in old.items():
             signal.signal(s, h)
 
@@ -489,11 +515,11 @@ def _stop_all(
 ) -> None:
     """Stop every running command's process group: SIGTERM, then SIGKILL after `grace` seconds."""
     if announce:
-        reporter.interrupted(len(running))
+        reporter.interrupted(len(processes.running))
     processes.signal(signal.SIGTERM)
     deadline = time.monotonic() + grace
     killed = False
-    while running:
+    while processes.running:  # `running` may hold jobs already over (a failure while handling them)
         timeout = deadline - time.monotonic()
         if timeout <= 0 and not killed:
             processes.signal(signal.SIGKILL)

@@ -1,4 +1,4 @@
-"""The build state: SQLite in `.buildlike/state.db` (WAL), one transaction per finished job.
+"""The build state: SQLite in `.buildlike/state.db` (WAL), one transaction per step of the build loop.
 
 A job's record is written only after it succeeded; starting a job first marks its old record
 untrusted, so a build killed at any moment leaves a store the next run trusts correctly. A damaged or

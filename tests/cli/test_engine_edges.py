@@ -6,6 +6,8 @@ import os
 import sys
 import textwrap
 
+import pytest
+
 from buildlike.depfile import parse_depfile
 
 
@@ -161,3 +163,84 @@ def test_a_background_child_of_one_job_does_not_write_into_another_jobs_output(m
     r = p.run()
     assert r.code == 1
     assert "second" in r.err and "LATE-FROM-A" not in r.err
+
+
+def test_many_parallel_jobs_under_a_low_open_file_limit_still_build(make_project):
+    """Each running command holds about two of our descriptors: a soft limit below that is raised."""
+    import resource
+    import subprocess
+
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 512:
+        pytest.skip("the hard limit on open files is too low to raise the soft one")
+    p = make_project(
+        """
+        [rules.copy]
+        foreach = "src/*.txt"
+        outputs = ["out/{name}"]
+        run = "sleep 0.2; cp {path} {output}"
+        """,
+        {f"src/{k}.txt": f"{k}\n" for k in range(80)},
+    )
+
+    def low_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "buildlike", "-j", "80"],
+        cwd=p.root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=low_limit,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert all(p.read(f"out/{k}.txt") == f"{k}\n" for k in range(80))
+
+
+def test_a_depfile_that_cannot_be_read_fails_its_job_and_the_others_finish(make_project):
+    """Found by review: an error while handling one of several jobs that ended together hung the build."""
+    p = make_project(
+        """
+        [rules.gen]
+        outputs = ["gen.txt"]
+        depfile = "gen.d"
+        run = "mkdir -p gen.d; echo g > {output}"
+        [rules.copy]
+        foreach = "src/*.txt"
+        outputs = ["out/{name}"]
+        run = "cp {path} {output}"
+        """,
+        {f"src/{k}.txt": f"{k}\n" for k in range(8)},
+    )
+    r = p.run("-k", "-j", "9")
+    assert r.code == 1, r.text
+    assert "its depfile cannot be read: gen.d: Is a directory" in r.err
+    assert all(p.read(f"out/{k}.txt") == f"{k}\n" for k in range(8))
+    assert "Traceback" not in r.err
+
+
+def test_a_reader_that_closes_the_output_early_does_not_hang_the_build(make_project):
+    """Found by review: `buildlike -v | head` hung once its pipe broke with several jobs ending at once."""
+    import subprocess
+
+    p = make_project(
+        """
+        [rules.copy]
+        foreach = "src/*.txt"
+        outputs = ["out/{name}"]
+        run = "cp {path} {output}"
+        """,
+        {f"src/{k:03}.txt": f"{k}\n" for k in range(300)},
+    )
+    proc = subprocess.run(
+        f"{sys.executable} -m buildlike -v -j 6 | (sleep 0.3; head -c 100 > /dev/null)",
+        shell=True,
+        cwd=p.root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0  # the pipeline's, that is head's: buildlike ended, whatever its code
+    again = p.run()  # the lock is free, and nothing is left running that would race this build
+    assert again.code == 0, again.text
