@@ -121,6 +121,7 @@ def _main(argv: list[str] | None) -> None:
 
             print(NOTHING_TO_DO)
         sys.exit(0)
+    _interrupt_on_sigterm()  # before the engine is imported: SIGTERM while loading exits 130 too
     import gc
 
     collecting = gc.isenabled()
@@ -136,6 +137,17 @@ def _main(argv: list[str] | None) -> None:
         if collecting:
             gc.enable()  # for a caller in the same process (tests)
     sys.exit(code)
+
+
+def _interrupt_on_sigterm() -> None:
+    """Make SIGTERM stop us as Ctrl-C does (exit 130) at any moment, not only while commands run."""
+    import signal
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 if __name__ == "__main__":

@@ -381,20 +381,8 @@ def bare_poll(args: list[str]) -> list[str]:
     return out
 
 
-def _interrupt_on_sigterm() -> None:
-    """Make SIGTERM stop us as Ctrl-C does (exit 130) at any moment, not only while commands run."""
-    import signal
-
-    def interrupt(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, interrupt)
-
-
 def run(args: Sequence[str], parsed: dict[str, object] | None) -> int:
     """Run a command line; `parsed` holds the options of a plain build when __main__ could read them."""
-    _interrupt_on_sigterm()
     if parsed is not None:
         options = CommonOptions(**parsed)  # type: ignore[arg-type]
         return run_guarded(lambda: do_build(options))
