@@ -22,6 +22,8 @@ Stat = tuple[int, int]
 # impossible size, so the next run hashes the file once more before trusting its stat.
 RACY_WINDOW_NS = 2_000_000_000
 _UNTRUSTED_SIZE = -1
+# The digest recorded for a file that was absent (or is to be distrusted): no real file's digest.
+MISSING = b""
 _CHUNK = 1 << 20
 
 

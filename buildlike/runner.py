@@ -17,19 +17,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from buildlike.depfile import parse_depfile
+from buildlike.discovered import discovered_inputs, with_discovered
 from buildlike.errors import BuildFailed, Interrupted
 from buildlike.executor import Execution, Launcher, Outcome
-from buildlike.fingerprint import Stamper
+from buildlike.fingerprint import MISSING, Stamper
 from buildlike.graph import JobGraph
 from buildlike.jobs import Job
-from buildlike.paths import is_inside, normalize
 from buildlike.plan import Plan, chain_lengths
 from buildlike.processes import Processes
 from buildlike.staleness import Reason, ReasonKind, Verdict, decide
 from buildlike.state import JobRecord, StateStore
-
-_MISSING = b""  # digest recorded for a file that was absent: never equal to a real one
 
 
 class Progress(Protocol):
@@ -201,7 +198,7 @@ def run_build(
         return BuildResult(seconds=time.monotonic() - start)
 
     members = set(stale)
-    deps = _with_discovered(graph, order, members, store)
+    deps = with_discovered(graph, order, members, store)
     # Jobs stale for reasons of their own, reading nothing this build remakes, run whatever happens;
     # the others are judged again once their producers are done (early cutoff).
     fixed = {
@@ -243,7 +240,7 @@ def run_build(
         return _start(
             job,
             i,
-            tuple(stamper.digest(p) or _MISSING for p in job.inputs),
+            tuple(stamper.digest(p) or MISSING for p in job.inputs),
             root=root,
             base_env=base_env,
             shell=options.shell,
@@ -391,7 +388,7 @@ def _finish(
     unreadable = None
     if outcome.exit_code == 0 and not missing:
         try:
-            discovered, discovered_digests = _discovered(job, root, stamper, run.started_ns)
+            discovered, discovered_digests = discovered_inputs(job, root, stamper, run.started_ns)
         except OSError as e:  # a folder, or not readable: what the job read is unknown
             unreadable = f"{job.depfile}: {e.strerror}"
     if outcome.exit_code != 0 or missing or unreadable:
@@ -404,7 +401,7 @@ def _finish(
         if not keep_going:
             state.stopping = True
         return None
-    out_digests = tuple(stamper.digest(o) or _MISSING for o in job.outputs)
+    out_digests = tuple(stamper.digest(o) or MISSING for o in job.outputs)
     record = JobRecord(
         job.fingerprint,
         job.inputs,
@@ -416,56 +413,6 @@ def _finish(
     )
     plan.finish(i)
     return record
-
-
-def _with_discovered(
-    graph: JobGraph, order: Sequence[int], members: set[int], store: StateStore
-) -> list[tuple[int, ...]]:
-    """Each job's producers, plus those of the files its depfile listed last time (a generated header).
-
-    Only producers that come earlier in `order` are added, so the edges can never make a cycle.
-    """
-    position = {i: k for k, i in enumerate(order)}
-    deps = list(graph.deps)
-    for i in members:
-        record = store.record(graph.jobs[i].id)
-        if record is None or not record.discovered:
-            continue
-        extra = [graph.producer[p] for p in record.discovered if p in graph.producer]
-        extra = [d for d in extra if position.get(d, len(order)) < position[i]]
-        if extra:
-            deps[i] = tuple(dict.fromkeys((*deps[i], *extra)))
-    return deps
-
-
-def _discovered(job: Job, root: str, stamper: Stamper, started_ns: int) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
-    """Extra inputs listed in the job's depfile, with their digests now. Raises OSError if unreadable."""
-    if job.depfile is None:
-        return (), ()
-    try:
-        with open(os.path.join(root, job.depfile), encoding="utf-8", errors="surrogateescape") as f:
-            listed = parse_depfile(f.read())
-    except FileNotFoundError:
-        return (), ()
-    known = {*job.inputs, *job.outputs}
-    real_root = os.path.realpath(root)
-    paths: list[str] = []
-    for p in listed:
-        if os.path.isabs(p) and (p == real_root or p.startswith(real_root + os.sep) or p.startswith(root + os.sep)):
-            p = os.path.relpath(p, real_root if p.startswith(real_root) else root)
-        p = normalize(p)
-        if not is_inside(p) and not p.startswith("/"):
-            p = normalize(posixpath.join(real_root, p))  # `../inc/x.h`: outside, so only ever read
-        if p not in known and (is_inside(p) or p.startswith("/")):
-            known.add(p)
-            paths.append(p)
-    digests: list[bytes] = []
-    for p in paths:
-        st = stamper.stat(p)
-        d = stamper.digest(p)
-        # A file changed while the command ran may not be what it read: distrust it, so it reruns.
-        digests.append(_MISSING if d is None or st is None or st[0] >= started_ns else d)
-    return tuple(paths), tuple(digests)
 
 
 def _make_room_for_descriptors(jobs: int) -> None:

@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cache",),
     ("state", "lock"),
     ("staleness",),
-    ("depfile",),
+    ("depfile", "discovered"),
     ("plan", "runner"),
     ("reporter", "render"),
     ("api",),

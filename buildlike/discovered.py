@@ -1,0 +1,70 @@
+"""What a job's depfile says it read: those files, stamped, for its record; and, from the records, the
+producers of those files as extra edges for the next build (a generated header before its reader).
+
+Parsing the depfile's text is depfile.py's job; the runner decides when to call these.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Sequence
+
+from buildlike.depfile import parse_depfile
+from buildlike.fingerprint import MISSING, Stamper
+from buildlike.graph import JobGraph
+from buildlike.jobs import Job
+from buildlike.paths import is_inside, normalize
+from buildlike.state import StateStore
+
+
+def with_discovered(
+    graph: JobGraph, order: Sequence[int], members: set[int], store: StateStore
+) -> list[tuple[int, ...]]:
+    """Each job's producers, plus those of the files its depfile listed last time (a generated header).
+
+    Only producers that come earlier in `order` are added, so the edges can never make a cycle.
+    """
+    position = {i: k for k, i in enumerate(order)}
+    deps = list(graph.deps)
+    for i in members:
+        record = store.record(graph.jobs[i].id)
+        if record is None or not record.discovered:
+            continue
+        extra = [graph.producer[p] for p in record.discovered if p in graph.producer]
+        extra = [d for d in extra if position.get(d, len(order)) < position[i]]
+        if extra:
+            deps[i] = tuple(dict.fromkeys((*deps[i], *extra)))
+    return deps
+
+
+def discovered_inputs(
+    job: Job, root: str, stamper: Stamper, started_ns: int
+) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
+    """Extra inputs listed in the job's depfile, with their digests now. Raises OSError if unreadable."""
+    if job.depfile is None:
+        return (), ()
+    try:
+        with open(os.path.join(root, job.depfile), encoding="utf-8", errors="surrogateescape") as f:
+            listed = parse_depfile(f.read())
+    except FileNotFoundError:
+        return (), ()
+    known = {*job.inputs, *job.outputs}
+    real_root = os.path.realpath(root)
+    paths: list[str] = []
+    for p in listed:
+        if os.path.isabs(p) and (p == real_root or p.startswith(real_root + os.sep) or p.startswith(root + os.sep)):
+            p = os.path.relpath(p, real_root if p.startswith(real_root) else root)
+        p = normalize(p)
+        if not is_inside(p) and not p.startswith("/"):
+            p = normalize(posixpath.join(real_root, p))  # `../inc/x.h`: outside, so only ever read
+        if p not in known and (is_inside(p) or p.startswith("/")):
+            known.add(p)
+            paths.append(p)
+    digests: list[bytes] = []
+    for p in paths:
+        st = stamper.stat(p)
+        d = stamper.digest(p)
+        # A file changed while the command ran may not be what it read: distrust it, so it reruns.
+        digests.append(MISSING if d is None or st is None or st[0] >= started_ns else d)
+    return tuple(paths), tuple(digests)
