@@ -11,6 +11,7 @@ import contextlib
 import os
 import select
 import threading
+from collections.abc import Callable
 from typing import IO, Generic, TypeVar
 
 from buildlike.executor import Child, Execution, Outcome, output_file
@@ -47,7 +48,7 @@ class Processes(Generic[K]):
     def start(self, key: K, execution: Execution) -> None:
         """Start the job's first command (or end the job at once if it cannot start)."""
         self.running[key] = execution
-        self._follow(key, execution.start(self._fresh.pop() if self._fresh else output_file()))
+        self._step(key, lambda: execution.start(self._fresh.pop() if self._fresh else output_file()))
 
     def wait(self, timeout: float | None = None) -> list[tuple[K, Outcome]]:
         """The jobs that ended: at once if some have; else after a command ends, a wake-up or `timeout` s."""
@@ -99,7 +100,17 @@ class Processes(Generic[K]):
             self._fresh.append(output_file())
 
     def _command_ended(self, key: K, code: int) -> None:
-        self._follow(key, self.running[key].advance(code))
+        execution = self.running[key]
+        self._step(key, lambda: execution.advance(code))
+
+    def _step(self, key: K, step: Callable[[], Child | None]) -> None:
+        """Run `step` (which may start the job's next command) and follow what it started."""
+        try:
+            child = step()
+        except BaseException:
+            del self.running[key]  # nothing of it runs now: never wait for it
+            raise
+        self._follow(key, child)
 
     def _follow(self, key: K, child: Child | None) -> None:
         if child is None:  # the job is over

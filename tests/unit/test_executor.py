@@ -610,3 +610,23 @@ def test_a_wake_after_close_writes_nothing_into_the_file_that_took_its_descripto
     finally:
         os.close(r)
         os.close(w)
+
+
+def test_a_job_whose_start_raises_is_not_left_running(cwd, monkeypatch):
+    """A job that raised while starting a command must not stay in `running`: stopping would wait for ever."""
+
+    def broken(self: Execution, out: Any) -> Any:
+        out.close()
+        raise OSError(24, "Too many open files")
+
+    with watching() as processes:
+        monkeypatch.setattr(Execution, "start", broken)
+        with pytest.raises(OSError):
+            processes.start("A", execution(["true"], cwd))
+        assert processes.running == {}
+        monkeypatch.undo()
+        processes.start("B", execution(["sh -c 'echo one'", "false-is-not-here-xyz"], cwd))
+        monkeypatch.setattr(executor, "split_simple", lambda command: (_ for _ in ()).throw(OSError(24, "EMFILE")))
+        with pytest.raises(OSError):
+            wait_for(processes, 1)
+        assert processes.running == {}
