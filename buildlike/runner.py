@@ -126,19 +126,17 @@ def initial_verdicts(
         if not count_always and job.always:
             continue  # whatever else it says, an always job runs on every build anyway
         record = store.record(job.id)
-        if not own_reasons and stale:
+        remade = None
+        if stale:  # the first file it reads that a stale job remakes
             reads = (*job.inputs, *record.discovered) if record is not None else job.inputs
             remade = next((p for p in reads if producer.get(p) in stale), None)
-            if remade is not None:
-                stale[i] = Verdict((Reason(ReasonKind.UPSTREAM, remade),))
-                continue
-        verdict = decide(job, record, stamper, had_record=store.had_record(job.id))
-        if verdict.stale:
+        # A build needs no more about a job reading a remade file: it is judged once that is done.
+        verdict = (
+            decide(job, record, stamper, had_record=store.had_record(job.id)) if own_reasons or remade is None else None
+        )
+        if verdict is not None and verdict.stale:
             stale[i] = verdict
-            continue
-        reads = (*job.inputs, *record.discovered) if record is not None else job.inputs
-        remade = next((p for p in reads if producer.get(p) in stale), None) if stale else None
-        if remade is not None:
+        elif remade is not None:
             stale[i] = Verdict((Reason(ReasonKind.UPSTREAM, remade),))
     return stale
 
@@ -277,17 +275,21 @@ def run_build(
             plan.finish(i)
         return None
 
+    def fill() -> None:
+        """Start stale ready jobs while a slot is free (none once the build is stopping)."""
+        while not state.stopping and not interrupts and len(running) < options.jobs:
+            ready = next_stale()
+            if ready is None:
+                break
+            running[ready] = start_job(ready)
+
     restore: Callable[[], None] | None = None
     try:
         restore = _install_handlers(on_signal, processes.wake_fd)
         if cancel is not None:
             cancel.attach(on_cancel)
         while True:
-            while not state.stopping and not interrupts and len(running) < options.jobs:
-                ready = next_stale()
-                if ready is None:
-                    break
-                running[ready] = start_job(ready)
+            fill()
             save()
             if not running:
                 break
@@ -298,16 +300,10 @@ def run_build(
                 _stop_all(running, processes, reporter, options.grace_seconds)
                 raise Interrupted(interrupts[0])
             for run, outcome in ended:
-                i = run.index
-                # Refill the freed slot first, so that the next command overlaps this job's bookkeeping.
-                while outcome.exit_code == 0 and not state.stopping and not interrupts and len(running) < options.jobs:
-                    k = next_stale()
-                    if k is None:
-                        break
-                    running[k] = start_job(k)
+                if outcome.exit_code == 0:
+                    fill()  # the freed slot first, so that the next command overlaps this job's bookkeeping
                 record = _finish(
                     run,
-                    i,
                     outcome,
                     plan=plan,
                     state=state,
@@ -318,7 +314,7 @@ def run_build(
                     keep_going=options.keep_going,
                 )
                 if record is not None:
-                    finished.append((i, record, outcome))
+                    finished.append((run.index, record, outcome))
                     launcher.made([os.path.join(root, o) for o in run.job.outputs])
     except BaseException as e:
         # A state write failed (a full disk) or worse: never leave commands running behind us.
@@ -368,7 +364,6 @@ def _start(
 
 def _finish(
     run: _Running,
-    i: int,
     outcome: Outcome,
     *,
     plan: Plan,
@@ -394,7 +389,7 @@ def _finish(
     if outcome.exit_code != 0 or missing or unreadable:
         state.failed.append(job.id)
         reporter.job_failed(job, outcome, missing=missing, unreadable_depfile=unreadable)
-        skipped = plan.fail(i)
+        skipped = plan.fail(run.index)
         state.total -= len(skipped)
         state.skipped.extend(graph.jobs[s].id for s in skipped)
         reporter.jobs_skipped([graph.jobs[s] for s in skipped])
@@ -411,7 +406,7 @@ def _finish(
         job.outputs,
         out_digests,
     )
-    plan.finish(i)
+    plan.finish(run.index)
     return record
 
 
