@@ -163,18 +163,24 @@ def test_a_failed_job_reruns_next_time_and_stops_new_jobs(make_project):
     assert p.log() == ["a", "a", "b"]
 
 
+# One job at a time; `bad` fails, so `after_bad`, which needs it, never runs.
+BAD_THEN_AFTER = """
+[settings]
+jobs = 1
+[rules.bad]
+outputs = ["bad.txt"]
+run = "echo bad >> ran.log; exit 3"
+[rules.after_bad]
+inputs = ["bad.txt"]
+outputs = ["after.txt"]
+run = "echo after >> ran.log; touch {output}"
+"""
+
+
 def test_keep_going_runs_independent_jobs_after_a_failure(make_project):
     p = make_project(
-        """
-        [settings]
-        jobs = 1
-        [rules.bad]
-        outputs = ["bad.txt"]
-        run = "echo bad >> ran.log; exit 3"
-        [rules.after_bad]
-        inputs = ["bad.txt"]
-        outputs = ["after.txt"]
-        run = "echo after >> ran.log; touch {output}"
+        BAD_THEN_AFTER
+        + """
         [rules.good]
         outputs = ["good.txt"]
         run = "echo good >> ran.log; touch {output}"
@@ -189,16 +195,8 @@ def test_keep_going_runs_independent_jobs_after_a_failure(make_project):
 def test_a_failure_lists_the_jobs_that_did_not_start(make_project):
     """SPEC: Running: a failure stops new jobs; the user is told which did not start, and why."""
     p = make_project(
-        """
-        [settings]
-        jobs = 1
-        [rules.bad]
-        outputs = ["bad.txt"]
-        run = "echo bad >> ran.log; exit 3"
-        [rules.after_bad]
-        inputs = ["bad.txt"]
-        outputs = ["after.txt"]
-        run = "echo after >> ran.log; touch {output}"
+        BAD_THEN_AFTER
+        + """
         [rules.good]
         foreach = "src/*.txt"
         outputs = ["out/{name}"]
