@@ -4,8 +4,6 @@ The public Python API lives in `buildlike.api`; the names below are re-exported 
 `import buildlike` stays cheap on the command line's no-op path.
 """
 
-from __future__ import annotations
-
 __version__ = "0.1.0"
 TYPE_CHECKING = False  # not `from typing import ...`: this module is on the no-op path
 

@@ -6,10 +6,22 @@ of imports saved on every no-op). Anything else, or anything this parser does no
 cli.py, whose typer commands give the same meaning or the usage error.
 """
 
-from __future__ import annotations
-
-import os
+import os  # first: nothing of buildlike's may run before the hook below (no `__future__` import either)
 import sys
+
+
+def _quiet_interrupt(kind: type[BaseException], value: BaseException, tb: object) -> None:
+    """Ctrl-C in the instant before `main` catches it: the message and exit 130, not a traceback."""
+    if not issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, value, tb)  # type: ignore[arg-type]
+        return
+    sys.stderr.write("buildlike: interrupted\n")
+    sys.stderr.flush()
+    os._exit(130)
+
+
+if sys.excepthook is sys.__excepthook__:
+    sys.excepthook = _quiet_interrupt
 
 COMMANDS = ("build", "watch", "status", "list", "graph", "clean", "hook")
 _TOP_LEVEL_FLAGS = ("--help", "-h", "--version", "--install-completion", "--show-completion")

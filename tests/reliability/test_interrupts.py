@@ -12,6 +12,8 @@ from __future__ import annotations
 import random
 import re
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -154,3 +156,14 @@ def test_ctrl_c_while_buildlike_starts_up_shows_no_traceback_of_buildlike(
         if "buildlike: interrupted" in err:
             assert proc.returncode in (130, -signal.SIGINT), (proc.returncode, err)
             figures["interrupts"] += 1
+
+
+@pytest.mark.parametrize("entry", ["main(['--version'])", "None"])
+def test_ctrl_c_between_the_entry_module_and_main_is_a_message_and_exit_130(entry: str) -> None:
+    """The instant between importing the entry module and `main`'s own catching (its first line)."""
+    code = (
+        "import os, signal\nimport buildlike.__main__\nfrom buildlike.__main__ import main\n"
+        f"os.kill(os.getpid(), signal.SIGINT)\n{entry}\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stderr) == (130, "buildlike: interrupted\n")
