@@ -1,8 +1,6 @@
-"""Run one job's commands, each in its own process group, with their output captured to a file.
+"""Run one job's commands, each in its own process group, their output captured (capture.py).
 
-Output goes to an unnamed temporary file rather than a pipe: a command that leaves a daemon child
-holding its stdout cannot hang the build, and one that prints 100 MB cannot fill our memory. Simple
-commands (no shell syntax) are exec'ed directly, as make does, which saves a shell per job.
+Simple commands (no shell syntax) are exec'ed directly, as make does, which saves a shell per job.
 """
 
 from __future__ import annotations
@@ -17,14 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
+from buildlike.capture import Capture
 from buildlike.shellwords import split_simple
 
 if TYPE_CHECKING:
     import subprocess
 
 DEFAULT_SHELL = "/bin/sh"
-# Output beyond this is cut in the middle when shown; the head and tail are what people read.
-OUTPUT_SHOWN_LIMIT = 1 << 20
 _NEEDS_SHELL = -1000
 _TOO_LONG = -1001
 # Between SIGTERM and SIGKILL when stopping commands.
@@ -33,14 +30,14 @@ STOP_GRACE_S = 3.0
 _RESTORED_SIGNALS = tuple(getattr(signal, n) for n in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(signal, n))
 
 
-def output_file() -> IO[bytes]:
-    """An unnamed temporary file for captured output: nothing is left behind, even after SIGKILL."""
+def _script_file() -> IO[bytes]:
+    """An unnamed temporary file (for a command too long to pass as an argument)."""
     try:
         fd = os.open(os.environ.get("TMPDIR") or "/tmp", os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600)
     except (AttributeError, OSError):  # no O_TMPFILE here
         import tempfile
 
-        return tempfile.TemporaryFile(prefix="buildlike-out-")
+        return tempfile.TemporaryFile(prefix="buildlike-script-")
     return os.fdopen(fd, "w+b")
 
 
@@ -168,14 +165,14 @@ class Execution:
         self._code = 0
         self._failed: str | None = None
         self._stopping = False
-        self._out: IO[bytes] | None = None
+        self.capture: Capture | None = None
         self._started = 0.0
 
-    def start(self, out: IO[bytes]) -> Child | None:
-        """Create the output folders and start the first command, its output captured in `out` (empty)."""
+    def start(self, capture: Capture) -> Child | None:
+        """Create the output folders and start the first command, its output going to `capture`."""
         self._started = time.monotonic()
-        self._out = out
-        if not self._make_folders(out):
+        self.capture = capture
+        if not self._make_folders(capture):
             return None
         return self._start_next()
 
@@ -187,24 +184,10 @@ class Execution:
         return self._start_next()
 
     def outcome(self) -> Outcome:
-        """How the job ended, with its output (cut in the middle when long)."""
-        assert self._out is not None, "outcome() before start()"
-        fd = self._out.fileno()
-        size = os.fstat(fd).st_size
-        if size <= OUTPUT_SHOWN_LIMIT:
-            text = os.pread(fd, size, 0) if size else b""
-        else:
-            half = OUTPUT_SHOWN_LIMIT // 2
-            cut = size - 2 * half
-            text = os.pread(fd, half, 0) + f"\n[... {cut} bytes of output not shown ...]\n".encode()
-            text += os.pread(fd, half, size - half)
-        return Outcome(self._code, self._failed, text, size, time.monotonic() - self._started)
-
-    def release_output(self) -> IO[bytes] | None:
-        """Once over: hand back the capture file, for the caller to close (never to reuse: a background
-        child of a command, even one in a session of its own, may go on writing to it)."""
-        out, self._out = self._out, None
-        return out
+        """How the job ended, with its output (cut in the middle when long); once `capture` is finished."""
+        assert self.capture is not None, "outcome() before start()"
+        capture = self.capture
+        return Outcome(self._code, self._failed, capture.text(), capture.size, time.monotonic() - self._started)
 
     def signal(self, sig: int) -> None:
         """Send `sig` to the process groups of this job (the running one and any left behind)."""
@@ -213,7 +196,7 @@ class Execution:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pgid, sig)
 
-    def _make_folders(self, out: IO[bytes]) -> bool:
+    def _make_folders(self, capture: Capture) -> bool:
         """Create the folders; a failure (a file has the name) fails the job as `mkdir -p` would."""
         for folder in self.folders:
             path = os.path.join(self.cwd, folder)
@@ -225,7 +208,7 @@ class Execution:
             try:
                 os.makedirs(path, exist_ok=True)
             except OSError as e:
-                os.write(out.fileno(), f"buildlike: cannot create the folder '{folder}': {e.strerror}\n".encode())
+                capture.note(f"buildlike: cannot create the folder '{folder}': {e.strerror}\n")
                 self._code, self._failed = 1, f"mkdir -p {folder}"
                 return False
         return True
@@ -244,26 +227,27 @@ class Execution:
 
     def _start_one(self, command: str) -> Child | int:
         """Start `command`; an exit code instead when it could not start."""
-        assert self._out is not None
+        capture = self.capture
+        assert capture is not None
         argv = split_simple(command) if self.shell == DEFAULT_SHELL else None
         try:
-            started = self._spawn(command, argv, self._out)
+            started = self._spawn(command, argv, capture)
             if started == _NEEDS_SHELL:  # e.g. a script without a #! line, which only a shell runs
-                started = self._spawn(command, None, self._out)
+                started = self._spawn(command, None, capture)
             if started == _TOO_LONG:
                 # Linux takes at most 128 kB in one argument, too little for `sh -c` and a command
                 # naming 20,000 inputs: the shell reads such a command from an unnamed file instead
                 # (its own copy of the descriptor keeps the file once ours is closed).
-                with output_file() as script:
+                with _script_file() as script:
                     script.write(command.encode("utf-8", "surrogateescape"))
                     script.flush()
-                    started = self._spawn(command, None, self._out, script=script.fileno())
+                    started = self._spawn(command, None, capture, script=script.fileno())
         except OSError as e:  # the shell itself could not start
-            os.write(self._out.fileno(), f"buildlike: cannot start {self.shell}: {e}\n".encode())
+            capture.note(f"buildlike: cannot start {self.shell}: {e}\n")
             return 127
         return started
 
-    def _spawn(self, command: str, argv: list[str] | None, out: IO[bytes], script: int = -1) -> Child | int:
+    def _spawn(self, command: str, argv: list[str] | None, capture: Capture, script: int = -1) -> Child | int:
         if script >= 0:
             args = [self.shell, f"/dev/fd/{script}"]
         else:
@@ -278,8 +262,8 @@ class Execution:
                         self.env if self.env is not None else os.environ,
                         file_actions=[
                             (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                            (os.POSIX_SPAWN_DUP2, out.fileno(), 1),
-                            (os.POSIX_SPAWN_DUP2, out.fileno(), 2),
+                            (os.POSIX_SPAWN_DUP2, capture.write_fd, 1),
+                            (os.POSIX_SPAWN_DUP2, capture.write_fd, 2),
                             *self.launcher.closing,
                         ],
                         setsid=True,  # own session and process group, away from our tty
@@ -295,7 +279,7 @@ class Execution:
                     cwd=self.cwd,
                     env=self.env,
                     stdin=subprocess.DEVNULL,
-                    stdout=out,
+                    stdout=capture.write_fd,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                     close_fds=True,
@@ -307,7 +291,7 @@ class Execution:
                 if argv is None and script < 0:
                     return _TOO_LONG
                 limit = "the command line and environment are over the system's limit (getconf ARG_MAX)"
-                os.write(out.fileno(), f"buildlike: {args[0]}: {os.strerror(e.errno)}: {limit}\n".encode())
+                capture.note(f"buildlike: {args[0]}: {os.strerror(e.errno)}: {limit}\n")
                 return 126
             if argv is None:
                 raise
@@ -316,7 +300,7 @@ class Execution:
             # Say what the shell would have said, with its exit codes.
             code = 127 if e.errno in (errno.ENOENT, errno.ENOTDIR) else 126
             reason = "not found" if code == 127 else os.strerror(e.errno or errno.EACCES)
-            os.write(out.fileno(), f"buildlike: {argv[0]}: {reason}\n".encode())
+            capture.note(f"buildlike: {argv[0]}: {reason}\n")
             return code
         self.pgids.append(child.pid)
         if self.launcher.on_spawn is not None:

@@ -1,8 +1,9 @@
 """The commands running now: start them and wait, in one thread, for whichever ends first.
 
-Each command is watched through a pidfd, so one `poll` wakes for any of them, for a signal (the
-runner points `signal.set_wakeup_fd` at `wake_fd`) or for `wake()` from another thread. Running
-one job's commands is executor.py's job; what to run next is the runner's.
+Each command is watched through a pidfd, so one `poll` wakes for any of them, for output in a
+job's capture pipe, for a signal (the runner points `signal.set_wakeup_fd` at `wake_fd`) or for
+`wake()` from another thread. Running one job's commands is executor.py's job; what to run next is
+the runner's.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import os
 import select
 import threading
 from collections.abc import Callable
-from typing import IO, Generic, TypeVar
+from typing import Generic, TypeVar
 
-from buildlike.executor import Child, Execution, Outcome, output_file
+from buildlike.capture import Capture
+from buildlike.executor import Child, Execution, Outcome
 
 K = TypeVar("K")
 
@@ -38,27 +40,37 @@ class Processes(Generic[K]):
         self._watched: dict[int, tuple[K, Child]] = {}  # by pidfd
         self._reaped: list[tuple[K, int]] = []  # from the waiting threads (append and pop are atomic)
         self._ended: list[tuple[K, Outcome]] = []
-        # Making a capture file (an inode on disk) and dropping one each cost ~50 us: both are done
-        # while nothing else is to do, before waiting, so that no command waits for them.
-        self._fresh: list[IO[bytes]] = []
-        self._used: list[IO[bytes]] = []
+        # By their reading end: the output of the running jobs, and pipes of jobs over that a
+        # process left behind still holds (read and dropped until it closes them).
+        self._captures: dict[int, Capture] = {}
         self._lock = threading.Lock()  # `wake` from other threads against `close`
         self._closed = False
 
     def start(self, key: K, execution: Execution) -> None:
         """Start the job's first command (or end the job at once if it cannot start)."""
         self.running[key] = execution
-        self._step(key, lambda: execution.start(self._fresh.pop() if self._fresh else output_file()))
+        capture = Capture()
+        self._captures[capture.read_fd] = capture
+        self._poll.register(capture.read_fd, select.POLLIN)
+        self._step(key, lambda: execution.start(capture))
 
     def wait(self, timeout: float | None = None) -> list[tuple[K, Outcome]]:
         """The jobs that ended: at once if some have; else after a command ends, a wake-up or `timeout` s."""
         if not self._ended:
-            self._tidy()
-            for fd, _ in self._poll.poll(None if timeout is None else max(timeout, 0.0) * 1000):
-                if fd == self._wake_r:
+            ready = [fd for fd, _ in self._poll.poll(None if timeout is None else max(timeout, 0.0) * 1000)]
+            # Handling an ended command may close a pipe or a pidfd, and a new pidfd may then take its
+            # number: which descriptor meant what is settled first.
+            exited = [fd for fd in ready if fd in self._watched]
+            for fd in ready:
+                capture = self._captures.get(fd)
+                if capture is not None:
+                    capture.read()
+                    if capture.ended and capture.write_fd < 0:  # a job over, and the last holder gone
+                        self._drop(capture)
+                elif fd == self._wake_r:
                     with contextlib.suppress(BlockingIOError):
                         os.read(fd, 4096)
-                    continue
+            for fd in exited:
                 key, child = self._watched.pop(fd)
                 self._poll.unregister(fd)
                 os.close(fd)
@@ -87,17 +99,14 @@ class Processes(Generic[K]):
             for fd in (*self._watched, self._wake_r, self.wake_fd):
                 os.close(fd)
         self._watched.clear()
-        for out in (*self._fresh, *self._used):
-            out.close()
-        self._fresh.clear()
-        self._used.clear()
+        for capture in self._captures.values():
+            capture.close()
+        self._captures.clear()
 
-    def _tidy(self) -> None:
-        for out in self._used:
-            out.close()
-        self._used.clear()
-        if not self._fresh and self.running:  # one for the next job; none once the build is over
-            self._fresh.append(output_file())
+    def _drop(self, capture: Capture) -> None:
+        self._poll.unregister(capture.read_fd)
+        del self._captures[capture.read_fd]
+        capture.close()
 
     def _command_ended(self, key: K, code: int) -> None:
         execution = self.running[key]
@@ -115,10 +124,12 @@ class Processes(Generic[K]):
     def _follow(self, key: K, child: Child | None) -> None:
         if child is None:  # the job is over
             execution = self.running.pop(key)
+            capture = execution.capture
+            assert capture is not None
+            capture.finish()
             self._ended.append((key, execution.outcome()))
-            out = execution.release_output()
-            if out is not None:
-                self._used.append(out)
+            if capture.ended:
+                self._drop(capture)
             return
         try:
             fd = os.pidfd_open(child.pid)

@@ -21,7 +21,7 @@ def _kill_pids(path) -> None:
 
 
 def test_a_command_that_leaves_a_daemon_child_does_not_hang_the_build(make_project):
-    """README: Running: output goes to a file, so a child left holding it cannot hang the build."""
+    """README: Running: a daemon left holding the output pipe does not hold up its job or the build."""
     p = make_project(
         """
         [rules.serve]
@@ -51,7 +51,7 @@ def test_a_command_that_leaves_a_daemon_child_does_not_hang_the_build(make_proje
 
 
 def test_a_command_that_prints_100_mb_does_not_fill_buildlikes_memory(make_project, tmp_path):
-    """README: Running: output is captured to a file; what is shown is cut to its head and tail."""
+    """README: Running: only the head and tail of the output are kept, and shown."""
     p = make_project(
         """
         [rules.chatty]

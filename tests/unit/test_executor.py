@@ -26,9 +26,11 @@ from typing import Any
 
 import pytest
 
+from buildlike import capture as capture_module
 from buildlike import executor
 from buildlike import processes as processes_module
-from buildlike.executor import DEFAULT_SHELL, OUTPUT_SHOWN_LIMIT, Execution, Launcher, Outcome
+from buildlike.capture import OUTPUT_SHOWN_LIMIT, Capture
+from buildlike.executor import DEFAULT_SHELL, Execution, Launcher, Outcome
 from buildlike.processes import Processes
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="Linux-only executor details")
@@ -69,17 +71,16 @@ def pidfd(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> li
 
 
 @pytest.fixture
-def files(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """The capture files made for jobs since the test began."""
-    made: list[object] = []
-    real = executor.output_file
+def files(monkeypatch: pytest.MonkeyPatch) -> list[Capture]:
+    """The captures (output pipes) made for jobs since the test began."""
+    made: list[Capture] = []
 
-    def output_file() -> Any:
-        out = real()
-        made.append(out)
-        return out
+    class Recorded(Capture):
+        def __init__(self) -> None:
+            super().__init__()
+            made.append(self)
 
-    monkeypatch.setattr(processes_module, "output_file", output_file)
+    monkeypatch.setattr(processes_module, "Capture", Recorded)
     return made
 
 
@@ -415,6 +416,23 @@ def test_a_job_that_failed_to_make_its_folders_leaves_the_next_one_clean(cwd):
     assert b.output == b"B\n"
 
 
+def test_a_background_writer_is_never_blocked_by_the_pipe_it_kept(cwd, tmp_path):
+    """What it prints after its job ended (more than a pipe holds) is read and dropped while others run."""
+    pid_file = tmp_path / "bg.pid"
+    background = f"sh -c 'echo $$ > {pid_file}; sleep 0.2; head -c 300000 /dev/zero; touch written' &"
+    try:
+        with watching() as processes:
+            processes.start("L", execution([background, "echo L"], cwd))
+            [(_, left)] = wait_for(processes, 1)
+            wait_loop = "n=0; while [ ! -e written ] && [ $n -lt 500 ]; do sleep 0.01; n=$((n+1)); done"
+            processes.start("N", execution([wait_loop, "test -e written"], cwd))
+            [(_, nxt)] = wait_for(processes, 1)
+    finally:
+        kill_group_in(pid_file)
+    assert (left.exit_code, left.output) == (0, b"L\n")
+    assert (nxt.exit_code, nxt.output) == (0, b"")
+
+
 # 5. Many jobs through one Processes.
 
 
@@ -447,8 +465,8 @@ def test_many_jobs_three_at_a_time_each_end_once_with_their_own_output(cwd, pidf
     assert min(counts) >= 1 and max(counts) <= 3  # a job is reported only once its last command is over
     assert list((cwd / "running").iterdir()) == []
     assert len({id(f) for f in handed}) == 30
-    assert len(files) <= 31  # a job's own, or the one made ahead while waiting
-    assert all(f.closed for f in files)  # once the wait is over
+    assert len(files) == 30  # one per job
+    assert all(f.read_fd < 0 and f.write_fd < 0 for f in files)  # closed once the job is over
     if hasattr(os, "pidfd_open"):
         assert len(pidfd) == 4 * 30
 
@@ -544,7 +562,7 @@ def test_output_over_the_limit_is_cut_in_the_middle(tmp_path):
     ],
 )
 def test_output_is_cut_only_beyond_the_limit(tmp_path, monkeypatch, limit, shown):
-    monkeypatch.setattr(executor, "OUTPUT_SHOWN_LIMIT", limit)
+    monkeypatch.setattr(capture_module, "OUTPUT_SHOWN_LIMIT", limit)
     outcome = run(["printf 0123456789", "printf abcdef"], tmp_path)
     assert (outcome.output, outcome.output_size) == (shown, 16)
 

@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
     ("paths", "template", "globs"),
     ("fingerprint",),
-    ("shellwords", "executor", "processes"),
+    ("shellwords", "capture", "executor", "processes"),
     ("model", "maestrofile"),
     ("jobs", "graph"),
     ("snapshot",),  # placed by the tester, not yet in STYLE.md: it imports no buildlike module; cache uses it
