@@ -247,11 +247,16 @@ def run_build(
             reporter=reporter,
         )
 
-    def save() -> None:
-        """One transaction: the records of the jobs that succeeded, and of those judged up to date after all."""
+    def save(*, stamps: bool = False) -> None:
+        """One transaction: the records of the jobs that succeeded, and of those judged up to date after all.
+
+        The fresh file stamps only save hashing files again, so they wait for the end of the build
+        (`stamps=True`): a commit with them cost twice as much, and a crash before loses none of
+        the records, only the chance to trust those files' stats next time.
+        """
         store.commit(
             finished=[(graph.jobs[i].id, record) for i, record, _ in finished],
-            stamps=stamper.take_refreshed(),
+            stamps=stamper.take_refreshed() if stamps else None,
             restored=[graph.jobs[i].id for i in restored],
         )
         restored.clear()
@@ -290,12 +295,12 @@ def run_build(
             cancel.attach(on_cancel)
         while True:
             fill()
-            save()
+            save(stamps=not running)
             if not running:
                 break
             ended = [(running.pop(i), outcome) for i, outcome in processes.wait()]
             if interrupts:
-                save()  # what succeeded stays done; the jobs just ended are not recorded: they rerun
+                save(stamps=True)  # what succeeded stays done; the jobs just ended are not recorded: they rerun
                 state.signal_name = interrupts[0]
                 _stop_all(running, processes, reporter, options.grace_seconds)
                 raise Interrupted(interrupts[0])

@@ -405,3 +405,23 @@ def test_a_job_finishing_after_its_sibling_failed_does_not_crash_the_build(make_
     assert r.code == 1, r.text
     assert "Traceback" not in r.err
     assert p.log() == ["slow"]
+
+
+def test_a_build_saves_the_stamps_of_what_it_hashed_for_the_next_build(make_project):
+    """README: Up to date: a file whose (mtime, size) matches its stamp is trusted without reading it.
+
+    The stamps of the outputs wait for the end of the build (the records do not): they must be saved
+    then, after a failure too.
+    """
+    from buildlike.state import StateStore
+
+    p = make_project(CHAIN + '\n[rules.bad]\noutputs = ["bad.txt"]\nrun = "exit 3"\n', {"src.txt": "hello\n"})
+    p.age("src.txt", 60)  # old enough to trust its stat (the outputs are too fresh: their size is kept as -1)
+    assert p.run("-k").code == 1
+    store = StateStore.open(p.root / ".buildlike", writable=False, warn=print)
+    try:
+        st = (p.root / "src.txt").stat()
+        assert store.stamps["src.txt"][:2] == (st.st_mtime_ns, st.st_size)
+        assert {"a.txt", "b.txt"} <= set(store.stamps)
+    finally:
+        store.close()
