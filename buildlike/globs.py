@@ -15,10 +15,11 @@ from functools import lru_cache
 from buildlike.paths import STATE_DIR
 
 _MAGIC = frozenset("*?[")
+_HAS_MAGIC = re.compile(r"[*?\[]").search
 
 
 def is_glob(text: str) -> bool:
-    return any(c in _MAGIC for c in text)
+    return _HAS_MAGIC(text) is not None
 
 
 def escape(text: str) -> str:

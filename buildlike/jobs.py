@@ -14,7 +14,7 @@ from buildlike.fingerprint import hash_bytes
 from buildlike.globs import FileTree, GlobSyntaxError, escape, is_glob, match_declared
 from buildlike.model import Project, Rule
 from buildlike.paths import escapes_via_symlink, is_inside, is_state_path, normalize
-from buildlike.template import lookup_in, parse, quote, quote_all
+from buildlike.template import Template, lookup_in, parse, quote, quote_all
 
 # Bump when what goes into a job's fingerprint changes, so every job reruns once.
 _FINGERPRINT_VERSION = b"buildlike-cmd-1"
@@ -79,6 +79,8 @@ class _Expander:
         self.warnings: list[Problem] = []
         self._declared_matches: dict[str, list[str]] = {}
         self._escape_checked: dict[str, bool] = {}
+        self._templates: dict[str, Template] = {}  # each text is parsed once, not once per foreach match
+        self._fields: dict[str, dict[str, str]] = {}  # by foreach match (never changed once made)
 
     def problem(self, rule: Rule, message: str, path: str | None = None) -> None:
         self.problems.append(Problem(message, file=self.project.file, line=rule.line, rule=rule.name, path=path))
@@ -86,8 +88,22 @@ class _Expander:
     def warn(self, rule: Rule, message: str, path: str | None = None) -> None:
         self.warnings.append(Problem(message, file=self.project.file, line=rule.line, rule=rule.name, path=path))
 
+    def template(self, text: str) -> Template:
+        try:
+            return self._templates[text]
+        except KeyError:
+            parsed = self._templates[text] = parse(text)
+            return parsed
+
+    def fields(self, match: str) -> Mapping[str, str]:
+        try:
+            return self._fields[match]
+        except KeyError:
+            fields = self._fields[match] = foreach_fields(match)
+            return fields
+
     def plain(self, text: str, fields: Mapping[str, str]) -> str:
-        return parse(text).render(lookup_in(fields, self.vars))
+        return self.template(text).render(lookup_in(fields, self.vars))
 
     def glob(self, rule: Rule, pattern: str, declared: Iterable[str], exclude: Iterable[str]) -> list[str]:
         try:
@@ -132,7 +148,7 @@ class _Expander:
                     changed = True
                     matches[rule.name] = found
                     declared[rule.name] = {
-                        normalize(self.plain(o, foreach_fields(m))) for m in found for o in rule.outputs
+                        normalize(self.plain(o, self.fields(m))) for m in found for o in rule.outputs
                     }
             if not changed:
                 break
@@ -175,7 +191,7 @@ class _Expander:
         return self._escape_checked[folder]
 
     def make_job(self, rule: Rule, match: str | None, outputs: tuple[str, ...], declared: frozenset[str]) -> Job:
-        fields = foreach_fields(match) if match is not None else {}
+        fields = self.fields(match) if match is not None else {}
         # A matched file named `x[1].txt` is a file, not a pattern: only the rule's own text globs.
         literal = {k: escape(v) for k, v in fields.items()}
         inputs: list[str] = []
@@ -198,7 +214,7 @@ class _Expander:
         quoted["output"] = quote(_as_arg(outputs[0])) if outputs else ""
         quoted["outputs"] = quote_all([_as_arg(p) for p in outputs])
         run_lookup = lookup_in(quoted, self.vars)
-        commands = tuple(parse(c).render(run_lookup) for c in rule.run)
+        commands = tuple(self.template(c).render(run_lookup) for c in rule.run)
         job_id = rule.name if match is None else f"{rule.name}:{match}"
         # Placeholders as plain text, for the description and the depfile (their names were checked at load).
         text_fields = (
@@ -248,7 +264,7 @@ def expand(project: Project, tree: FileTree) -> JobSet:
         if not found:
             ex.warn(rule, f"foreach pattern '{rule.foreach}' matches no file, so the rule makes no jobs")
         for m in found:
-            planned.append((rule, m, ex.outputs_of(rule, foreach_fields(m))))
+            planned.append((rule, m, ex.outputs_of(rule, ex.fields(m))))
     declared = frozenset(o for _, _, outs in planned for o in outs)
     jobs = [ex.make_job(rule, m, outs, declared) for rule, m, outs in planned]
     return JobSet(

@@ -6,11 +6,12 @@ re-scan the text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-# Characters that never need quoting in a POSIX shell word.
-_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%+=:,./_-")
+# A character that needs quoting in a POSIX shell word (all but these never do).
+_UNSAFE = re.compile(r"[^A-Za-z0-9@%+=:,./_-]").search
 
 
 class TemplateSyntaxError(ValueError):
@@ -81,7 +82,7 @@ def parse(text: str) -> Template:
 
 def quote(word: str) -> str:
     """Quote `word` for a POSIX shell, leaving plain words as they are."""
-    if word and all(c in _SAFE for c in word):
+    if word and not _UNSAFE(word):
         return word
     return "'" + word.replace("'", "'\"'\"'") + "'"
 
