@@ -307,6 +307,19 @@ def test_sigpipe_is_back_at_its_default_in_commands(cwd):
     assert outcome.output == b"y\ny\n"
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads /proc")
+def test_commands_keep_the_signals_we_inherited_as_ignored_and_get_the_others_at_their_defaults(cwd):
+    old = signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # as nohup leaves SIGHUP
+    try:
+        outcome = run(["grep -E '^SigIgn' /proc/self/status"], cwd, launcher=Launcher(str(cwd)))
+    finally:
+        signal.signal(signal.SIGUSR1, old)
+    fields = dict(line.split(":", 1) for line in outcome.output.decode().splitlines())
+    ignored = int(fields["SigIgn"], 16)
+    assert ignored & (1 << (signal.SIGUSR1 - 1))  # kept ignored, as exec keeps it
+    assert not ignored & (1 << (signal.SIGPIPE - 1))  # Python's own: back at its default
+
+
 def test_our_inheritable_descriptors_do_not_reach_commands(cwd):
     fd = os.open(os.devnull, os.O_RDONLY)
     try:
