@@ -299,12 +299,15 @@ def run_build(
             if not running:
                 break
             ended = [(running.pop(i), outcome) for i, outcome in processes.wait()]
-            if interrupts:
-                save(stamps=True)  # what succeeded stays done; the jobs just ended are not recorded: they rerun
-                state.signal_name = interrupts[0]
-                _stop_all(running, processes, reporter, options.grace_seconds)
-                raise Interrupted(interrupts[0])
-            for run, outcome in ended:
+            while True:
+                if interrupts:
+                    save(stamps=True)  # what succeeded stays done; the jobs just ended are not recorded: they rerun
+                    state.signal_name = interrupts[0]
+                    _stop_all(running, processes, reporter, options.grace_seconds)
+                    raise Interrupted(interrupts[0])
+                if not ended:
+                    break
+                run, outcome = ended.pop(0)
                 if outcome.exit_code == 0:
                     fill()  # the freed slot first, so that the next command overlaps this job's bookkeeping
                 record = _finish(
@@ -321,6 +324,14 @@ def run_build(
                 if record is not None:
                     finished.append((run.index, record, outcome))
                     launcher.made([os.path.join(root, o) for o in run.job.outputs])
+                # Commands that ended meanwhile free their slots before this job's record is saved:
+                # a slot waiting for the loop's bookkeeping is a core doing nothing.
+                more = [(running.pop(i), outcome) for i, outcome in processes.wait(timeout=0)]
+                if more:
+                    ended += more
+                    if all(o.exit_code == 0 for _, o in more):
+                        fill()
+                save()
     except BaseException as e:
         # A state write failed (a full disk) or worse: never leave commands running behind us.
         if processes.running and not isinstance(e, Interrupted):
