@@ -13,58 +13,73 @@ import os
 # Output beyond this is cut in the middle when shown; the head and tail are what people read.
 OUTPUT_SHOWN_LIMIT = 1 << 20
 _CHUNK = 1 << 16  # a pipe's default capacity on Linux
-# After the job's last command ended, what is left in the pipe is at most its capacity (1 MiB at
-# most, unless an administrator raised it): more than this comes from a process left behind.
+# Once the job's last command ended, the pipe holds at most its capacity (1 MiB at most, unless an
+# administrator raised the limit): more than that comes from a process left behind.
 _FINAL_READ_LIMIT = 1 << 20
+# Reads a pipe to its end, dropping what comes: a detached `cat`, started through a shell that exits
+# at once (so it is never our zombie). A background job's stdin is /dev/null: hence another number.
+_DRAIN_SHELL = "/bin/sh"
+_DRAIN_COMMAND = "cat <&{fd} >/dev/null {fd}<&- &"
 
 
 class Capture:
     """The output of one job's commands: they get `write_fd` as stdout and stderr.
 
     Read with `read()` when the pipe has something (the caller polls `read_fd`), then `finish()` once
-    the last command ended. A process the commands left behind (a daemon) may still hold the pipe
-    then: `ended` stays False, and whatever it writes later is read and dropped (`discard()`),
-    never shown as another job's output.
+    the last command ended. If no pipe can be made (no descriptors left), `error` says why and the
+    job must not start.
     """
 
     def __init__(self) -> None:
-        self.read_fd, self.write_fd = os.pipe()  # both close-on-exec: a command gets its own copies
-        os.set_blocking(self.read_fd, False)
         self.size = 0
-        self.ended = False  # read to the end: no process holds the writing end any more
+        self.error: OSError | None = None
+        try:
+            self.read_fd, self.write_fd = os.pipe()  # both close-on-exec: a command gets its own copies
+        except OSError as e:
+            self.read_fd = self.write_fd = -1
+            self.error = e
+        else:
+            os.set_blocking(self.read_fd, False)
         self._limit = OUTPUT_SHOWN_LIMIT
         self._half = OUTPUT_SHOWN_LIMIT // 2
         self._head = bytearray()
         self._tail = bytearray()
-        self._kept = True  # False once the job is over: later output is dropped
 
-    def read(self, limit: int = _CHUNK) -> None:
-        """Take what the pipe holds now, up to about `limit` bytes; never blocks."""
+    def read(self, limit: int = _CHUNK) -> bool:
+        """Take what the pipe holds now, up to about `limit` bytes; never blocks. False at its end."""
         taken = 0
         while taken < limit:
             try:
                 chunk = os.read(self.read_fd, _CHUNK)
             except BlockingIOError:
-                return
+                return True
             if not chunk:
-                self.ended = True
-                return
+                return False
             taken += len(chunk)
-            if self._kept:
-                self._add(chunk)
+            self._add(chunk)
+        return True
 
     def note(self, message: str) -> None:
         """Add a message of ours (a command that could not start), after what the commands wrote."""
-        self.read(_FINAL_READ_LIMIT)
+        if self.read_fd >= 0:
+            self.read(_FINAL_READ_LIMIT)
         self._add(message.encode("utf-8", "surrogateescape"))
 
     def finish(self) -> None:
-        """The job's last command ended: read what it left in the pipe; from now on, output is dropped."""
+        """The job's last command ended: read what it left in the pipe, then close the pipe.
+
+        A process the commands left running in the background (a daemon) may still hold the pipe:
+        it is handed to a drain that reads it to its end, so that process never writes into the next
+        job's output, never blocks on a full pipe and is never killed by SIGPIPE.
+        """
         if self.write_fd >= 0:
             os.close(self.write_fd)
             self.write_fd = -1
-        self.read(_FINAL_READ_LIMIT)
-        self._kept = False
+        if self.read_fd >= 0:
+            if self.read(_FINAL_READ_LIMIT):  # not at its end: someone else still holds it
+                _drain_elsewhere(self.read_fd)
+            os.close(self.read_fd)
+            self.read_fd = -1
 
     def text(self) -> bytes:
         """The output to show: all of it, or its head and tail with a line saying how much is cut."""
@@ -92,3 +107,25 @@ class Capture:
             # Trimmed to its last half now and then, not on every read; never below what is shown.
             if len(self._tail) > self._limit + self._half:
                 del self._tail[: len(self._tail) - self._half]
+
+
+def _drain_elsewhere(fd: int) -> None:
+    """Start a detached process that reads `fd` until its last writer closes it (best effort)."""
+    target = 3 if fd != 3 else 4  # dup2 onto itself would keep it close-on-exec
+    try:
+        os.set_blocking(fd, True)  # (shared with the drain, which must wait for data, not give up)
+        pid = os.posix_spawn(
+            _DRAIN_SHELL,
+            ["sh", "-c", _DRAIN_COMMAND.format(fd=target)],
+            {"PATH": os.defpath},
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, fd, target),
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+            ],
+            setsid=True,
+        )
+        os.waitpid(pid, 0)  # the shell exits at once, leaving `cat` to init
+    except OSError:
+        pass  # then the process left behind gets SIGPIPE at its next write, as after any closed pipe

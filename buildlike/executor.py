@@ -120,11 +120,12 @@ class Launcher:
 
 
 def _signals_to_default() -> tuple[int, ...]:
-    """The signals a command starts with at their defaults: all but those we inherited as ignored.
+    """The signals a command starts with at their defaults: all but those ignored now.
 
     Named all at once: posix_spawn otherwise asks about each signal before resetting it, ~60 more
     system calls in the child while we wait for it to exec (~20 us a spawn). A signal ignored when
-    we started (nohup's SIGHUP) stays ignored, as exec keeps it; Python's own (SIGPIPE) does not.
+    the build starts (nohup's SIGHUP) stays ignored in commands, as exec keeps it; Python's own
+    (SIGPIPE) does not, and neither do SIGINT and SIGTERM, which the build catches while it runs.
     """
     out = []
     for sig in signal.valid_signals():
@@ -193,6 +194,10 @@ class Execution:
         """Create the output folders and start the first command, its output going to `capture`."""
         self._started = time.monotonic()
         self.capture = capture
+        if capture.error is not None:
+            capture.note(f"buildlike: no pipe for the job's output: {capture.error.strerror} (see `ulimit -n`)\n")
+            self._code, self._failed = 1, self.commands[0] if self.commands else "pipe"
+            return None
         if not self._make_folders(capture):
             return None
         return self._start_next()

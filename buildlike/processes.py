@@ -49,24 +49,27 @@ class Processes(Generic[K]):
     def start(self, key: K, execution: Execution) -> None:
         """Start the job's first command (or end the job at once if it cannot start)."""
         self.running[key] = execution
+        self._step(key, lambda: execution.start(self._capture()))
+
+    def _capture(self) -> Capture:
         capture = Capture()
-        self._captures[capture.read_fd] = capture
-        self._poll.register(capture.read_fd, select.POLLIN)
-        self._step(key, lambda: execution.start(capture))
+        if capture.read_fd >= 0:
+            self._captures[capture.read_fd] = capture
+            self._poll.register(capture.read_fd, select.POLLIN)
+        return capture
 
     def wait(self, timeout: float | None = None) -> list[tuple[K, Outcome]]:
-        """The jobs that ended: at once if some have; else after a command ends, a wake-up or `timeout` s."""
+        """The jobs that ended: at once if some have; else after a command ends, output comes, a
+        wake-up or `timeout` s (so it may return none)."""
         if not self._ended:
             ready = [fd for fd, _ in self._poll.poll(None if timeout is None else max(timeout, 0.0) * 1000)]
-            # Handling an ended command may close a pipe or a pidfd, and a new pidfd may then take its
-            # number: which descriptor meant what is settled first.
+            # Handling an ended command may close a pipe or a pidfd, and a new pidfd or pipe may then
+            # take its number: which descriptor meant what is settled first.
             exited = [fd for fd in ready if fd in self._watched]
             for fd in ready:
                 capture = self._captures.get(fd)
                 if capture is not None:
-                    capture.read()
-                    if capture.ended and capture.write_fd < 0:  # a job over, and the last holder gone
-                        self._drop(capture)
+                    capture.read()  # (never at its end while the job runs: we hold a writing end)
                 elif fd == self._wake_r:
                     with contextlib.suppress(BlockingIOError):
                         os.read(fd, 4096)
@@ -103,10 +106,10 @@ class Processes(Generic[K]):
             capture.close()
         self._captures.clear()
 
-    def _drop(self, capture: Capture) -> None:
-        self._poll.unregister(capture.read_fd)
-        del self._captures[capture.read_fd]
-        capture.close()
+    def _unwatch(self, capture: Capture) -> None:
+        if capture.read_fd in self._captures:
+            self._poll.unregister(capture.read_fd)
+            del self._captures[capture.read_fd]
 
     def _command_ended(self, key: K, code: int) -> None:
         execution = self.running[key]
@@ -117,7 +120,10 @@ class Processes(Generic[K]):
         try:
             child = step()
         except BaseException:
-            del self.running[key]  # nothing of it runs now: never wait for it
+            execution = self.running.pop(key)  # nothing of it runs now: never wait for it
+            if execution.capture is not None:
+                self._unwatch(execution.capture)
+                execution.capture.close()
             raise
         self._follow(key, child)
 
@@ -126,10 +132,9 @@ class Processes(Generic[K]):
             execution = self.running.pop(key)
             capture = execution.capture
             assert capture is not None
+            self._unwatch(capture)  # before its descriptor is closed (and its number reused)
             capture.finish()
             self._ended.append((key, execution.outcome()))
-            if capture.ended:
-                self._drop(capture)
             return
         try:
             fd = os.pidfd_open(child.pid)

@@ -35,6 +35,7 @@ class Progress(Protocol):
     def nothing_to_do(self) -> None: ...
     def would_run(self, job: Job, why: str) -> None: ...
     def info(self, message: str) -> None: ...
+    def warning(self, message: str) -> None: ...
     def job_started(self, job: Job) -> None: ...
     def job_cut_off(self, job: Job) -> None: ...
     def job_finished(self, done: int, total: int, job: Job, outcome: Outcome) -> None: ...
@@ -228,7 +229,12 @@ def run_build(
         processes.wake()
 
     launcher = Launcher(root, on_spawn=options.on_spawn)
-    _make_room_for_descriptors(options.jobs)
+    slots = _make_room_for_descriptors(options.jobs)
+    if slots < options.jobs:
+        reporter.warning(
+            f"at most {slots} jobs at a time, not {options.jobs}: the limit on open files is too low"
+            " for more (see `ulimit -n`)"
+        )
     finished: list[tuple[int, JobRecord, Outcome]] = []  # succeeded, recorded in the next transaction
 
     def start_job(i: int) -> _Running:
@@ -282,7 +288,7 @@ def run_build(
 
     def fill() -> None:
         """Start stale ready jobs while a slot is free (none once the build is stopping)."""
-        while not state.stopping and not interrupts and len(running) < options.jobs:
+        while not state.stopping and not interrupts and len(running) < slots:
             ready = next_stale()
             if ready is None:
                 break
@@ -308,7 +314,7 @@ def run_build(
                 if not ended:
                     break
                 run, outcome = ended.pop(0)
-                if outcome.exit_code == 0:
+                if outcome.exit_code == 0 and (options.keep_going or not any(o.exit_code for _, o in ended)):
                     fill()  # the freed slot first, so that the next command overlaps this job's bookkeeping
                 record = _finish(
                     run,
@@ -329,8 +335,8 @@ def run_build(
                 more = [(running.pop(i), outcome) for i, outcome in processes.wait(timeout=0)]
                 if more:
                     ended += more
-                    if all(o.exit_code == 0 for _, o in more):
-                        fill()
+                    if options.keep_going or not any(o.exit_code for _, o in ended):
+                        fill()  # (no new job once a failure is known, unless -k)
                 save()
     except BaseException as e:
         # A state write failed (a full disk) or worse: never leave commands running behind us.
@@ -426,22 +432,32 @@ def _finish(
     return record
 
 
-def _make_room_for_descriptors(jobs: int) -> None:
-    """Raise the soft limit on open files if `jobs` commands could pass it (about 2 descriptors each).
+# Descriptors each running job holds (its pidfd and both ends of its output pipe), and those the
+# build needs besides (the state, the lock, the wake-up pipe, what we inherited).
+_DESCRIPTORS_PER_JOB = 3
+_DESCRIPTORS_BESIDES = 64
+
+
+def _make_room_for_descriptors(jobs: int) -> int:
+    """Raise the soft limit on open files if `jobs` commands could pass it; the jobs that fit then.
 
     The soft limit is often 1024 while the hard one is far higher; make and ninja face the same.
     """
     try:
         import resource
     except ImportError:  # pragma: no cover - not Unix
-        return
+        return jobs
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    needed = 3 * jobs + 64
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(
-                resource.RLIMIT_NOFILE, (needed if hard == resource.RLIM_INFINITY else min(needed, hard), hard)
-            )
+    needed = _DESCRIPTORS_PER_JOB * jobs + _DESCRIPTORS_BESIDES
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return jobs
+    with contextlib.suppress(ValueError, OSError):
+        soft = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft == resource.RLIM_INFINITY:
+        return jobs
+    return max(1, min(jobs, (soft - _DESCRIPTORS_BESIDES) // _DESCRIPTORS_PER_JOB))
 
 
 def _install_handlers(handler: Callable[[int, Any], None], wake_fd: int) -> Callable[[], None]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
+
 COPY = """
 [rules.copy]
 inputs = ["src.txt"]
@@ -425,3 +427,49 @@ def test_a_build_saves_the_stamps_of_what_it_hashed_for_the_next_build(make_proj
         assert {"a.txt", "b.txt"} <= set(store.stamps)
     finally:
         store.close()
+
+
+def test_no_job_starts_once_a_failure_is_known_even_among_jobs_that_ended_together(make_project, monkeypatch):
+    """SPEC: a failure stops new jobs. Here `a` and `f` end before the loop looks; `a` is handled first."""
+    from buildlike import api, processes
+    from buildlike.errors import BuildFailed
+    from buildlike.reporter import Reporter
+
+    p = make_project(
+        """
+        [rules.a]
+        outputs = ["a.txt"]
+        run = "sleep 0.1; touch a.txt"
+
+        [rules.a2]
+        inputs = ["a.txt"]
+        outputs = ["a2.txt"]
+        run = "touch a2.txt"
+
+        [rules.f]
+        outputs = ["f.txt"]
+        run = "sleep 0.1; exit 1"
+
+        [rules.f2]
+        inputs = ["f.txt"]
+        outputs = ["f2.txt"]
+        run = "touch f2.txt"
+
+        [rules.z]
+        outputs = ["z.txt"]
+        run = "touch z.txt"
+        """
+    )
+    real_wait = processes.Processes.wait
+
+    def busy_then_wait(self, timeout=None):
+        if timeout is None:
+            time.sleep(0.5)  # the loop busy elsewhere: both commands end before it looks
+        return real_wait(self, timeout)
+
+    monkeypatch.setattr(processes.Processes, "wait", busy_then_wait)
+    monkeypatch.chdir(p.root)
+    loaded = api.load(p.root / "Maestrofile.toml")
+    with pytest.raises(BuildFailed):
+        api.build(loaded, options=api.BuildOptions(jobs=2), reporter=Reporter(quiet=True))
+    assert not p.exists("z.txt") and not p.exists("a2.txt")

@@ -166,7 +166,7 @@ def test_a_background_child_of_one_job_does_not_write_into_another_jobs_output(m
 
 
 def test_many_parallel_jobs_under_a_low_open_file_limit_still_build(make_project):
-    """Each running command holds about two of our descriptors: a soft limit below that is raised."""
+    """Each running command holds three of our descriptors: a soft limit below that is raised."""
     import resource
     import subprocess
 
@@ -196,6 +196,38 @@ def test_many_parallel_jobs_under_a_low_open_file_limit_still_build(make_project
     )
     assert proc.returncode == 0, proc.stderr
     assert all(p.read(f"out/{k}.txt") == f"{k}\n" for k in range(80))
+
+
+def test_a_hard_open_file_limit_too_low_for_j_runs_fewer_jobs_at_a_time_and_says_so(make_project):
+    """-j 80 needs about 300 descriptors: under a hard limit of 100 it runs 12 at a time, with a warning."""
+    import resource
+    import subprocess
+
+    p = make_project(
+        """
+        [rules.copy]
+        foreach = "src/*.txt"
+        outputs = ["out/{name}"]
+        run = "cp {path} {output}"
+        """,
+        {f"src/{k}.txt": f"{k}\n" for k in range(40)},
+    )
+
+    def low_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "buildlike", "-j", "80"],
+        cwd=p.root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=low_limit,
+        close_fds=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "at most 12 jobs at a time, not 80: the limit on open files is too low" in proc.stderr
+    assert all(p.read(f"out/{k}.txt") == f"{k}\n" for k in range(40))
 
 
 def test_a_depfile_that_cannot_be_read_fails_its_job_and_the_others_finish(make_project):

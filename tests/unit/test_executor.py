@@ -2,7 +2,7 @@
 
 What a build relies on: commands run in order and stop at the first failure, which is named with its
 exit code (negative for a signal); simple commands are exec'ed directly and shell ones go to the shell
-with the same results; each job's output (stdout and stderr, in order) is its own, in a capture file
+with the same results; each job's output (stdout and stderr, in order) is its own, through a pipe
 of its own, so a background child left by a command never writes into another job's output;
 `wait()` reports every job exactly once, wakes for `wake()`, and works the same without pidfds (one
 thread per command) and through both ways of starting a command (posix_spawn when the command's folder
@@ -353,12 +353,12 @@ def test_commands_too_long_for_one_argument_still_run(cwd):
     assert (outcome.exit_code, outcome.failed_command) == (126, f"/bin/echo {word}")
 
 
-# 4. Output isolation: a fresh capture file per job.
+# 4. Output isolation: a pipe of its own per job.
 
 
 @pytest.fixture
 def handed(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """The capture file each job was started with, in order."""
+    """The capture (output pipe) each job was started with, in order."""
     given: list[object] = []
     real = Execution.start
 
@@ -444,6 +444,53 @@ def test_a_background_writer_is_never_blocked_by_the_pipe_it_kept(cwd, tmp_path)
         kill_group_in(pid_file)
     assert (left.exit_code, left.output) == (0, b"L\n")
     assert (nxt.exit_code, nxt.output) == (0, b"")
+
+
+def test_a_job_whose_output_pipe_cannot_be_made_fails_with_a_message(cwd, monkeypatch):
+    """No descriptors left (EMFILE): the job fails at once, nothing runs, nothing is left waiting."""
+
+    def no_pipe() -> tuple[int, int]:
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    with watching() as processes:
+        monkeypatch.setattr(os, "pipe", no_pipe)
+        processes.start("job", execution(["touch ran"], cwd))
+        monkeypatch.undo()
+        [(_, outcome)] = processes.wait(timeout=0)
+        assert not processes.running
+    assert (outcome.exit_code, outcome.failed_command) == (1, "touch ran")
+    assert outcome.output == b"buildlike: no pipe for the job's output: Too many open files (see `ulimit -n`)\n"
+    assert not (cwd / "ran").exists()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
+def test_pipes_kept_by_background_processes_are_not_ours_to_hold(cwd, tmp_path):
+    """Each job leaving a process that holds its output: the pipe goes to a drain, not kept open by us."""
+    pids = tmp_path / "pids"
+    before = len(os.listdir("/proc/self/fd"))
+    try:
+        with watching() as processes:
+            for i in range(20):
+                processes.start(i, execution([f"sh -c 'echo $$ >> {pids}; exec sleep 30' &"], cwd))
+                wait_for(processes, 1)
+            held = len(os.listdir("/proc/self/fd")) - before
+    finally:
+        for line in pids.read_text().split():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(int(line), signal.SIGKILL)
+    assert held <= 3  # the wake-up pipe and its poll; none per job
+
+
+def test_a_background_writer_lives_on_after_the_build(cwd, tmp_path):
+    """Its output is drained after the build too: never a SIGPIPE for a server a job started."""
+    pid_file = tmp_path / "bg.pid"
+    writer = f"sh -c 'echo $$ > {pid_file}; sleep 0.3; echo late; echo $? > {tmp_path}/status; touch {tmp_path}/done' &"
+    try:
+        run([writer], cwd)  # the Processes is closed when this returns
+        wait_for_file(tmp_path / "done")
+    finally:
+        kill_group_in(pid_file)
+    assert (tmp_path / "status").read_text() == "0\n"
 
 
 # 5. Many jobs through one Processes.
