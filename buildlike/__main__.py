@@ -6,7 +6,7 @@ of imports saved on every no-op). Anything else, or anything this parser does no
 cli.py, whose typer commands give the same meaning or the usage error.
 """
 
-import os  # first: nothing of buildlike's may run before the hook below (no `__future__` import either)
+import os  # first: nothing of buildlike's may run before the hooks below (no `__future__` either)
 import sys
 
 
@@ -15,13 +15,26 @@ def _quiet_interrupt(kind: type[BaseException], value: BaseException, tb: object
     if not issubclass(kind, KeyboardInterrupt):
         sys.__excepthook__(kind, value, tb)  # type: ignore[arg-type]
         return
+    try:  # noqa: SIM105 - contextlib is one import too many on the no-op path
+        sys.stdout.flush()
+    except Exception:  # (a closed pipe)
+        pass
     sys.stderr.write("buildlike: interrupted\n")
     sys.stderr.flush()
     os._exit(130)
 
 
+def _quiet_unraisable(unraisable: "sys.UnraisableHookArgs") -> None:
+    """The same for Ctrl-C as the interpreter shuts down (Python reports it as "Exception ignored")."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        _quiet_interrupt(KeyboardInterrupt, unraisable.exc_value, None)
+    sys.__unraisablehook__(unraisable)
+
+
 if sys.excepthook is sys.__excepthook__:
     sys.excepthook = _quiet_interrupt
+if sys.unraisablehook is sys.__unraisablehook__:
+    sys.unraisablehook = _quiet_unraisable
 
 COMMANDS = ("build", "watch", "status", "list", "graph", "clean", "hook")
 _TOP_LEVEL_FLAGS = ("--help", "-h", "--version", "--install-completion", "--show-completion")

@@ -167,3 +167,15 @@ def test_ctrl_c_between_the_entry_module_and_main_is_a_message_and_exit_130(entr
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert (proc.returncode, proc.stderr) == (130, "buildlike: interrupted\n")
+
+
+def test_ctrl_c_while_the_interpreter_shuts_down_is_a_message_and_exit_130() -> None:
+    """Python reports a KeyboardInterrupt it cannot raise (in `threading._shutdown`, a `__del__`) as
+    "Exception ignored" with a traceback: buildlike prints its message instead."""
+    code = (
+        "import buildlike.__main__\n"
+        "class Late:\n    def __del__(self):\n        raise KeyboardInterrupt\n"
+        "late = Late()\ndel late\nprint('not reached')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (130, "", "buildlike: interrupted\n")
