@@ -147,3 +147,31 @@ class Processes(Generic[K]):
     def _reap_in_thread(self, key: K, child: Child) -> None:
         self._reaped.append((key, child.reap()))
         self.wake()
+
+
+# Descriptors each running job holds (its pidfd and both ends of its output pipe), and those the
+# build needs besides (the state, the lock, the wake-up pipe, what we inherited).
+_DESCRIPTORS_PER_JOB = 3
+_DESCRIPTORS_BESIDES = 64
+
+
+def room_for_jobs(jobs: int) -> int:
+    """Raise the soft limit on open files if `jobs` commands could pass it; the jobs that fit then.
+
+    The soft limit is often 1024 while the hard one is far higher; make and ninja face the same.
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not Unix
+        return jobs
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = _DESCRIPTORS_PER_JOB * jobs + _DESCRIPTORS_BESIDES
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return jobs
+    with contextlib.suppress(ValueError, OSError):
+        soft = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft == resource.RLIM_INFINITY:
+        return jobs
+    return max(1, min(jobs, (soft - _DESCRIPTORS_BESIDES) // _DESCRIPTORS_PER_JOB))

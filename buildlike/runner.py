@@ -7,7 +7,6 @@ bytes stops there (early cutoff). All in one thread: commands are started and wa
 
 from __future__ import annotations
 
-import contextlib
 import os
 import posixpath
 import signal
@@ -24,7 +23,7 @@ from buildlike.fingerprint import MISSING, Stamper
 from buildlike.graph import JobGraph
 from buildlike.jobs import Job
 from buildlike.plan import Plan, chain_lengths
-from buildlike.processes import Processes
+from buildlike.processes import Processes, room_for_jobs
 from buildlike.staleness import Reason, ReasonKind, Verdict, decide
 from buildlike.state import JobRecord, StateStore
 
@@ -229,7 +228,7 @@ def run_build(
         processes.wake()
 
     launcher = Launcher(root, on_spawn=options.on_spawn)
-    slots = _make_room_for_descriptors(options.jobs)
+    slots = room_for_jobs(options.jobs)
     if slots < options.jobs:
         reporter.warning(
             f"at most {slots} jobs at a time, not {options.jobs}: the limit on open files is too low"
@@ -430,34 +429,6 @@ def _finish(
     )
     plan.finish(run.index)
     return record
-
-
-# Descriptors each running job holds (its pidfd and both ends of its output pipe), and those the
-# build needs besides (the state, the lock, the wake-up pipe, what we inherited).
-_DESCRIPTORS_PER_JOB = 3
-_DESCRIPTORS_BESIDES = 64
-
-
-def _make_room_for_descriptors(jobs: int) -> int:
-    """Raise the soft limit on open files if `jobs` commands could pass it; the jobs that fit then.
-
-    The soft limit is often 1024 while the hard one is far higher; make and ninja face the same.
-    """
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - not Unix
-        return jobs
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    needed = _DESCRIPTORS_PER_JOB * jobs + _DESCRIPTORS_BESIDES
-    if soft == resource.RLIM_INFINITY or soft >= needed:
-        return jobs
-    with contextlib.suppress(ValueError, OSError):
-        soft = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
-    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    if soft == resource.RLIM_INFINITY:
-        return jobs
-    return max(1, min(jobs, (soft - _DESCRIPTORS_BESIDES) // _DESCRIPTORS_PER_JOB))
 
 
 def _install_handlers(handler: Callable[[int, Any], None], wake_fd: int) -> Callable[[], None]:
