@@ -1,9 +1,10 @@
 """A job's captured output: a pipe its commands write to, read while they run, kept within a bound.
 
-A pipe rather than a file on disk: making and dropping an unnamed file cost ~120 us of our CPU per
-job on ext4 under load, a fifth of all the build loop's work per job, and output never needs the
-disk. Only what is shown is kept: the whole output up to `OUTPUT_SHOWN_LIMIT`, else its head and
-tail, so a command printing 100 MB costs reading it, not keeping it.
+A pipe rather than a file on disk: making and dropping an unnamed file on ext4 took up to ~120 us
+of our CPU per job under load, a pipe ~40 us (a 785-job rebuild used 30 ms less CPU in all), and
+output never needs the disk. Only what is shown is kept: the whole output up to
+`OUTPUT_SHOWN_LIMIT`, else its head and tail, so a command printing 100 MB costs reading it, not
+keeping it.
 """
 
 from __future__ import annotations

@@ -40,9 +40,7 @@ class Processes(Generic[K]):
         self._watched: dict[int, tuple[K, Child]] = {}  # by pidfd
         self._reaped: list[tuple[K, int]] = []  # from the waiting threads (append and pop are atomic)
         self._ended: list[tuple[K, Outcome]] = []
-        # By their reading end: the output of the running jobs, and pipes of jobs over that a
-        # process left behind still holds (read and dropped until it closes them).
-        self._captures: dict[int, Capture] = {}
+        self._captures: dict[int, Capture] = {}  # the output of the running jobs, by reading end
         self._lock = threading.Lock()  # `wake` from other threads against `close`
         self._closed = False
 

@@ -285,6 +285,13 @@ def run_build(
             plan.finish(i)
         return None
 
+    def take_ended(ended: list[tuple[int, Outcome]]) -> list[tuple[_Running, Outcome]]:
+        """The jobs that ended, out of `running`; a failure among them stops new jobs at once (unless
+        -k), before any of them is finished: jobs that end together are handled one by one."""
+        if not options.keep_going and any(outcome.exit_code for _, outcome in ended):
+            state.stopping = True
+        return [(running.pop(i), outcome) for i, outcome in ended]
+
     def fill() -> None:
         """Start stale ready jobs while a slot is free (none once the build is stopping)."""
         while not state.stopping and not interrupts and len(running) < slots:
@@ -303,7 +310,7 @@ def run_build(
             save(stamps=not running)
             if not running:
                 break
-            ended = [(running.pop(i), outcome) for i, outcome in processes.wait()]
+            ended = take_ended(processes.wait())
             while True:
                 if interrupts:
                     save(stamps=True)  # what succeeded stays done; the jobs just ended are not recorded: they rerun
@@ -313,7 +320,7 @@ def run_build(
                 if not ended:
                     break
                 run, outcome = ended.pop(0)
-                if outcome.exit_code == 0 and (options.keep_going or not any(o.exit_code for _, o in ended)):
+                if outcome.exit_code == 0:
                     fill()  # the freed slot first, so that the next command overlaps this job's bookkeeping
                 record = _finish(
                     run,
@@ -331,11 +338,10 @@ def run_build(
                     launcher.made([os.path.join(root, o) for o in run.job.outputs])
                 # Commands that ended meanwhile free their slots before this job's record is saved:
                 # a slot waiting for the loop's bookkeeping is a core doing nothing.
-                more = [(running.pop(i), outcome) for i, outcome in processes.wait(timeout=0)]
+                more = take_ended(processes.wait(timeout=0))
                 if more:
                     ended += more
-                    if options.keep_going or not any(o.exit_code for _, o in ended):
-                        fill()  # (no new job once a failure is known, unless -k)
+                    fill()
                 save()
     except BaseException as e:
         # A state write failed (a full disk) or worse: never leave commands running behind us.
