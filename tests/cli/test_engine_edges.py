@@ -165,66 +165,48 @@ def test_a_background_child_of_one_job_does_not_write_into_another_jobs_output(m
     assert "second" in r.err and "LATE-FROM-A" not in r.err
 
 
-def test_many_parallel_jobs_under_a_low_open_file_limit_still_build(make_project):
-    """Each running command holds three of our descriptors: a soft limit below that is raised."""
+def _copies(make_project, count: int, run: str = "cp {path} {output}"):
+    """A project of `count` jobs, each copying src/K.txt to out/K.txt."""
+    rule = f'[rules.copy]\nforeach = "src/*.txt"\noutputs = ["out/{{name}}"]\nrun = "{run}"\n'
+    return make_project(rule, {f"src/{k}.txt": f"{k}\n" for k in range(count)})
+
+
+def _build_with_open_file_limit(p, soft: int, hard: int, jobs: int):
+    """Run `buildlike -j jobs` in `p` with RLIMIT_NOFILE set to (soft, hard)."""
     import resource
     import subprocess
 
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and hard < 512:
-        pytest.skip("the hard limit on open files is too low to raise the soft one")
-    p = make_project(
-        """
-        [rules.copy]
-        foreach = "src/*.txt"
-        outputs = ["out/{name}"]
-        run = "sleep 0.2; cp {path} {output}"
-        """,
-        {f"src/{k}.txt": f"{k}\n" for k in range(80)},
-    )
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
-    def low_limit() -> None:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
-
-    proc = subprocess.run(
-        [sys.executable, "-m", "buildlike", "-j", "80"],
+    return subprocess.run(
+        [sys.executable, "-m", "buildlike", "-j", str(jobs)],
         cwd=p.root,
         capture_output=True,
         text=True,
         timeout=60,
-        preexec_fn=low_limit,
+        preexec_fn=limit,
+        close_fds=True,
     )
+
+
+def test_many_parallel_jobs_under_a_low_open_file_limit_still_build(make_project):
+    """Each running command holds three of our descriptors: a soft limit below that is raised."""
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 512:
+        pytest.skip("the hard limit on open files is too low to raise the soft one")
+    p = _copies(make_project, 80, run="sleep 0.2; cp {path} {output}")
+    proc = _build_with_open_file_limit(p, 64, hard, jobs=80)
     assert proc.returncode == 0, proc.stderr
     assert all(p.read(f"out/{k}.txt") == f"{k}\n" for k in range(80))
 
 
 def test_a_hard_open_file_limit_too_low_for_j_runs_fewer_jobs_at_a_time_and_says_so(make_project):
     """-j 80 needs about 300 descriptors: under a hard limit of 100 it runs 12 at a time, with a warning."""
-    import resource
-    import subprocess
-
-    p = make_project(
-        """
-        [rules.copy]
-        foreach = "src/*.txt"
-        outputs = ["out/{name}"]
-        run = "cp {path} {output}"
-        """,
-        {f"src/{k}.txt": f"{k}\n" for k in range(40)},
-    )
-
-    def low_limit() -> None:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))
-
-    proc = subprocess.run(
-        [sys.executable, "-m", "buildlike", "-j", "80"],
-        cwd=p.root,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        preexec_fn=low_limit,
-        close_fds=True,
-    )
+    p = _copies(make_project, 40)
+    proc = _build_with_open_file_limit(p, 100, 100, jobs=80)
     assert proc.returncode == 0, proc.stderr
     assert "at most 12 jobs at a time, not 80: the limit on open files is too low" in proc.stderr
     assert all(p.read(f"out/{k}.txt") == f"{k}\n" for k in range(40))
