@@ -60,6 +60,16 @@ class Capture:
             self._add(chunk)
         return True
 
+    def close_writer(self) -> None:
+        """Close our writing end once the job's last command has it: the pipe then ends with the job.
+
+        Kept open, a command started meanwhile (whose copy of our descriptors lasts until its exec
+        is done) could still hold it when this job ends, and `finish` would take that for a daemon.
+        """
+        if self.write_fd >= 0:
+            os.close(self.write_fd)
+            self.write_fd = -1
+
     def note(self, message: str) -> None:
         """Add a message of ours (a command that could not start), after what the commands wrote."""
         if self.read_fd >= 0:
@@ -73,9 +83,7 @@ class Capture:
         it is handed to a drain that reads it to its end, so that process never writes into the next
         job's output, never blocks on a full pipe and is never killed by SIGPIPE.
         """
-        if self.write_fd >= 0:
-            os.close(self.write_fd)
-            self.write_fd = -1
+        self.close_writer()
         if self.read_fd >= 0:
             if self.read(_FINAL_READ_LIMIT):  # not at its end: someone else still holds it
                 _drain_elsewhere(self.read_fd)

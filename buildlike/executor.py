@@ -245,6 +245,8 @@ class Execution:
             self._next += 1
             started = -signal.SIGTERM if self._stopping else self._start_one(command)
             if isinstance(started, Child):
+                if self._next == len(self.commands) and self.capture is not None:
+                    self.capture.close_writer()  # the last command has its copy
                 return started
             if started != 0:
                 self._code, self._failed = started, command

@@ -67,7 +67,8 @@ class Processes(Generic[K]):
             for fd in ready:
                 capture = self._captures.get(fd)
                 if capture is not None:
-                    capture.read()  # (never at its end while the job runs: we hold a writing end)
+                    if not capture.read():  # every writer closed it (the command may still run)
+                        self._unwatch(capture)  # else poll would report its end again and again
                 elif fd == self._wake_r:
                     with contextlib.suppress(BlockingIOError):
                         os.read(fd, 4096)

@@ -418,6 +418,32 @@ def test_a_background_writer_in_its_own_session_never_writes_into_the_next_job(c
     assert (nxt.exit_code, nxt.output) == (0, b"next\n")
 
 
+def test_a_command_that_closes_its_output_early_is_waited_for_without_spinning(cwd):
+    """Its pipe ends while it still runs: the end is seen once, not polled again until the job ends."""
+    with watching() as processes:
+        processes.start("job", execution(["sh -c 'echo before; exec >&- 2>&-; sleep 0.5; touch done'"], cwd))
+        cpu_before = time.thread_time()
+        [(_, outcome)] = wait_for(processes, 1)
+        cpu = time.thread_time() - cpu_before
+    assert (outcome.exit_code, outcome.output) == (0, b"before\n")
+    assert (cwd / "done").exists()
+    assert cpu < 0.25  # a loop on the ended pipe would take the whole half second
+
+
+def test_the_pipe_of_a_job_is_ours_to_write_only_until_its_last_command_starts(cwd):
+    """Commands started meanwhile copy our descriptors until their exec is done: a writing end we still
+    held could then outlive the job, and its end look like a daemon's."""
+    with watching() as processes:
+        one = execution(["sleep 0.2"], cwd)
+        two = execution(["true", "sleep 0.2"], cwd)
+        processes.start("one", one)
+        processes.start("two", two)
+        assert one.capture is not None and one.capture.write_fd == -1
+        assert two.capture is not None and two.capture.write_fd >= 0  # for its second command
+        ended = wait_for(processes, 2)
+    assert sorted(key for key, _ in ended) == ["one", "two"]
+
+
 def test_a_job_that_failed_to_make_its_folders_leaves_the_next_one_clean(cwd):
     (cwd / "blocker").write_text("")
     with watching() as processes:
