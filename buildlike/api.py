@@ -266,7 +266,9 @@ def _build_locked(
                 cancel=cancel,
             )
             racy_after_ns = time.time_ns() - RACY_WINDOW_NS
-            checked = None if run_options.dry_run else _checked_files(loaded, order, store, stamper, racy_after_ns)
+            # A job that ran just wrote its outputs: too recent to trust their stats, so no snapshot.
+            fresh = run_options.dry_run or result.ran
+            checked = None if fresh else _checked_files(loaded, order, store, stamper, racy_after_ns)
         finally:
             store.close()
     if checked is not None:

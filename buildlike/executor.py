@@ -80,7 +80,8 @@ class Launcher:
 
     def __init__(self, cwd: str, *, on_spawn: Callable[[int], None] | None = None) -> None:
         self._found: dict[tuple[str, str], str | None] = {}
-        self._searched: set[str] = set()  # every folder of the PATHs in `_found`
+        self.cwd = os.path.abspath(cwd)
+        self._searched_here: set[str] = set()  # the folders of the PATHs in `_found` inside `cwd`
         # posix_spawn keeps inheritable descriptors open in the child; Popen(close_fds=True) does not.
         self.closing = [(os.POSIX_SPAWN_CLOSE, fd) for fd in _inherited_fds()]
         self.on_spawn = on_spawn  # told each new process group, e.g. to record it for the next build
@@ -90,10 +91,13 @@ class Launcher:
         except OSError:
             self.spawn_here = False
 
-    def made(self, paths: Sequence[str]) -> None:
-        """Files a job just made: if one is in a folder we looked in, look again (a tool built here)."""
-        folders = {os.path.dirname(os.path.abspath(p)) for p in paths}
-        if folders.isdisjoint(self._searched):
+    def made(self, outputs: Sequence[str]) -> None:
+        """Files a job just made (relative to `cwd`): if one is in a PATH folder we looked in, look
+        again there (a tool built by the project)."""
+        if not self._searched_here:
+            return  # (outputs are all inside the project)
+        folders = {os.path.dirname(os.path.abspath(os.path.join(self.cwd, p))) for p in outputs}
+        if folders.isdisjoint(self._searched_here):
             return
         for name, path in list(self._found):
             if folders.intersection(_folders(path)):
@@ -105,7 +109,8 @@ class Launcher:
         key = (name, path)
         if key not in self._found:
             self._found[key] = self._search(name, path)
-            self._searched.update(_folders(path))
+            inside = self.cwd + os.sep
+            self._searched_here.update(f for f in _folders(path) if f == self.cwd or f.startswith(inside))
         return self._found[key]
 
     @staticmethod
@@ -260,6 +265,8 @@ class Execution:
         argv = split_simple(command) if self.shell == DEFAULT_SHELL else None
         try:
             started = self._spawn(command, argv, capture)
+            if isinstance(started, Child):
+                return started
             if started == _NEEDS_SHELL:  # e.g. a script without a #! line, which only a shell runs
                 started = self._spawn(command, None, capture)
             if started == _TOO_LONG:

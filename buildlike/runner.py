@@ -335,7 +335,7 @@ def run_build(
                 )
                 if record is not None:
                     finished.append((run.index, record, outcome))
-                    launcher.made([os.path.join(root, o) for o in run.job.outputs])
+                    launcher.made(run.job.outputs)
                 # Commands that ended meanwhile free their slots before this job's record is saved:
                 # a slot waiting for the loop's bookkeeping is a core doing nothing.
                 more = take_ended(processes.wait(timeout=0))
