@@ -24,6 +24,7 @@ from buildlike.errors import MaestrofileError, Problem, UsageError
 from buildlike.fingerprint import RACY_WINDOW_NS, Stamper, hash_bytes
 from buildlike.globs import FileTree
 from buildlike.graph import JobGraph, closure, connect, missing_inputs, resolve_targets
+from buildlike.interrupts import Cancel
 from buildlike.jobs import Job, expand
 from buildlike.lock import ProjectLock
 from buildlike.maestrofile import read_project
@@ -38,7 +39,7 @@ from buildlike.paths import (
     normalize,
 )
 from buildlike.reporter import Reporter
-from buildlike.runner import BuildResult, Cancel, RunOptions, initial_verdicts, run_build
+from buildlike.runner import BuildResult, RunOptions, initial_verdicts, run_build
 from buildlike.snapshot import SourceStamp, discard_snapshot, save_snapshot
 from buildlike.staleness import JobStatus, decide
 from buildlike.state import JobRecord, StateStore, prepare_state_dir

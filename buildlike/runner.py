@@ -2,7 +2,8 @@
 
 Each job is judged only once everything it reads has been remade, so a rerun that writes identical
 bytes stops there (early cutoff). All in one thread: commands are started and waited for through
-`processes.Processes`, between the bookkeeping, the state writes and the printing.
+`processes.Processes`, between the bookkeeping, the state writes and the printing. Stopping on a
+signal or a `Cancel` is interrupts.py's job.
 """
 
 from __future__ import annotations
@@ -10,17 +11,17 @@ from __future__ import annotations
 import os
 import posixpath
 import signal
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from buildlike.discovered import discovered_inputs, with_discovered
 from buildlike.errors import BuildFailed, Interrupted
 from buildlike.executor import Execution, Launcher, Outcome
 from buildlike.fingerprint import MISSING, Stamper
 from buildlike.graph import JobGraph
+from buildlike.interrupts import CANCELLED, Cancel, route_signals, stop_all
 from buildlike.jobs import Job
 from buildlike.plan import Plan, chain_lengths
 from buildlike.processes import Processes, room_for_jobs
@@ -65,41 +66,6 @@ class BuildResult:
     skipped: tuple[str, ...] = ()
     cut_off: tuple[str, ...] = ()
     seconds: float = 0.0
-
-
-class Cancel:
-    """Stops a running build from another thread, as Ctrl-C would (`buildlike watch --restart`).
-
-    `request()` may come before the build starts or while it runs; either way the build stops its
-    commands' process groups and raises `Interrupted(CANCELLED)`.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._requested = False
-        self._wake: Callable[[], None] | None = None
-
-    @property
-    def requested(self) -> bool:
-        return self._requested
-
-    def request(self) -> None:
-        with self._lock:
-            self._requested = True
-            wake = self._wake
-        if wake is not None:
-            wake()
-
-    def attach(self, wake: Callable[[], None] | None) -> None:
-        """Call `wake` on a request (at once if one came already); None detaches."""
-        with self._lock:
-            self._wake = wake
-            requested = self._requested
-        if wake is not None and requested:
-            wake()
-
-
-CANCELLED = "cancelled"  # the `signal_name` of the Interrupted raised for a Cancel request
 
 
 def initial_verdicts(
@@ -302,7 +268,7 @@ def run_build(
 
     restore: Callable[[], None] | None = None
     try:
-        restore = _install_handlers(on_signal, processes.wake_fd)
+        restore = route_signals(on_signal, processes.wake_fd)
         if cancel is not None:
             cancel.attach(on_cancel)
         while True:
@@ -315,7 +281,8 @@ def run_build(
                 if interrupts:
                     save(stamps=True)  # what succeeded stays done; the jobs just ended are not recorded: they rerun
                     state.signal_name = interrupts[0]
-                    _stop_all(running, processes, reporter, options.grace_seconds)
+                    reporter.interrupted(len(processes.running))
+                    stop_all(processes, options.grace_seconds)
                     raise Interrupted(interrupts[0])
                 if not ended:
                     break
@@ -346,7 +313,7 @@ def run_build(
     except BaseException as e:
         # A state write failed (a full disk) or worse: never leave commands running behind us.
         if processes.running and not isinstance(e, Interrupted):
-            _stop_all(running, processes, reporter, options.grace_seconds, announce=False)
+            stop_all(processes, options.grace_seconds)
         raise
     finally:
         if cancel is not None:
@@ -435,47 +402,3 @@ def _finish(
     )
     plan.finish(run.index)
     return record
-
-
-def _install_handlers(handler: Callable[[int, Any], None], wake_fd: int) -> Callable[[], None]:
-    """Route SIGINT/SIGTERM to `handler` while building (main thread only); returns a restorer.
-
-    Each signal also writes a byte to `wake_fd`, whichever thread the system delivered it to, so
-    a wait on that descriptor ends.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    old_fd = signal.set_wakeup_fd(wake_fd, warn_on_full_buffer=False)  # full: a wake-up is pending anyway
-
-    def restore() -> None:
-        signal.set_wakeup_fd(old_fd)  # (a previous owner's warn_on_full_buffer=False is not kept)
-        for s, h in old.items():
-            signal.signal(s, h)
-
-    return restore
-
-
-def _stop_all(
-    running: dict[int, _Running],
-    processes: Processes[int],
-    reporter: Progress,
-    grace: float,
-    *,
-    announce: bool = True,
-) -> None:
-    """Stop every running command's process group: SIGTERM, then SIGKILL after `grace` seconds."""
-    if announce:
-        reporter.interrupted(len(processes.running))
-    processes.signal(signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    killed = False
-    while processes.running:  # `running` may hold jobs already over (a failure while handling them)
-        timeout = deadline - time.monotonic()
-        if timeout <= 0 and not killed:
-            processes.signal(signal.SIGKILL)
-            killed = True
-        for i, _ in processes.wait(timeout=max(timeout, 0.05) if not killed else 1.0):
-            done = running.pop(i, None)
-            if done is not None:
-                done.execution.signal(signal.SIGKILL)  # leftovers of the group, if any

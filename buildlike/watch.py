@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 from buildlike.api import BuildOptions, Loaded, build, find_maestrofile, load, selection
 from buildlike.errors import BuildFailed, BuildlikeError, Interrupted, UsageError
 from buildlike.graph import JobGraph
+from buildlike.interrupts import CANCELLED, Cancel
 from buildlike.jobs import Job
 from buildlike.paths import is_state_path
 from buildlike.reporter import WatchReporter
-from buildlike.runner import CANCELLED, Cancel
 from buildlike.state import StateStore
 
 if TYPE_CHECKING:

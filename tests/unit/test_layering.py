@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("state", "lock"),
     ("staleness",),
     ("depfile", "discovered"),
-    ("plan", "runner"),
+    ("plan", "interrupts", "runner"),
     ("reporter", "render"),
     ("api",),
     ("watch", "hook"),

@@ -1,0 +1,85 @@
+"""Stopping a build: Ctrl-C and SIGTERM routed to the build loop, a `Cancel` from another thread, and
+stopping the commands' process groups. When to stop is the runner's call; this module only carries it out.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from buildlike.processes import Processes
+
+
+class Cancel:
+    """Stops a running build from another thread, as Ctrl-C would (`buildlike watch --restart`).
+
+    `request()` may come before the build starts or while it runs; either way the build stops its
+    commands' process groups and raises `Interrupted(CANCELLED)`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requested = False
+        self._wake: Callable[[], None] | None = None
+
+    @property
+    def requested(self) -> bool:
+        return self._requested
+
+    def request(self) -> None:
+        with self._lock:
+            self._requested = True
+            wake = self._wake
+        if wake is not None:
+            wake()
+
+    def attach(self, wake: Callable[[], None] | None) -> None:
+        """Call `wake` on a request (at once if one came already); None detaches."""
+        with self._lock:
+            self._wake = wake
+            requested = self._requested
+        if wake is not None and requested:
+            wake()
+
+
+CANCELLED = "cancelled"  # the `signal_name` of the Interrupted raised for a Cancel request
+
+
+def route_signals(handler: Callable[[int, Any], None], wake_fd: int) -> Callable[[], None]:
+    """Route SIGINT/SIGTERM to `handler` while building (main thread only); returns a restorer.
+
+    Each signal also writes a byte to `wake_fd`, whichever thread the system delivered it to, so
+    a wait on that descriptor ends.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    old_fd = signal.set_wakeup_fd(wake_fd, warn_on_full_buffer=False)  # full: a wake-up is pending anyway
+
+    def restore() -> None:
+        signal.set_wakeup_fd(old_fd)  # (a previous owner's warn_on_full_buffer=False is not kept)
+        for s, h in old.items():
+            signal.signal(s, h)
+
+    return restore
+
+
+def stop_all(processes: Processes[Any], grace: float) -> None:
+    """Stop every running job's process group: SIGTERM, then SIGKILL after `grace` seconds.
+
+    Once a job's command has ended, what it left in its group gets SIGKILL at once.
+    """
+    executions = dict(processes.running)
+    processes.signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    killed = False
+    while processes.running:
+        timeout = deadline - time.monotonic()
+        if timeout <= 0 and not killed:
+            processes.signal(signal.SIGKILL)
+            killed = True
+        for key, _ in processes.wait(timeout=max(timeout, 0.05) if not killed else 1.0):
+            executions[key].signal(signal.SIGKILL)  # leftovers of the group, if any
