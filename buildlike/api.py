@@ -60,6 +60,8 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class BuildOptions:
+    """How `build` runs: as the command line's -j, -k, -n and --no-wait say."""
+
     jobs: int | None = None  # None: settings.jobs, else one per CPU
     keep_going: bool = False
     dry_run: bool = False

@@ -38,6 +38,8 @@ class Job:
 
 @dataclass(frozen=True, slots=True)
 class JobSet:
+    """The jobs of all rules, with the warnings and problems found making them."""
+
     jobs: tuple[Job, ...]
     warnings: tuple[Problem, ...]
     listed_folders: tuple[tuple[str, int], ...]  # what globbing read, for cache keys

@@ -9,6 +9,8 @@ from buildlike.executor import DEFAULT_SHELL
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    """The `[settings]` table."""
+
     jobs: int = 0  # 0: one per CPU
     default: tuple[str, ...] = ()  # empty: every rule
     shell: str = DEFAULT_SHELL

@@ -50,6 +50,8 @@ class Progress(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
+    """How the build loop runs its jobs."""
+
     jobs: int
     keep_going: bool = False
     dry_run: bool = False
@@ -61,6 +63,8 @@ class RunOptions:
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
+    """The job ids of a build that ended, by what became of them, and how long it took."""
+
     ran: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
@@ -109,6 +113,8 @@ def initial_verdicts(
 
 @dataclass
 class _Running:
+    """A job whose commands run, with what it read when it started."""
+
     index: int
     job: Job
     execution: Execution

@@ -42,6 +42,8 @@ _TEXT = {
 
 @dataclass(frozen=True, slots=True)
 class Reason:
+    """Why a job is stale: the SPEC rule it breaks (or UPSTREAM), with the path or detail concerned."""
+
     kind: ReasonKind
     detail: str = ""
 
@@ -51,6 +53,8 @@ class Reason:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    """Whether a job is stale, and every reason why (none: up to date)."""
+
     reasons: tuple[Reason, ...] = ()
 
     @property

@@ -228,6 +228,8 @@ class Debouncer:
 
 @dataclass(frozen=True, slots=True)
 class WatchOptions:
+    """How `watch` reacts to changes."""
+
     debounce: float = 0.1  # seconds without a change that end a burst
     restart: bool = False  # a change cancels a running build instead of waiting for its end
     clear: bool = False  # clear the screen before each build
