@@ -63,8 +63,9 @@ class Capture:
     def close_writer(self) -> None:
         """Close our writing end once the job's last command has it: the pipe then ends with the job.
 
-        Kept open, a command started meanwhile (whose copy of our descriptors lasts until its exec
-        is done) could still hold it when this job ends, and `finish` would take that for a daemon.
+        Kept open, a command started meanwhile could still hold it when this job ends (posix_spawn
+        returns once the child's exec has replaced its memory, before the kernel closes the child's
+        close-on-exec descriptors), and `finish` would take that for a daemon holding the pipe.
         """
         if self.write_fd >= 0:
             os.close(self.write_fd)

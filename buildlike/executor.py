@@ -109,7 +109,7 @@ class Launcher:
         key = (name, path)
         if key not in self._found:
             self._found[key] = self._search(name, path)
-            inside = self.cwd + os.sep
+            inside = os.path.join(self.cwd, "")  # (a root of / is "/", not "//")
             self._searched_here.update(f for f in _folders(path) if f == self.cwd or f.startswith(inside))
         return self._found[key]
 

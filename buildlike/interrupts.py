@@ -82,4 +82,6 @@ def stop_all(processes: Processes[Any], grace: float) -> None:
             processes.signal(signal.SIGKILL)
             killed = True
         for key, _ in processes.wait(timeout=max(timeout, 0.05) if not killed else 1.0):
-            executions[key].signal(signal.SIGKILL)  # leftovers of the group, if any
+            execution = executions.get(key)  # (none for a job that had ended already, e.g. could not start)
+            if execution is not None:
+                execution.signal(signal.SIGKILL)  # leftovers of the group, if any

@@ -104,6 +104,9 @@ class Processes(Generic[K]):
         for capture in self._captures.values():
             capture.close()
         self._captures.clear()
+        for execution in self.running.values():  # (a pipe that ended is no longer among `_captures`)
+            if execution.capture is not None:
+                execution.capture.close()
 
     def _unwatch(self, capture: Capture) -> None:
         if capture.read_fd in self._captures:

@@ -31,6 +31,7 @@ from buildlike import executor
 from buildlike import processes as processes_module
 from buildlike.capture import OUTPUT_SHOWN_LIMIT, Capture
 from buildlike.executor import DEFAULT_SHELL, Execution, Launcher, Outcome
+from buildlike.interrupts import stop_all
 from buildlike.processes import Processes
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="Linux-only executor details")
@@ -699,6 +700,15 @@ def test_a_program_made_in_a_path_folder_spelt_with_a_trailing_slash_is_found(cw
     assert run(["tool"], cwd, env=env, launcher=launcher).output == b"bin\n"
 
 
+def test_a_program_made_in_a_path_folder_is_looked_up_again_even_when_the_project_is_the_root():
+    """Found by review: with the project at /, no PATH folder counted as inside it ("//" prefix)."""
+    launcher = Launcher("/")
+    env = {"PATH": "/bin"}
+    assert launcher.find("sh", env) == "/bin/sh"
+    launcher.made(["bin/sh"])
+    assert ("sh", "/bin") not in launcher._found  # looked up again next time
+
+
 def test_a_wake_after_close_writes_nothing_into_the_file_that_took_its_descriptor():
     """Found by review: a Cancel from another thread could land after close(), into a reused descriptor."""
     processes: Processes[Any] = Processes()
@@ -734,3 +744,40 @@ def test_a_job_whose_start_raises_is_not_left_running(cwd, monkeypatch):
         with pytest.raises(OSError):
             wait_for(processes, 1)
         assert processes.running == {}
+
+
+# 11. Stopping every job (interrupts.stop_all).
+
+
+def test_stopping_all_jobs_passes_over_one_that_had_ended_already(cwd, tmp_path):
+    """Found by review: a job that could not start has ended before stopping begins; it is not waited for
+    twice, and the others are still stopped (Ctrl-C then exits 130, not with a KeyError)."""
+    pid_file = tmp_path / "slow.pid"
+    with watching() as processes:
+        processes.start("slow", execution([f"sh -c 'echo $$ > {pid_file}; exec sleep 30'"], cwd))
+        processes.start("bad", execution(["no-such-program-xyz"], cwd))
+        wait_for_file(pid_file)
+        stop_all(processes, grace=1.0)
+        assert processes.running == {}
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid_file.read_text()), 0)
+
+
+def test_closing_releases_the_pipe_of_a_running_job_whose_output_ended(cwd):
+    """Found by review: a pipe that ended while its job runs is no longer watched, but still ours to close."""
+    processes: Processes[Any] = Processes()
+    job = execution(["sh -c 'exec >&- 2>&-; exec sleep 30'"], cwd)
+    processes.start("job", job)
+    try:
+        assert job.capture is not None
+        deadline = time.monotonic() + 5
+        while job.capture.read_fd in processes._captures:  # until its end is seen
+            assert time.monotonic() < deadline
+            processes.wait(timeout=0.1)
+        processes.close()
+        assert job.capture.read_fd == -1
+    finally:
+        job.signal(signal.SIGKILL)
+        for pgid in job.pgids:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pgid, 0)
