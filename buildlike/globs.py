@@ -27,6 +27,9 @@ def escape(text: str) -> str:
     return "".join(f"[{c}]" if c in _MAGIC else c for c in text) if is_glob(text) else text
 
 
+_SET_SPECIAL = re.compile(r"[\\\[&~|^]")
+
+
 class GlobSyntaxError(ValueError):
     """A pattern we cannot read, such as an unclosed `[`."""
 
@@ -53,9 +56,11 @@ def _segment_regex(seg: str) -> str:
             if j >= n:
                 raise GlobSyntaxError(f"unclosed '[' in pattern segment {seg!r}")
             body = seg[i + 1 : j]
-            if body[:1] in ("!", "^"):
-                body = "^" + body[1:]
-            out.append("[" + body.replace("\\", "\\\\") + "]")
+            negated = body[:1] in ("!", "^")
+            # In a regex set these would start an escape, a nested set or a set operation (and make
+            # `re` print a FutureWarning); in a glob they are characters like any other.
+            body = _SET_SPECIAL.sub(r"\\\g<0>", body[1:] if negated else body)
+            out.append("[" + ("^" if negated else "") + body + "]")
             i = j
         else:
             out.append(re.escape(c))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,25 @@ def test_regex_characters_in_a_pattern_are_taken_literally(name):
     pattern = name.replace(".c", "*.c", 1)
     assert matches(pattern, name)
     assert not matches(pattern, "x" + name)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "expected"),
+    [
+        ("data[[]1].txt", "data[1].txt", True),  # the usual way to match a literal [
+        ("data[[]1].txt", "data1.txt", False),
+        ("x[a&&b]", "x&", True),  # a regex set operation, a plain character here
+        ("x[!~~]", "x~", False),
+        ("x[||]", "x|", True),
+        ("x[a^]", "x^", True),
+        ("x[\\]", "x\\", True),
+    ],
+)
+def test_characters_special_in_regex_sets_are_plain_inside_brackets_and_warn_nothing(pattern, path, expected):
+    """Found by a tester: `[[]` made Python print a FutureWarning ("Possible nested set") on every build."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert bool(compile_glob(pattern).match(path)) is expected
 
 
 def test_an_unclosed_bracket_is_a_glob_syntax_error():
