@@ -22,7 +22,8 @@ from buildlike.model import Settings
 from buildlike.snapshot import SourceStamp, folders_unchanged
 
 CACHE_NAME = "graph.cache"
-_FORMAT = ("buildlike-graph", 1, __version__, marshal.version)
+# Bumped when what a cached job holds changes (2: fingerprints carry digests of their parts).
+_FORMAT = ("buildlike-graph", 2, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:

@@ -47,13 +47,22 @@ class JobSet:
 
 
 def command_fingerprint(commands: Iterable[str], env: Iterable[tuple[str, str]], shell: str) -> bytes:
-    """Digest of everything about a job's command that SPEC's rule 3 watches."""
-    parts = [_FINGERPRINT_VERSION, shell.encode()]
-    for k, v in env:
-        parts.append(f"env {k}={v}".encode())
-    for c in commands:
-        parts.append(b"cmd " + c.encode("utf-8", "surrogateescape"))
-    return hash_bytes(b"\0".join(parts))
+    """Digest of everything about a job's command that SPEC's rule 3 watches.
+
+    The digest of the whole comes first and alone decides; then one short digest each of the commands,
+    the env and the shell (FINGERPRINT_PARTS), so that `status` can say which of them changed.
+    """
+    env_parts = [f"env {k}={v}".encode() for k, v in env]
+    command_parts = [b"cmd " + c.encode("utf-8", "surrogateescape") for c in commands]
+    whole = hash_bytes(b"\0".join([_FINGERPRINT_VERSION, shell.encode(), *env_parts, *command_parts]))
+    each = (b"\0".join(command_parts), b"\0".join(env_parts), shell.encode())
+    return whole + b"".join(hash_bytes(part)[:_PART_DIGEST] for part in each)
+
+
+# What follows the whole digest in a fingerprint, in order (a record from before has only the whole).
+FINGERPRINT_PARTS = ("command", "env", "shell")
+FINGERPRINT_WHOLE = 16
+_PART_DIGEST = 8
 
 
 def foreach_fields(path: str) -> dict[str, str]:
@@ -277,4 +286,4 @@ def expand(project: Project, tree: FileTree) -> JobSet:
     )
 
 
-__all__ = ["Job", "JobSet", "command_fingerprint", "expand", "foreach_fields"]
+__all__ = ["FINGERPRINT_PARTS", "FINGERPRINT_WHOLE", "Job", "JobSet", "command_fingerprint", "expand", "foreach_fields"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from buildlike.fingerprint import Stamper
-from buildlike.jobs import Job
+from buildlike.jobs import FINGERPRINT_PARTS, FINGERPRINT_WHOLE, Job
 from buildlike.state import JobRecord
 
 
@@ -31,7 +31,7 @@ _TEXT = {
     ReasonKind.OUTPUT_MISSING: "output '{}' is missing",
     ReasonKind.NEVER_BUILT: "never built",
     ReasonKind.LAST_RUN_FAILED: "its last run failed or was interrupted",
-    ReasonKind.COMMAND_CHANGED: "its command changed{}",
+    ReasonKind.COMMAND_CHANGED: "its {} changed",
     ReasonKind.INPUTS_CHANGED: "its list of inputs changed ({})",
     ReasonKind.INPUT_CHANGED: "input '{}' changed",
     ReasonKind.OUTPUT_CHANGED: "output '{}' changed since it was built",
@@ -95,8 +95,8 @@ def _reasons(job: Job, record: JobRecord | None, stamper: Stamper, had_record: b
         yield Reason(ReasonKind.LAST_RUN_FAILED if had_record else ReasonKind.NEVER_BUILT)
         return
 
-    if record.fingerprint != job.fingerprint:
-        yield Reason(ReasonKind.COMMAND_CHANGED)
+    if record.fingerprint[:FINGERPRINT_WHOLE] != job.fingerprint[:FINGERPRINT_WHOLE]:
+        yield Reason(ReasonKind.COMMAND_CHANGED, _what_changed(record.fingerprint, job.fingerprint))
     digest = stamper.digest
     if record.inputs == job.inputs:
         for path, old in zip(record.inputs, record.input_digests, strict=True):
@@ -129,6 +129,20 @@ def _reasons(job: Job, record: JobRecord | None, stamper: Stamper, had_record: b
             now = digest(path)
             if now is not None and made.get(path) != now:
                 yield Reason(ReasonKind.OUTPUT_CHANGED, path)
+
+
+def _what_changed(old: bytes, new: bytes) -> str:
+    """Which of a job's command, env and shell differ, from their digests in two fingerprints."""
+    size = (len(new) - FINGERPRINT_WHOLE) // len(FINGERPRINT_PARTS)
+    if len(old) != len(new) or size <= 0:
+        return "command"  # a record from before the parts were kept: its command, env or shell
+    names = [
+        name
+        for k, name in enumerate(FINGERPRINT_PARTS)
+        if old[FINGERPRINT_WHOLE + k * size : FINGERPRINT_WHOLE + (k + 1) * size]
+        != new[FINGERPRINT_WHOLE + k * size : FINGERPRINT_WHOLE + (k + 1) * size]
+    ] or ["command"]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,6 +129,19 @@ def test_status_after_an_edit_lists_only_the_stale_jobs_with_why(built):
     assert snapshot(built.root) == before
 
 
+def test_status_says_which_of_command_env_and_shell_changed(built):
+    """SPEC rule 3: a job reruns when its command, its `env` table or the `shell` setting changed."""
+    text = built.read("Maestrofile.toml")
+    with_env = text.replace('cp {input} {output}"\n', 'cp {input} {output}"\nenv = {LC_ALL = "C"}\n', 1)
+    built.write("Maestrofile.toml", with_env)
+    lines = status_lines(built.run("status").out)
+    assert lines["compile:src/a.c"] == "its env changed"
+    built.write("Maestrofile.toml", '[settings]\nshell = "/bin/bash"\n' + text.replace("echo docs", "echo doc"))
+    lines = status_lines(built.run("status").out)
+    assert lines["compile:src/a.c"] == "its shell changed"
+    assert lines["docs"] == "its command and shell changed"
+
+
 def test_status_of_an_up_to_date_project_lists_no_job(built):
     r = built.run("status")
     assert r.code == 0, r.text

@@ -113,6 +113,33 @@ def test_rule_3_the_fingerprint_watches_commands_env_and_shell_and_nothing_else(
     assert command_fingerprint(["make", "it"], [("LC_ALL", "C")], "/bin/sh") != base
 
 
+@pytest.mark.parametrize(
+    ("commands", "env", "shell", "said"),
+    [
+        (["cp -p in.txt out.txt"], [], "/bin/sh", "its command changed"),
+        (["cp in.txt out.txt"], [("LC_ALL", "C")], "/bin/sh", "its env changed"),
+        (["cp in.txt out.txt"], [], "/bin/bash", "its shell changed"),
+        (["cp -p in.txt out.txt"], [("LC_ALL", "C")], "/bin/sh", "its command and env changed"),
+        (["cp -p in.txt out.txt"], [("LC_ALL", "C")], "/bin/bash", "its command, env and shell changed"),
+    ],
+)
+def test_rule_3_the_reason_says_which_of_command_env_and_shell_changed(root, commands, env, shell, said):
+    """SPEC rule 3 names the command, its `env` and the `shell` setting; `status` says which one moved."""
+    job = make_job()
+    record = record_of(root, job)
+    changed = make_job(commands=tuple(commands), fingerprint=command_fingerprint(commands, env, shell))
+    assert str(judge(root, changed, record)) == said
+
+
+def test_rule_3_a_record_with_only_the_whole_digest_still_matches_and_says_command_when_not(root):
+    """Records saved before the parts were kept: no rerun for them, and a plain reason when one is due."""
+    job = make_job()
+    old = record_of(root, job)._replace(fingerprint=job.fingerprint[:16])
+    assert not judge(root, job, old).stale
+    changed = make_job(fingerprint=command_fingerprint(["cp -p in.txt out.txt"], [], "/bin/sh"))
+    assert str(judge(root, changed, old)) == "its command changed"
+
+
 def test_rule_4_a_changed_list_of_inputs_makes_the_job_stale(root):
     job = make_job()
     record = record_of(root, job)
