@@ -9,7 +9,6 @@ The CLI, watch mode and the git hook all go through here, and so can a Python sc
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import posixpath
@@ -341,7 +340,8 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
     """Delete the outputs that successful runs recorded, and nothing else. Returns what was deleted.
 
     Never deletes a path outside the project, inside `.buildlike/`, reached through a symlinked
-    folder, or read as a source by the current Maestrofile.
+    folder, or read as a source by the current Maestrofile. Folders stay, even emptied ones: nothing
+    tells one that a build created from one the user made (and set up) before.
     """
     reporter = reporter if reporter is not None else Reporter()
     root = loaded.root
@@ -356,7 +356,6 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
             sources |= store.depfile_inputs() - graph.producer.keys()
             sources.add(normalize(os.path.relpath(loaded.maestrofile, root)))
             removed: list[str] = []
-            folders: set[str] = set()
             for raw in sorted(made):
                 path = normalize(raw)
                 if path != raw or not is_inside(path) or is_state_path(path) or path in sources:
@@ -372,23 +371,7 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
                 except FileNotFoundError:
                     continue
                 removed.append(path)
-                folders.add(os.path.dirname(path))
-            _remove_empty_folders(root, folders)
             store.forget(set(made.values()), made)
         finally:
             store.close()
     return removed
-
-
-def _remove_empty_folders(root: str, folders: set[str]) -> None:
-    """Remove folders left empty by `clean`, deepest first, never the project itself."""
-    todo = set()
-    for f in folders:
-        while f:
-            todo.add(f)
-            f = os.path.dirname(f)
-    for f in sorted(todo, key=lambda p: -p.count("/")):
-        full = os.path.join(root, f)
-        if not os.path.islink(full):
-            with contextlib.suppress(OSError):
-                os.rmdir(full)

@@ -327,7 +327,7 @@ def _has_dot() -> bool:
 # -- clean ---------------------------------------------------------------------------------------
 
 
-def test_clean_deletes_only_what_buildlike_made_and_the_folders_it_left_empty(built):
+def test_clean_deletes_only_what_buildlike_made_and_leaves_the_folders(built):
     """SPEC: `clean` deletes the outputs that buildlike made, and nothing else."""
     built.write("build/notes.txt", "mine\n")  # a user's file in an output folder
     built.write("out/keep.txt", "mine too\n")
@@ -335,7 +335,7 @@ def test_clean_deletes_only_what_buildlike_made_and_the_folders_it_left_empty(bu
     assert r.code == 0, r.text
     for made in ("build/a.o", "build/b.o", "app", "out/docs/readme.html"):
         assert not built.exists(made), made
-    assert not built.exists("out/docs")  # left empty: removed
+    assert built.exists("out/docs")  # emptied, but maybe made by the user: kept
     assert built.read("build/notes.txt") == "mine\n"
     assert built.read("out/keep.txt") == "mine too\n"
     for source, text in FILES.items():
@@ -343,6 +343,17 @@ def test_clean_deletes_only_what_buildlike_made_and_the_folders_it_left_empty(bu
     assert built.exists("Maestrofile.toml")
     assert built.run().code == 0  # everything is made again
     assert sorted(built.log()) == ["compile", "compile", "docs", "link"]
+
+
+def test_clean_keeps_a_folder_the_user_made_even_when_it_empties_it(make_project):
+    """Found by a tester: a folder made before any build, with its own permissions, was removed."""
+    p = make_project('[rules.r]\noutputs = ["reports/r.txt"]\nrun = "echo r > reports/r.txt"\n')
+    (p.root / "reports").mkdir(mode=0o700)
+    assert p.run().code == 0
+    assert p.run("clean").code == 0
+    assert not p.exists("reports/r.txt")
+    assert (p.root / "reports").is_dir()
+    assert (p.root / "reports").stat().st_mode & 0o777 == 0o700
 
 
 def test_clean_never_deletes_a_declared_output_that_buildlike_did_not_make(make_project):
