@@ -1,7 +1,8 @@
 """Read the Makefile-syntax dependency files that compilers write (`gcc -MD -MF`).
 
-Handles continuation lines, escaped spaces (`\\ `), `\\#`, `$$`, several targets and the phony
-`header.h:` rules of `-MP`. Pure text in, paths out; the runner decides what to do with them.
+Handles continuation lines, escaped spaces (`\\ `), `\\#`, `$$`, several targets, the phony
+`header.h:` rules of `-MP` and `target:dep` without a blank. Pure text in, paths out; the runner
+decides what to do with them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ def parse_depfile(text: str) -> list[str]:
     seen: dict[str, None] = {}
     for line in text.splitlines():
         words = _words(line)
+        if ":" not in words:
+            words = _words(line, tight_colon=True)  # `a.o:h.h`, as make reads it too
         try:
             colon = words.index(":")
         except ValueError:
@@ -23,8 +26,12 @@ def parse_depfile(text: str) -> list[str]:
     return list(seen)
 
 
-def _words(line: str) -> list[str]:
-    """Split one logical line into words, with `:` (the target separator) as a word of its own."""
+def _words(line: str, *, tight_colon: bool = False) -> list[str]:
+    """Split one logical line into words, with `:` (the target separator) as a word of its own.
+
+    The separator is a `:` before a blank or the line's end (so `C:/x.o: h.h` keeps its drive); with
+    `tight_colon`, for a line that has none, the first unescaped `:` wherever it is.
+    """
     words: list[str] = []
     cur: list[str] = []
     i, n = 0, len(line)
@@ -53,7 +60,7 @@ def _words(line: str) -> list[str]:
             break  # a comment
         if c in " \t":
             flush()
-        elif c == ":" and (i + 1 == n or line[i + 1] in " \t"):
+        elif c == ":" and (i + 1 == n or line[i + 1] in " \t" or (tight_colon and ":" not in words)):
             flush()
             words.append(":")
         else:

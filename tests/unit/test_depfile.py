@@ -74,3 +74,15 @@ def test_a_real_gcc_style_depfile():
         "src/util.h",
         "src/my dir/conf.h",
     ]
+
+
+def test_a_target_and_its_prerequisites_without_a_blank_after_the_colon():
+    """Found by a tester: `a.o:h.h` is Makefile syntax (make reads it so) and was ignored."""
+    assert parse_depfile("a.o:h.h") == ["h.h"]
+    assert parse_depfile("a.o b.o:c.h \\\n d.h\n") == ["c.h", "d.h"]
+
+
+def test_a_colon_before_a_blank_is_the_separator_so_other_colons_stay_in_names():
+    assert parse_depfile("C:/build/x.o: h.h") == ["h.h"]
+    assert parse_depfile("a.o: dir:name.h") == ["dir:name.h"]
+    assert parse_depfile("a\\:b.o:c.h") == ["c.h"]  # an escaped colon is part of the target
