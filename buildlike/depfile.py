@@ -8,18 +8,28 @@ decides what to do with them.
 from __future__ import annotations
 
 
+class DepfileSyntaxError(ValueError):
+    """A depfile with words but no `target: prerequisites` rule: what the job read is unknown."""
+
+
 def parse_depfile(text: str) -> list[str]:
-    """The prerequisites named in `text`, in order, without duplicates or targets."""
+    """The prerequisites named in `text`, in order, without duplicates or targets.
+
+    Raises DepfileSyntaxError for a line of words without a `:`. An empty file, or one of comments
+    only, names nothing.
+    """
     text = text.replace("\\\r\n", " ").replace("\\\n", " ")
     seen: dict[str, None] = {}
     for line in text.splitlines():
         words = _words(line)
         if ":" not in words:
             words = _words(line, tight_colon=True)  # `a.o:h.h`, as make reads it too
+        if not words:
+            continue
         try:
             colon = words.index(":")
         except ValueError:
-            continue
+            raise DepfileSyntaxError(f"no ':' in the line {line.strip()[:60]!r}") from None
         for w in words[colon + 1 :]:
             if w != ":":
                 seen.setdefault(w, None)

@@ -41,7 +41,10 @@ def with_discovered(
 def discovered_inputs(
     job: Job, root: str, stamper: Stamper, started_ns: int
 ) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
-    """Extra inputs listed in the job's depfile, with their digests now. Raises OSError if unreadable."""
+    """Extra inputs listed in the job's depfile, with their digests now.
+
+    Raises OSError if it cannot be read, DepfileSyntaxError if it is not a depfile.
+    """
     if job.depfile is None:
         return (), ()
     try:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from buildlike.depfile import DepfileSyntaxError
 from buildlike.discovered import discovered_inputs, with_discovered
 from buildlike.errors import BuildFailed, Interrupted
 from buildlike.executor import Execution, Launcher, Outcome
@@ -386,6 +387,8 @@ def _finish(
             discovered, discovered_digests = discovered_inputs(job, root, stamper, run.started_ns)
         except OSError as e:  # a folder, or not readable: what the job read is unknown
             unreadable = f"{job.depfile}: {e.strerror}"
+        except DepfileSyntaxError as e:
+            unreadable = f"{job.depfile}: {e}"
     if outcome.exit_code != 0 or missing or unreadable:
         state.failed.append(job.id)
         reporter.job_failed(job, outcome, missing=missing, unreadable_depfile=unreadable)

@@ -234,6 +234,22 @@ def test_a_depfile_that_cannot_be_read_fails_its_job_and_the_others_finish(make_
     assert "Traceback" not in r.err
 
 
+def test_a_depfile_that_is_not_one_fails_its_job_with_the_line_and_records_nothing(make_project):
+    """Found by a tester: a depfile without any `target: prerequisites` line was taken as naming nothing."""
+    p = make_project(
+        """
+        [rules.gen]
+        outputs = ["gen.txt"]
+        depfile = "gen.d"
+        run = "echo oops > gen.d; echo g > {output}"
+        """
+    )
+    r = p.run()
+    assert r.code == 1, r.text
+    assert "its depfile cannot be read: gen.d: no ':' in the line 'oops'" in r.err
+    assert p.run("status", "--check").code == 1  # it reruns next time
+
+
 def test_a_reader_that_closes_the_output_early_does_not_hang_the_build(make_project):
     """Found by review: `buildlike -v | head` hung once its pipe broke with several jobs ending at once."""
     import subprocess

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from buildlike.depfile import parse_depfile
+import pytest
+
+from buildlike.depfile import DepfileSyntaxError, parse_depfile
 
 
 def test_one_target_with_its_prerequisites_on_one_line():
@@ -86,3 +88,10 @@ def test_a_colon_before_a_blank_is_the_separator_so_other_colons_stay_in_names()
     assert parse_depfile("C:/build/x.o: h.h") == ["h.h"]
     assert parse_depfile("a.o: dir:name.h") == ["dir:name.h"]
     assert parse_depfile("a\\:b.o:c.h") == ["c.h"]  # an escaped colon is part of the target
+
+
+def test_a_line_of_words_without_a_colon_is_an_error_naming_it():
+    """What the job read is unknown then: its job fails (as ninja fails on such a depfile)."""
+    with pytest.raises(DepfileSyntaxError, match="no ':' in the line 'not a depfile'"):
+        parse_depfile("a.o: h.h\nnot a depfile\n")
+    assert parse_depfile("# only a comment\n\n   \n") == []
