@@ -22,8 +22,9 @@ from buildlike.model import Settings
 from buildlike.snapshot import SourceStamp, folders_unchanged
 
 CACHE_NAME = "graph.cache"
-# Bumped when what a cached job holds changes (2: fingerprints carry digests of their parts).
-_FORMAT = ("buildlike-graph", 2, __version__, marshal.version)
+# Bumped when what a cached graph holds changes (2: fingerprints carry digests of their parts;
+# 3: a foreach never matches its own outputs).
+_FORMAT = ("buildlike-graph", 3, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:

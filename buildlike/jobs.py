@@ -153,6 +153,10 @@ class _Expander:
                 own = declared.get(rule.name, set())
                 if is_glob(pattern):
                     found = self.glob(rule, pattern, everything - own, ())
+                    # Never its own outputs, which the last build left on disk: `**/*.txt` making
+                    # out/{path} would otherwise make out/out/a.txt next time, and so on.
+                    made_here = {normalize(self.plain(o, self.fields(m))) for m in found for o in rule.outputs}
+                    found = [m for m in found if m not in made_here]
                 else:
                     found = [pattern] if pattern in everything or self.tree_has(pattern) else []
                 if found != matches[rule.name]:

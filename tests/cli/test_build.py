@@ -473,3 +473,21 @@ def test_no_job_starts_once_a_failure_is_known_even_among_jobs_that_ended_togeth
     with pytest.raises(BuildFailed):
         api.build(loaded, options=api.BuildOptions(jobs=2), reporter=Reporter(quiet=True))
     assert not p.exists("z.txt") and not p.exists("a2.txt")
+
+
+def test_a_foreach_never_matches_its_own_outputs_left_on_disk(make_project):
+    """Found by a tester: `**/*.txt` making out/{path} matched out/a.txt next time, then out/out/a.txt..."""
+    p = make_project(
+        """
+        [rules.copy]
+        foreach = "**/*.txt"
+        outputs = ["out/{path}"]
+        run = "echo {path} >> ran.log; cp {path} {output}"
+        """,
+        {"a.txt": "a\n", "docs/b.txt": "b\n"},
+    )
+    for _ in range(3):
+        assert p.run().code == 0
+    assert sorted(p.log()) == ["a.txt", "docs/b.txt"]
+    assert not p.exists("out/out")
+    assert p.run("status", "--check").code == 0
