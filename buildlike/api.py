@@ -332,6 +332,8 @@ def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | 
             always = initial_verdicts(loaded.graph, order, store, stamper, count_always=True)
     finally:
         store.close()
+    for w in loaded.graph.warnings:  # as a build would say them (a glob that matches nothing)
+        reporter.warning(w)
     jobs = loaded.graph.jobs
     return [JobStatus(jobs[i], always[i], i in stale) for i in order if i in always]
 

@@ -209,7 +209,7 @@ def _hook_app() -> "typer.Typer":
         ] = None,
         keep_going: Annotated[bool, typer.Option("--keep-going", "-k", help="Go on after a failure.")] = False,
         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print the commands.")] = False,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only failures and errors.")] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings, failures and errors.")] = False,
     ) -> None:
         """Build for a commit: fail if the build fails or changes a file that git tracks."""
         o = CommonOptions(file, jobs=jobs, keep_going=keep_going, verbose=verbose, quiet=quiet)
@@ -243,7 +243,7 @@ def make_app() -> "typer.Typer":
     KeepGoing = Annotated[bool, typer.Option("--keep-going", "-k", help="Go on with other jobs after a failure.")]
     DryRun = Annotated[bool, typer.Option("--dry-run", "-n", help="Say what would run; run and write nothing.")]
     Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Print the commands.")]
-    Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only failures and errors.")]
+    Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings, failures and errors.")]
     NoWait = Annotated[bool, typer.Option("--no-wait", help="Fail at once if another build holds the project.")]
     Targets = Annotated[list[str] | None, typer.Argument(help="Rules, jobs or output files.", show_default=False)]
 

@@ -142,6 +142,15 @@ def test_status_says_which_of_command_env_and_shell_changed(built):
     assert lines["docs"] == "its command and shell changed"
 
 
+def test_status_gives_the_warnings_a_build_gives(make_project):
+    """Found by a tester: a glob matching nothing was a warning of `build` only."""
+    p = make_project('[rules.r]\ninputs = ["data/*.csv"]\noutputs = ["r.txt"]\nrun = "touch r.txt"\n')
+    r = p.run("status")
+    assert r.code == 0, r.text
+    assert "warning: " in r.err and "rule 'r'" in r.err and "data/*.csv" in r.err
+    assert "data/*.csv" not in r.out
+
+
 def test_status_of_an_up_to_date_project_lists_no_job(built):
     r = built.run("status")
     assert r.code == 0, r.text
