@@ -82,9 +82,10 @@ def _as_arg(path: str) -> str:
 
 
 class _Expander:
-    def __init__(self, project: Project, tree: FileTree) -> None:
+    def __init__(self, project: Project, tree: FileTree, made_before: Mapping[str, frozenset[str]]) -> None:
         self.project = project
         self.tree = tree
+        self.made_before = made_before
         self.vars = dict(project.vars)
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
@@ -152,11 +153,7 @@ class _Expander:
                 pattern = normalize(self.plain(rule.foreach, {}))
                 own = declared.get(rule.name, set())
                 if is_glob(pattern):
-                    found = self.glob(rule, pattern, everything - own, ())
-                    # Never its own outputs, which the last build left on disk: `**/*.txt` making
-                    # out/{path} would otherwise make out/out/a.txt next time, and so on.
-                    made_here = {normalize(self.plain(o, self.fields(m))) for m in found for o in rule.outputs}
-                    found = [m for m in found if m not in made_here]
+                    found = self.own_outputs_dropped(rule, self.glob(rule, pattern, everything - own, ()))
                 else:
                     found = [pattern] if pattern in everything or self.tree_has(pattern) else []
                 if found != matches[rule.name]:
@@ -177,6 +174,22 @@ class _Expander:
             )
         self._declared_matches.clear()
         return matches
+
+    def own_outputs_dropped(self, rule: Rule, found: list[str]) -> list[str]:
+        """`found` without the rule's own outputs, which earlier builds left on disk.
+
+        Else `**/*.txt` making `out/{path}` would make out/out/a.txt next time, and so on. Its own are
+        what another match of it makes now (a match making itself, as `svgo` does in place, stays) and
+        what a job of it made before (out/b.txt, after b.txt was deleted).
+        """
+        made_before = self.made_before.get(rule.name, frozenset())
+        makers: dict[str, str] = {}
+        for m in found:
+            for o in rule.outputs:
+                out = normalize(self.plain(o, self.fields(m)))
+                if out != m:
+                    makers[out] = m
+        return [m for m in found if m not in makers and m not in made_before]
 
     def tree_has(self, path: str) -> bool:
         folder, name = posixpath.split(path)
@@ -266,9 +279,13 @@ class _Expander:
         )
 
 
-def expand(project: Project, tree: FileTree) -> JobSet:
-    """Expand every rule of `project` into jobs, with the problems found on the way (raised by the caller)."""
-    ex = _Expander(project, tree)
+def expand(project: Project, tree: FileTree, made_before: Mapping[str, frozenset[str]] | None = None) -> JobSet:
+    """Expand every rule of `project` into jobs, with the problems found on the way (raised by the caller).
+
+    `made_before` holds, by rule, the outputs its foreach jobs made in earlier builds (which its
+    foreach then never matches).
+    """
+    ex = _Expander(project, tree, made_before or {})
     matches = ex.foreach_matches(project.rules)
     planned: list[tuple[Rule, str | None, tuple[str, ...]]] = []
     for rule in project.rules:

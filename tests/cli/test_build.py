@@ -491,3 +491,42 @@ def test_a_foreach_never_matches_its_own_outputs_left_on_disk(make_project):
     assert sorted(p.log()) == ["a.txt", "docs/b.txt"]
     assert not p.exists("out/out")
     assert p.run("status", "--check").code == 0
+
+
+def test_a_foreach_never_matches_what_it_made_from_a_deleted_source(make_project):
+    """Found by a reviewer: after `rm b.txt`, the out/b.txt it made was matched, making out/out/b.txt."""
+    p = make_project(
+        """
+        [rules.copy]
+        foreach = "**/*.txt"
+        outputs = ["out/{path}"]
+        run = "echo {path} >> ran.log; cp {path} {output}"
+        """,
+        {"a.txt": "a\n", "b.txt": "b\n"},
+    )
+    assert p.run().code == 0
+    (p.root / "b.txt").unlink()
+    assert p.run().code == 0
+    assert sorted(p.log()) == ["a.txt", "b.txt"]
+    assert not p.exists("out/out")
+    assert p.run("status", "--check").code == 0
+
+
+def test_a_foreach_rule_may_rewrite_its_matches_in_place(make_project):
+    """Found by a reviewer: `outputs = ["{path}"]` (a formatter, an optimizer) made no jobs at all."""
+    p = make_project(
+        """
+        [rules.shout]
+        foreach = "*.txt"
+        outputs = ["{path}"]
+        run = "echo {path} >> ran.log; tr a-z A-Z < {path} > {path}.tmp; mv {path}.tmp {path}"
+        """,
+        {"a.txt": "a\n", "b.txt": "b\n"},
+    )
+    result = p.run()
+    assert result.code == 0
+    assert "matches no file" not in result.err
+    assert sorted(p.log()) == ["a.txt", "b.txt"]
+    assert p.read("a.txt") == "A\n"
+    assert p.run().code == 0
+    assert sorted(p.log()) == ["a.txt", "b.txt"]
