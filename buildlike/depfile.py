@@ -1,8 +1,9 @@
 """Read the Makefile-syntax dependency files that compilers write (`gcc -MD -MF`).
 
 Handles continuation lines, escaped spaces (`\\ `), `\\#`, `$$`, several targets, the phony
-`header.h:` rules of `-MP` and `target:dep` without a blank. Pure text in, paths out; the runner
-decides what to do with them.
+`header.h:` rules of `-MP`, `target:dep` without a blank, a byte-order mark, and skips variable
+assignments. Lines end at `\\n` (or `\\r\\n`) only. Pure text in, paths out; the runner decides what
+to do with them.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ def parse_depfile(text: str) -> list[str]:
     Raises DepfileSyntaxError for a line of words without a `:`. An empty file, or one of comments
     only, names nothing.
     """
-    text = text.replace("\\\r\n", " ").replace("\\\n", " ")
+    text = text.removeprefix("\ufeff").replace("\\\r\n", " ").replace("\\\n", " ")
     seen: dict[str, None] = {}
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines(): a form feed or U+2028 may be in a file name
+        line = line.removesuffix("\r")
+        if _is_assignment(line):
+            continue  # `CFLAGS := -O2`: make sets a variable, and no file is named
         words = _words(line)
         if ":" not in words:
             words = _words(line, tight_colon=True)  # `a.o:h.h`, as make reads it too
@@ -34,6 +38,19 @@ def parse_depfile(text: str) -> list[str]:
             if w != ":":
                 seen.setdefault(w, None)
     return list(seen)
+
+
+def _is_assignment(line: str) -> bool:
+    """Whether make reads `line` as a variable assignment (`=`, `:=`, `::=`, `?=`, `+=`, `!=`)."""
+    eq = line.find("=")
+    if eq == -1:
+        return False
+    head = line[:eq]
+    for op in (":::", "::", ":", "?", "+", "!"):
+        if head.endswith(op):
+            head = head[: -len(op)]
+            break
+    return bool(head.strip()) and ":" not in head and not head.lstrip().startswith("#")
 
 
 def _words(line: str, *, tight_colon: bool = False) -> list[str]:

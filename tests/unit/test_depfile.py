@@ -95,3 +95,23 @@ def test_a_line_of_words_without_a_colon_is_an_error_naming_it():
     with pytest.raises(DepfileSyntaxError, match="no ':' in the line 'not a depfile'"):
         parse_depfile("a.o: h.h\nnot a depfile\n")
     assert parse_depfile("# only a comment\n\n   \n") == []
+
+
+def test_only_a_newline_ends_a_line_so_other_line_breaks_stay_in_names():
+    """Found by a reviewer: str.splitlines() also split at a form feed, U+2028 and \\x1c-\\x1e."""
+    for odd in ("\f", "\v", "\x1c", "\x85", "\u2028"):
+        assert parse_depfile(f"a.o: x{odd}y.h\n") == [f"x{odd}y.h"]
+    assert parse_depfile("a.o: h.h\r\nb.o: \\\r\n g.h\r\n") == ["h.h", "g.h"]
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_target():
+    assert parse_depfile("\ufeff") == []
+    assert parse_depfile("\ufeff# made by a tool\na.o: h.h\n") == ["h.h"]
+
+
+def test_variable_assignments_name_no_file():
+    """Found by a reviewer: `CFLAGS:=-O2` was read as the rule `CFLAGS: =-O2`."""
+    text = "CFLAGS:=-O2\nX ::= 1\nY ?= 2\nZ += 3\nW = 4\nV != echo\na.o: h.h\n"
+    assert parse_depfile(text) == ["h.h"]
+    assert parse_depfile("a.o: x=y.h\n") == ["x=y.h"]  # after the separator, `=` is part of a name
+    assert parse_depfile("a.o:x=y.h\n") == ["x=y.h"]
