@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
 from buildlike.capture import Capture
-from buildlike.shellwords import split_simple
+from buildlike.shellwords import shell_words, split_simple
 
 if TYPE_CHECKING:
     import subprocess
@@ -185,6 +185,7 @@ class Execution:
         self.folders = tuple(folders)  # to create first (relative to `cwd`): those of the outputs
         self.launcher = launcher if launcher is not None else Launcher(cwd)
         self.shell = shell
+        self.shell_argv = shell_words(shell)  # the program and its options
         self.cwd = cwd
         self.env = env
         self.pgids: list[int] = []
@@ -284,9 +285,9 @@ class Execution:
 
     def _spawn(self, command: str, argv: list[str] | None, capture: Capture, script: int = -1) -> Child | int:
         if script >= 0:
-            args = [self.shell, f"/dev/fd/{script}"]
+            args = [*self.shell_argv, f"/dev/fd/{script}"]
         else:
-            args = argv if argv is not None else [self.shell, "-c", command]
+            args = argv if argv is not None else [*self.shell_argv, "-c", command]
         program = args[0] if "/" in args[0] else self.launcher.find(args[0], self.env)
         try:
             if self.launcher.spawn_here and program is not None and script < 0:

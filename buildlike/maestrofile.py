@@ -14,6 +14,7 @@ from typing import Any
 
 from buildlike.errors import MaestrofileError, Problem
 from buildlike.model import Project, Rule, Settings
+from buildlike.shellwords import shell_words
 from buildlike.template import TemplateSyntaxError, parse
 
 TOP_KEYS = ("settings", "vars", "rules")
@@ -202,8 +203,13 @@ def _check_settings(raw: object, problem: Any, where: _Locator) -> Settings:
             else:
                 default = tuple(items)
         elif key == "shell":
-            if not isinstance(value, str) or not value.strip():
-                problem(f'settings.shell must be a path such as "/bin/bash", not {value!r}', line)
+            words = _shell_words(value)
+            if words is None:
+                problem(
+                    f'settings.shell must be a program with its options, such as "/bin/bash" or '
+                    f'"bash -eu -o pipefail", not {value!r}',
+                    line,
+                )
             else:
                 shell = value
         else:
@@ -228,6 +234,17 @@ def _check_vars(raw: object, problem: Any, where: _Locator) -> list[tuple[str, s
         else:
             out.append((key, value))
     return out
+
+
+def _shell_words(value: object) -> list[str] | None:
+    """The words of a `shell` setting, or None when it is not a string naming a program."""
+    if not isinstance(value, str):
+        return None
+    try:
+        words = shell_words(value)
+    except ValueError:  # an unclosed quote
+        return None
+    return words if words and words[0] else None
 
 
 def _string_list(value: object) -> list[str] | None:

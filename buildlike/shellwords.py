@@ -114,6 +114,18 @@ def split_simple(command: str) -> list[str] | None:
     return words if _is_command_name(words) else None
 
 
+def shell_words(shell: str) -> list[str]:
+    """The `shell` setting as a program and its options: `bash -eu -o pipefail` is four words.
+
+    Split as a shell splits it (quote a path holding a blank); raises ValueError for an unclosed quote.
+    """
+    if _PLAIN.issuperset(shell):
+        return [shell]  # one plain word, as "/bin/sh": the common case, without importing shlex
+    import shlex
+
+    return shlex.split(shell)
+
+
 def _is_command_name(words: list[str]) -> bool:
     """Whether the first word runs a program as exec would (not a builtin, keyword or assignment)."""
     return bool(words) and words[0] not in _SHELL_WORDS and "=" not in words[0] and not words[0].startswith("-")

@@ -203,6 +203,8 @@ WRONG_SETTINGS = [
     ("shell", "5"),
     ("shell", '""'),
     ("shell", '["/bin/sh"]'),
+    ("shell", '"   "'),
+    ("shell", '"bash -c \'unclosed"'),
 ]
 WRONG_VARS = [("CC", "1"), ("CC", '["cc"]'), ("CC", '{ x = "y" }'), ("CC", "true")]
 WRONG_RULE_KEYS = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 import time
 
 import pytest
@@ -100,6 +101,22 @@ def test_a_changed_env_or_shell_reruns(make_project):
     p.write("Maestrofile.toml", '[settings]\nshell = "/bin/bash"\n' + COPY + 'env = { LC_ALL = "C" }\n')
     p.run()
     assert p.log() == ["copy", "copy", "copy"]
+
+
+def test_the_shell_setting_may_give_the_shell_options(make_project):
+    """`bash -eu -o pipefail`: a failure inside a pipe fails the job, as it would not under plain sh."""
+    rule = """
+        [rules.piped]
+        outputs = ["out.txt"]
+        run = ["echo ran >> ran.log; false | cat", "echo made > out.txt"]
+        """
+    plain = make_project(rule)
+    assert plain.run().code == 0
+    assert plain.exists("out.txt")
+    strict = make_project('[settings]\nshell = "bash -eu -o pipefail"\n' + textwrap.dedent(rule))
+    assert strict.run().code == 1
+    assert strict.log() == ["ran"]
+    assert not strict.exists("out.txt")
 
 
 def test_an_unused_var_changes_nothing(make_project):

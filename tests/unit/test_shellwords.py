@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from buildlike.shellwords import split_simple
+from buildlike.shellwords import shell_words, split_simple
 
 
 @pytest.mark.parametrize(
@@ -123,3 +123,22 @@ def test_whatever_is_split_is_split_exactly_as_a_posix_shell_would(command):
     if words is not None:
         assert words == shlex.split(command, comments=True)
         assert "=" not in words[0]
+
+
+@pytest.mark.parametrize(
+    ("shell", "words"),
+    [
+        ("/bin/sh", ["/bin/sh"]),
+        ("bash", ["bash"]),
+        ("bash -eu -o pipefail", ["bash", "-eu", "-o", "pipefail"]),
+        ("  /bin/bash\t-e ", ["/bin/bash", "-e"]),
+        ("'/opt/my tools/sh' -e", ["/opt/my tools/sh", "-e"]),
+    ],
+)
+def test_the_shell_setting_is_a_program_and_its_options(shell, words):
+    assert shell_words(shell) == words
+
+
+def test_a_shell_setting_with_an_unclosed_quote_is_an_error():
+    with pytest.raises(ValueError):
+        shell_words("bash -c 'x")
