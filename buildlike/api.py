@@ -123,7 +123,7 @@ def load(
     raw = path.read_bytes()
     project = read_project(path, raw)
     tree = FileTree(project.root)
-    jobset = expand(project, tree, _made_by_foreach(state_dir, [r.name for r in project.rules if r.foreach]))
+    jobset = expand(project, tree)
     rule_lines = {r.name: r.line for r in project.rules}
     warnings = [*jobset.warnings, *_folder_inputs(jobset.jobs, project.root, project.file, rule_lines)]
     graph, problems = connect(jobset.jobs, file=project.file, rule_lines=rule_lines, warnings=warnings)
@@ -138,33 +138,6 @@ def load(
     if save_cache:
         save_cached(prepare_state_dir(project.root), source, hash_bytes(raw), project.settings, graph)
     return Loaded(path, project.settings, graph, source)
-
-
-def _made_by_foreach(state_dir: Path, rules: Sequence[str]) -> dict[str, frozenset[str]]:
-    """By foreach rule, what its jobs made in earlier builds, except what a job made of its own match.
-
-    Read without the lock: a build running meanwhile only adds files, and adding any in a folder
-    that a glob listed invalidates the graph cache made from this.
-    """
-    if not rules:
-        return {}
-    store = StateStore.open(state_dir, writable=False, warn=lambda _: None)  # the build warns, if need be
-    try:
-        made = store.made_files()
-    finally:
-        store.close()
-    names = set(rules)
-    found: dict[str, set[str]] = {}
-    for path, job_id in made.items():
-        colon = job_id.find(":")
-        while colon != -1:  # a job id is "rule:match", and a rule's name may hold a ':' too
-            rule, match = job_id[:colon], job_id[colon + 1 :]
-            if rule in names:
-                if match != path:
-                    found.setdefault(rule, set()).add(path)
-                break
-            colon = job_id.find(":", colon + 1)
-    return {r: frozenset(paths) for r, paths in found.items()}
 
 
 def _folder_inputs(jobs: Sequence[Job], root: str, file: str, rule_lines: dict[str, int | None]) -> list[Problem]:

@@ -82,10 +82,9 @@ def _as_arg(path: str) -> str:
 
 
 class _Expander:
-    def __init__(self, project: Project, tree: FileTree, made_before: Mapping[str, frozenset[str]]) -> None:
+    def __init__(self, project: Project, tree: FileTree) -> None:
         self.project = project
         self.tree = tree
-        self.made_before = made_before
         self.vars = dict(project.vars)
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
@@ -176,20 +175,13 @@ class _Expander:
         return matches
 
     def own_outputs_dropped(self, rule: Rule, found: list[str]) -> list[str]:
-        """`found` without the rule's own outputs, which earlier builds left on disk.
+        """`found` without what another match of the same rule makes, which earlier builds left on disk.
 
-        Else `**/*.txt` making `out/{path}` would make out/out/a.txt next time, and so on. Its own are
-        what another match of it makes now (a match making itself, as `svgo` does in place, stays) and
-        what a job of it made before (out/b.txt, after b.txt was deleted).
+        Else `**/*.txt` making `out/{path}` would make out/out/a.txt next time, and so on. (A match
+        that makes itself is kept here, to be reported by `expand`.)
         """
-        made_before = self.made_before.get(rule.name, frozenset())
-        makers: dict[str, str] = {}
-        for m in found:
-            for o in rule.outputs:
-                out = normalize(self.plain(o, self.fields(m)))
-                if out != m:
-                    makers[out] = m
-        return [m for m in found if m not in makers and m not in made_before]
+        made = {out for m in found for o in rule.outputs if (out := normalize(self.plain(o, self.fields(m)))) != m}
+        return [m for m in found if m not in made]
 
     def tree_has(self, path: str) -> bool:
         folder, name = posixpath.split(path)
@@ -279,13 +271,9 @@ class _Expander:
         )
 
 
-def expand(project: Project, tree: FileTree, made_before: Mapping[str, frozenset[str]] | None = None) -> JobSet:
-    """Expand every rule of `project` into jobs, with the problems found on the way (raised by the caller).
-
-    `made_before` holds, by rule, the outputs its foreach jobs made in earlier builds (which its
-    foreach then never matches).
-    """
-    ex = _Expander(project, tree, made_before or {})
+def expand(project: Project, tree: FileTree) -> JobSet:
+    """Expand every rule of `project` into jobs, with the problems found on the way (raised by the caller)."""
+    ex = _Expander(project, tree)
     matches = ex.foreach_matches(project.rules)
     planned: list[tuple[Rule, str | None, tuple[str, ...]]] = []
     for rule in project.rules:
@@ -295,8 +283,21 @@ def expand(project: Project, tree: FileTree, made_before: Mapping[str, frozenset
         found = matches.get(rule.name, [])
         if not found:
             ex.warn(rule, f"foreach pattern '{rule.foreach}' matches no file, so the rule makes no jobs")
+        in_place = None
         for m in found:
-            planned.append((rule, m, ex.outputs_of(rule, ex.fields(m))))
+            outs = ex.outputs_of(rule, ex.fields(m))
+            if m in outs:
+                in_place = in_place or m
+            else:
+                planned.append((rule, m, outs))
+        if in_place is not None:
+            ex.problem(
+                rule,
+                f"an output is the matched file itself ('{in_place}'): buildlike cannot tell such an"
+                " output from its source, and `clean` would delete it; write to another path (such as"
+                " out/{path}), or rewrite files in place from a rule with `always = true` and no outputs",
+                in_place,
+            )
     declared = frozenset(o for _, _, outs in planned for o in outs)
     jobs = [ex.make_job(rule, m, outs, declared) for rule, m, outs in planned]
     return JobSet(

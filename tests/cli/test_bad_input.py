@@ -496,6 +496,24 @@ def test_two_foreach_matches_declaring_one_output_is_an_error(make_project, reje
     assert "build/a.o" in r.err
 
 
+@pytest.mark.parametrize("inputs", ["", 'inputs = ["{path}"]\n'])
+def test_a_foreach_output_that_is_its_own_match_is_an_error(make_project, reject, inputs):
+    """A rule rewriting its matches in place: `clean` would delete the user's sources."""
+    p = make_project(
+        f"""
+[rules.shout]
+foreach = "*.txt"
+{inputs}outputs = ["{{path}}"]
+run = "touch ran.marker; tr a-z A-Z < {{path}} > {{path}}.tmp; mv {{path}}.tmp {{path}}"
+""",
+        {"a.txt": "a\n", "b.txt": "b\n"},
+    )
+    r = reject(p)
+    assert_located(r, line_of(p, "[rules.shout]"), "shout")
+    assert "'a.txt'" in r.err and "always = true" in r.err
+    assert p.read("a.txt") == "a\n"
+
+
 def test_an_input_that_neither_exists_nor_is_made_is_an_error(make_project, reject):
     """SPEC: The graph: an input that neither exists nor is any rule's output."""
     p = make_project(
