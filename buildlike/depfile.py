@@ -8,6 +8,11 @@ to do with them.
 
 from __future__ import annotations
 
+import re
+
+# A rule's `:` between targets and prerequisites: one before a blank or the line's end.
+_SEPARATOR = re.compile(r":(?=[ \t]|$)")
+
 
 class DepfileSyntaxError(ValueError):
     """A depfile with words but no `target: prerequisites` rule: what the job read is unknown."""
@@ -41,7 +46,11 @@ def parse_depfile(text: str) -> list[str]:
 
 
 def _is_assignment(line: str) -> bool:
-    """Whether make reads `line` as a variable assignment (`=`, `:=`, `::=`, `?=`, `+=`, `!=`)."""
+    """Whether make reads `line` as a variable assignment (`=`, `:=`, `::=`, `?=`, `+=`, `!=`).
+
+    Only a plain variable name may come before the operator, and no rule's `:` after it: a
+    compiler writes `build/opt=2/a.o: a.c` for a target whose path holds a `=`.
+    """
     eq = line.find("=")
     if eq == -1:
         return False
@@ -50,7 +59,8 @@ def _is_assignment(line: str) -> bool:
         if head.endswith(op):
             head = head[: -len(op)]
             break
-    return bool(head.strip()) and ":" not in head and not head.lstrip().startswith("#")
+    name = head.strip()
+    return bool(name) and all(c.isalnum() or c in "_-." for c in name) and not _SEPARATOR.search(line, eq)
 
 
 def _words(line: str, *, tight_colon: bool = False) -> list[str]:

@@ -115,3 +115,11 @@ def test_variable_assignments_name_no_file():
     assert parse_depfile(text) == ["h.h"]
     assert parse_depfile("a.o: x=y.h\n") == ["x=y.h"]  # after the separator, `=` is part of a name
     assert parse_depfile("a.o:x=y.h\n") == ["x=y.h"]
+
+
+def test_a_target_whose_path_holds_an_equals_sign_is_a_rule_not_an_assignment():
+    """Found by a reviewer: `build/opt=2/a.o: ...` (as gcc writes it) was skipped, losing every header."""
+    assert parse_depfile("build/opt=2/a.o: src/a.c src/h.h\n") == ["src/a.c", "src/h.h"]
+    assert parse_depfile("a.o b=c.o: h.h\n") == ["h.h"]
+    assert parse_depfile("a=b.o: h.h\n") == ["h.h"]
+    assert parse_depfile("X = a:b\na.o: h.h\n") == ["h.h"]  # a `:` inside the value is not a rule's
