@@ -1,9 +1,11 @@
 """Tell a simple command from one that needs the shell, and split the simple ones into words.
 
-Pure text: starting the command is executor.py's job.
+Pure text (but for `shell_words`' check for a program's path): starting the command is executor.py's job.
 """
 
 from __future__ import annotations
+
+import os
 
 # Words a POSIX shell treats specially as a command name: running these without the shell would
 # change their meaning (builtins, keywords) or their exact behaviour (`echo` escapes).
@@ -117,10 +119,13 @@ def split_simple(command: str) -> list[str] | None:
 def shell_words(shell: str) -> list[str]:
     """The `shell` setting as a program and its options: `bash -eu -o pipefail` is four words.
 
-    Split as a shell splits it (quote a path holding a blank); raises ValueError for an unclosed quote.
+    Split as a shell splits it; raises ValueError for an unclosed quote. A path to a program as a
+    whole stays one word, blanks and all (`/opt/my tools/sh`): the one look at the disk here.
     """
     if _PLAIN.issuperset(shell):
         return [shell]  # one plain word, as "/bin/sh": the common case, without importing shlex
+    if os.path.isabs(shell) and os.path.isfile(shell) and os.access(shell, os.X_OK):
+        return [shell]
     import shlex
 
     return shlex.split(shell)

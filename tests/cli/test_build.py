@@ -119,6 +119,18 @@ def test_the_shell_setting_may_give_the_shell_options(make_project):
     assert not strict.exists("out.txt")
 
 
+def test_a_shell_path_with_a_blank_runs_that_program(make_project, tmp_path):
+    program = tmp_path / "my tools" / "sh"
+    program.parent.mkdir()
+    program.symlink_to("/bin/sh")
+    p = make_project(
+        f'[settings]\nshell = "{program}"\n'
+        + '[rules.a]\noutputs = ["a.txt"]\nrun = "echo ran >> ran.log; touch a.txt"\n'
+    )
+    assert p.run().code == 0
+    assert p.log() == ["ran"] and p.exists("a.txt")
+
+
 def test_an_unused_var_changes_nothing(make_project):
     p = make_project(COPY, {"src.txt": "x\n"})
     p.run()

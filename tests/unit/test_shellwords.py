@@ -142,3 +142,12 @@ def test_the_shell_setting_is_a_program_and_its_options(shell, words):
 def test_a_shell_setting_with_an_unclosed_quote_is_an_error():
     with pytest.raises(ValueError):
         shell_words("bash -c 'x")
+
+
+def test_a_shell_path_with_a_blank_naming_a_program_stays_one_word(tmp_path):
+    """Found by a reviewer: `/opt/my tools/sh` (SPEC calls the setting a path) was split at the blank."""
+    program = tmp_path / "my tools" / "sh"
+    program.parent.mkdir()
+    program.symlink_to("/bin/sh")
+    assert shell_words(str(program)) == [str(program)]
+    assert shell_words(f"'{program}' -e") == [str(program), "-e"]
