@@ -180,16 +180,19 @@ def run_build(
     # Every job that may run is marked as started now, in one transaction, so that any of them can
     # start the moment a slot is free; one judged up to date after all gets its record back.
     records = {i: store.record(graph.jobs[i].id) for i in members}
+    if cancel is not None and cancel.requested:
+        raise Interrupted(CANCELLED)
     store.commit(stamps=stamper.take_refreshed(), started=[graph.jobs[i].id for i in members])
     restored: list[int] = []
+    # Those that never start (a failure stopped the build, or an interrupt) get their records back:
+    # they did not run, so their last run is still the one recorded.
+    unstarted = set(members)
     consumers = graph.consumers()
     plan = Plan(deps, members, chain_lengths(consumers, order, members))
     state = _Build(total=len(members))
     running: dict[int, _Running] = {}
     base_env = dict(options.env if options.env is not None else os.environ)
     base_env["PWD"] = root  # as a shell started there would say, also for the commands exec'ed directly
-    if cancel is not None and cancel.requested:
-        raise Interrupted(CANCELLED)
     processes: Processes[int] = Processes()
     interrupts: list[str] = []  # signal names, or CANCELLED, as they came
 
@@ -253,6 +256,7 @@ def run_build(
                 return i
             state.total -= 1
             state.cut_off.append(job.id)
+            unstarted.discard(i)
             restored.append(i)
             reporter.job_cut_off(job)
             plan.finish(i)
@@ -271,7 +275,12 @@ def run_build(
             ready = next_stale()
             if ready is None:
                 break
+            unstarted.discard(ready)
             running[ready] = start_job(ready)
+
+    def give_back_unstarted() -> None:
+        restored.extend(i for i in unstarted if records[i] is not None)
+        unstarted.clear()
 
     restore: Callable[[], None] | None = None
     try:
@@ -280,12 +289,15 @@ def run_build(
             cancel.attach(on_cancel)
         while True:
             fill()
+            if not running:
+                give_back_unstarted()
             save(stamps=not running)
             if not running:
                 break
             ended = take_ended(processes.wait())
             while True:
                 if interrupts:
+                    give_back_unstarted()
                     save(stamps=True)  # what succeeded stays done; the jobs just ended are not recorded: they rerun
                     state.signal_name = interrupts[0]
                     reporter.interrupted(len(processes.running))

@@ -520,3 +520,29 @@ def test_a_foreach_never_matches_its_own_outputs_left_on_disk(make_project):
     assert sorted(p.log()) == ["a.txt", "docs/b.txt"]
     assert not p.exists("out/out")
     assert p.run("status", "--check").code == 0
+
+
+def test_a_job_a_failure_kept_from_starting_keeps_its_record(make_project):
+    """Found by a tester: a job that never ran was recorded as failed, so it reran after the fix
+    although its input came back byte for byte (SPEC: early cutoff; rule 2 is about runs)."""
+    p = make_project(
+        """
+        [rules.a]
+        inputs = ["a.in"]
+        outputs = ["a.out"]
+        run = ["echo a >> ran.log", "! grep -q bad a.in", "cp a.in a.out"]
+
+        [rules.b]
+        inputs = ["a.out"]
+        outputs = ["b.out"]
+        run = "echo b >> ran.log; cp a.out b.out"
+        """,
+        {"a.in": "x\n"},
+    )
+    assert p.run().code == 0
+    p.write("a.in", "bad\n")
+    assert p.run().code == 1
+    p.write("a.in", "x\n")
+    assert p.run().code == 0
+    assert p.log() == ["a", "b", "a", "a"]
+    assert p.run("status", "--check").code == 0

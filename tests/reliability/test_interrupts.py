@@ -136,6 +136,37 @@ def test_a_command_that_ignores_sigterm_is_killed_after_the_grace_period(make_pr
     assert "stubborn" in status.out, status.text
 
 
+def test_a_job_an_interrupt_kept_from_starting_keeps_its_record(make_project) -> None:
+    """Found by a tester: b, waiting for a when Ctrl-C came, was recorded as failed and reran next
+    time, although a then remade its output byte for byte (SPEC: early cutoff)."""
+    p = make_project(
+        """
+        [rules.a]
+        inputs = ["a.in"]
+        outputs = ["a.out"]
+        run = ["echo a >> ran.log", "if test -f slow; then touch started; sleep 30; fi", "tr -d ' ' < a.in > a.out"]
+
+        [rules.b]
+        inputs = ["a.out"]
+        outputs = ["b.out"]
+        run = "echo b >> ran.log; cp a.out b.out"
+        """,
+        {"a.in": "x\n"},
+    )
+    assert p.run().code == 0
+    p.write("slow", "")
+    p.write("a.in", "x \n")  # a reruns, and its output stays "x"
+    proc = spawn(p.root)
+    wait_until(proc, lambda: p.exists("started"))
+    assert wait_until_catching(proc, signal.SIGINT)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode in (130, -signal.SIGINT), err
+    (p.root / "slow").unlink()
+    assert p.run().code == 0
+    assert p.log() == ["a", "b", "a", "a"]
+
+
 def test_ctrl_c_while_buildlike_starts_up_shows_no_traceback_of_buildlike(
     tmp_path: Path, figures: Counter[str]
 ) -> None:
