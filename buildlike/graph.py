@@ -5,6 +5,7 @@ Everything here is pure: the jobs come from jobs.py, and whether a file exists i
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -49,6 +50,29 @@ def connect(
                         f"output '{out}' is also an output of "
                         + (f"rule '{other.rule}'" if other.rule != job.rule else f"job '{other.id}'")
                         + f" (line {rule_lines.get(other.rule)}); each file must have one maker",
+                        file=file,
+                        line=rule_lines.get(job.rule),
+                        rule=job.rule,
+                        path=out,
+                    )
+                )
+    # A file cannot be a folder too: `x` from one job and `x/y` from another (or the same) cannot both be.
+    for job in jobs:
+        for out in job.outputs:
+            folder = posixpath.dirname(out)
+            while folder and folder not in producer:
+                folder = posixpath.dirname(folder)
+            if folder:
+                owner = jobs[producer[folder]]
+                problems.append(
+                    Problem(
+                        f"output '{out}' is inside '{folder}', which "
+                        + (
+                            f"rule '{owner.rule}' (line {rule_lines.get(owner.rule)})"
+                            if owner.rule != job.rule
+                            else "it"
+                        )
+                        + " makes as a file; a path cannot be both",
                         file=file,
                         line=rule_lines.get(job.rule),
                         rule=job.rule,

@@ -514,6 +514,25 @@ run = "touch ran.marker; tr a-z A-Z < {{path}} > {{path}}.tmp; mv {{path}}.tmp {
     assert p.read("a.txt") == "a\n"
 
 
+def test_an_output_inside_another_output_is_an_error_naming_both(make_project, reject):
+    """Found by a tester: `x` from one rule and `x/y` from another failed at run time (mkdir -p x)."""
+    p = make_project(
+        """
+        [rules.a]
+        outputs = ["x"]
+        run = "touch ran.marker; echo a > x"
+
+        [rules.b]
+        inputs = ["x"]
+        outputs = ["x/y"]
+        run = "touch ran.marker x/y"
+        """
+    )
+    r = reject(p)
+    assert_located(r, line_of(p, "[rules.b]"), "b")
+    assert "'x/y'" in r.err and "rule 'a'" in r.err
+
+
 def test_an_input_that_neither_exists_nor_is_made_is_an_error(make_project, reject):
     """SPEC: The graph: an input that neither exists nor is any rule's output."""
     p = make_project(
