@@ -103,20 +103,19 @@ def nothing_to_do(values: dict[str, object]) -> bool:
     """Whether the clean snapshot proves this build has nothing to do (holding the lock to look)."""
     from buildlike import __version__
     from buildlike.lock import ProjectLock
-    from buildlike.paths import STATE_DIR, maestrofile_path
+    from buildlike.paths import STATE_DIR, maestrofile_path, state_folder
     from buildlike.snapshot import is_clean
 
     file, directory = values.get("file"), values.get("directory")
     path = maestrofile_path(file if isinstance(file, str) else None, directory if isinstance(directory, str) else None)
     if path is None:
         return False
-    folder = os.path.join(os.path.dirname(path), STATE_DIR)
-    lock = ProjectLock(folder)
+    lock = ProjectLock(os.path.join(os.path.dirname(path), STATE_DIR))
     if not lock.try_acquire():
         return False  # busy or never built: the full path says so, and waits
     try:
         targets = values.get("targets", ())
-        return is_clean(folder, version=__version__, maestrofile=path, targets=tuple(targets))  # type: ignore[arg-type]
+        return is_clean(state_folder(path), version=__version__, maestrofile=path, targets=tuple(targets))  # type: ignore[arg-type]
     finally:
         lock.release()
 

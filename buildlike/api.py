@@ -30,12 +30,12 @@ from buildlike.maestrofile import read_project
 from buildlike.model import Settings
 from buildlike.paths import (
     MAESTROFILE,
-    STATE_DIR,
     escapes_via_symlink,
     is_inside,
     is_state_path,
     maestrofile_path,
     normalize,
+    state_folder,
 )
 from buildlike.reporter import Reporter
 from buildlike.runner import BuildResult, RunOptions, initial_verdicts, run_build
@@ -82,7 +82,8 @@ class Loaded:
 
     @property
     def state_dir(self) -> Path:
-        return self.maestrofile.parent / STATE_DIR
+        """Where this Maestrofile's state, graph cache and snapshot live (the lock is in `.buildlike/`)."""
+        return Path(state_folder(str(self.maestrofile)))
 
 
 def find_maestrofile(
@@ -113,7 +114,7 @@ def load(
     (builds do; `status`, `list` and `graph` never write).
     """
     path = find_maestrofile(file, directory)
-    state_dir = path.parent / STATE_DIR
+    state_dir = Path(state_folder(str(path)))
     cached = load_cached(state_dir, path)
     if cached is not None:
         loaded = Loaded(path, *cached)
@@ -136,7 +137,8 @@ def load(
         raise MaestrofileError([*problems, *missing_inputs(graph, range(len(graph.jobs)), exists)])
     source: SourceStamp = (str(path), st.st_mtime_ns, st.st_size, jobset.listed_folders)
     if save_cache:
-        save_cached(prepare_state_dir(project.root), source, hash_bytes(raw), project.settings, graph)
+        prepare_state_dir(project.root, state_dir)
+        save_cached(state_dir, source, hash_bytes(raw), project.settings, graph)
     return Loaded(path, project.settings, graph, source)
 
 
@@ -230,10 +232,10 @@ def build(
     )
     if options.dry_run:
         return _build_locked(loaded, order, targets, run_options, reporter, cancel)
-    folder = prepare_state_dir(loaded.root)
+    folder = prepare_state_dir(loaded.root, loaded.state_dir)
     with ProjectLock(folder) as lock:
         lock.acquire(wait=not options.no_wait, on_wait=reporter.waiting_for_lock, on_leftovers=reporter.warning)
-        discard_snapshot(str(folder))
+        discard_snapshot(str(loaded.state_dir))
         run_options = dataclasses.replace(run_options, on_spawn=lock.record_group)
         return _build_locked(loaded, order, targets, run_options, reporter, cancel)
 
@@ -349,7 +351,7 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
     root = loaded.root
     graph = loaded.graph
     sources = {p for job in graph.jobs for p in job.inputs if p not in graph.producer}
-    with ProjectLock(prepare_state_dir(root)) as lock:
+    with ProjectLock(prepare_state_dir(root, loaded.state_dir)) as lock:
         lock.acquire(wait=not no_wait, on_wait=reporter.waiting_for_lock, on_leftovers=reporter.warning)
         store = StateStore.open(loaded.state_dir, writable=True, warn=reporter.warning)
         try:

@@ -12,6 +12,15 @@ STATE_DIR = ".buildlike"
 MAESTROFILE = "Maestrofile.toml"
 
 
+def state_folder(maestrofile: str) -> str:
+    """Where the state of `maestrofile` (an absolute path) lives: `.buildlike/` beside it, or for one
+    of another name (`-f other.toml`) a folder of its own in there, so that two Maestrofiles in one
+    folder never share job records (nor does `clean` of one delete the other's outputs)."""
+    folder, name = os.path.split(maestrofile)
+    base = os.path.join(folder, STATE_DIR)
+    return base if name == MAESTROFILE else os.path.join(base, "by-name", name)
+
+
 def maestrofile_path(file: str | None, directory: str | None) -> str | None:
     """The absolute path of the Maestrofile named by `-f`/`-C` (default ./Maestrofile.toml), if it exists."""
     base = directory if directory is not None else os.getcwd()

@@ -47,8 +47,12 @@ class JobRecord(NamedTuple):
     output_digests: tuple[bytes, ...]
 
 
-def prepare_state_dir(root: str) -> Path:
-    """Create `.buildlike/` (with a .gitignore so it is never committed) and return it."""
+def prepare_state_dir(root: str, files: Path | None = None) -> Path:
+    """Create `.buildlike/` (with a .gitignore so it is never committed) and return it.
+
+    `files`: the folder of one Maestrofile's state (`Loaded.state_dir`), created too when it is
+    inside `.buildlike/` rather than `.buildlike/` itself.
+    """
     from buildlike.paths import STATE_DIR
 
     folder = Path(root) / STATE_DIR
@@ -66,6 +70,11 @@ def prepare_state_dir(root: str) -> Path:
                 f"cannot create buildlike's state folder {folder}: {e.strerror}"
                 + (" (a file has its name: move it away)" if folder.exists() else "")
             ) from None
+    if files is not None and files != folder:
+        try:
+            files.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StateError(f"cannot create buildlike's state folder {files}: {e.strerror}") from None
     return folder
 
 

@@ -546,3 +546,18 @@ def test_a_job_a_failure_kept_from_starting_keeps_its_record(make_project):
     assert p.run().code == 0
     assert p.log() == ["a", "b", "a", "a"]
     assert p.run("status", "--check").code == 0
+
+
+def test_two_maestrofiles_in_one_folder_keep_apart_states(make_project):
+    """Found by a tester: `-f a.toml` and `-f b.toml` shared .buildlike/, so a rule named in both
+    reran on every switch, and `clean -f a.toml` deleted b.toml's outputs."""
+    p = make_project('[rules.x]\noutputs = ["a.txt"]\nrun = "echo a >> ran.log; echo a > a.txt"\n')
+    (p.root / "Maestrofile.toml").rename(p.root / "a.toml")
+    p.write("b.toml", '[rules.x]\noutputs = ["b.txt"]\nrun = "echo b >> ran.log; echo b > b.txt"\n')
+    for _ in range(2):
+        assert p.run("-f", "a.toml").code == 0
+        assert p.run("-f", "b.toml").code == 0
+    assert p.log() == ["a", "b"]
+    assert p.run("clean", "-f", "a.toml").code == 0
+    assert not p.exists("a.txt") and p.exists("b.txt")
+    assert p.run("status", "--check", "-f", "b.toml").code == 0
