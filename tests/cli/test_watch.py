@@ -263,8 +263,13 @@ def test_fifty_files_saved_at_once_give_one_build(make_project, watching):
     for rel in files:
         os.replace(p.root / f"{rel}.tmp".replace("src/", "src/."), p.root / rel)
     w.wait_builds(2)
-    w.stays_at(2)
-    assert len(p.log()) == 102
+    time.sleep(QUIET)
+    # One build ran the burst's 51 jobs, each once. Under CI's load the watcher was seen to get the
+    # last events only after that build had started (and seen every change): it may then look again,
+    # finding nothing to do, which costs a no-op but runs nothing twice.
+    assert len(p.log()) == 102, w.out
+    later = w.out.split("changed:")[2:]
+    assert all("nothing to do" in part and "jobs ran" not in part for part in later), w.out
     assert re.search(r"\] 51 jobs ran", w.out)
     assert w.stop() == 0
 
