@@ -177,12 +177,7 @@ def run_build(
         for i, verdict in stale.items()
         if verdict.reasons[0].kind is not ReasonKind.UPSTREAM and not any(d in members for d in deps[i])
     }
-    # Every job that may run is marked as started now, in one transaction, so that any of them can
-    # start the moment a slot is free; one judged up to date after all gets its record back.
     records = {i: store.record(graph.jobs[i].id) for i in members}
-    if cancel is not None and cancel.requested:
-        raise Interrupted(CANCELLED)
-    store.commit(stamps=stamper.take_refreshed(), started=[graph.jobs[i].id for i in members])
     restored: list[int] = []
     # Those that never start (a failure stopped the build, or an interrupt) get their records back:
     # they did not run, so their last run is still the one recorded.
@@ -287,6 +282,12 @@ def run_build(
         restore = route_signals(on_signal, processes.wake_fd)
         if cancel is not None:
             cancel.attach(on_cancel)
+            if cancel.requested:
+                raise Interrupted(CANCELLED)
+        # Every job that may run is marked as started now, in one transaction, so that any of them
+        # can start the moment a slot is free; one judged up to date after all, or never started
+        # (a signal from here on is caught), gets its record back.
+        store.commit(stamps=stamper.take_refreshed(), started=[graph.jobs[i].id for i in members])
         while True:
             fill()
             if not running:
