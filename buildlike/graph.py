@@ -56,9 +56,9 @@ def connect(
                         path=out,
                     )
                 )
-    # A file cannot be a folder too: `x` from one job and `x/y` from another (or the same) cannot both be.
+    # A file cannot be a folder too: `x` from one job and `x/y` (an output or a depfile) from another.
     for job in jobs:
-        for out in job.outputs:
+        for out in (*job.outputs, *((job.depfile,) if job.depfile else ())):
             folder = posixpath.dirname(out)
             while folder and folder not in producer:
                 folder = posixpath.dirname(folder)
@@ -66,11 +66,13 @@ def connect(
                 owner = jobs[producer[folder]]
                 problems.append(
                     Problem(
-                        f"output '{out}' is inside '{folder}', which "
+                        f"{'depfile' if out == job.depfile else 'output'} '{out}' is inside '{folder}', which "
                         + (
-                            f"rule '{owner.rule}' (line {rule_lines.get(owner.rule)})"
+                            "it"
+                            if owner is job
+                            else f"rule '{owner.rule}' (line {rule_lines.get(owner.rule)})"
                             if owner.rule != job.rule
-                            else "it"
+                            else f"job '{owner.id}'"
                         )
                         + " makes as a file; a path cannot be both",
                         file=file,

@@ -533,6 +533,38 @@ def test_an_output_inside_another_output_is_an_error_naming_both(make_project, r
     assert "'x/y'" in r.err and "rule 'a'" in r.err
 
 
+def test_a_depfile_inside_another_output_is_an_error(make_project, reject):
+    p = make_project(
+        """
+        [rules.a]
+        outputs = ["d"]
+        run = "touch ran.marker; echo a > d"
+
+        [rules.b]
+        outputs = ["b.out"]
+        depfile = "d/b.d"
+        run = "touch ran.marker b.out"
+        """
+    )
+    r = reject(p)
+    assert_located(r, line_of(p, "[rules.b]"), "b")
+    assert "depfile 'd/b.d'" in r.err and "rule 'a'" in r.err
+
+
+def test_a_foreach_output_inside_another_matchs_output_names_that_job(make_project, reject):
+    p = make_project(
+        """
+        [rules.gen]
+        foreach = "src/**/*.c"
+        outputs = ["gen/{dir}/{stem}"]
+        run = "touch ran.marker {output}"
+        """,
+        {"src/a.c": "", "src/a/b.c": ""},
+    )
+    r = reject(p)
+    assert "'gen/src/a/b' is inside 'gen/src/a', which job 'gen:src/a.c' makes" in r.err
+
+
 def test_an_input_that_neither_exists_nor_is_made_is_an_error(make_project, reject):
     """SPEC: The graph: an input that neither exists nor is any rule's output."""
     p = make_project(
