@@ -228,7 +228,8 @@ def install_hook(
     stored = None
     if file is not None:
         top = os.path.realpath(repo.top)
-        real = os.path.realpath(maestrofile)
+        # The folder resolved, the name as given: a symlinked Maestrofile keeps its own state folder.
+        real = os.path.join(os.path.realpath(os.path.dirname(maestrofile)), os.path.basename(maestrofile))
         stored = Path(os.path.relpath(real, top)).as_posix() if real.startswith(top + os.sep) else real
     existing = _read_hook(repo.hook)
     ours = existing is not None and is_buildlike_hook(existing)

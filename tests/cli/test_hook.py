@@ -201,6 +201,16 @@ def test_install_with_f_builds_that_maestrofile_whatever_the_folder(git_project)
     assert "  site/page.html" in r.err.splitlines()
 
 
+def test_install_with_f_keeps_the_name_of_a_symlinked_maestrofile(git_project):
+    """Found by a reviewer: the hook named the link's target, whose state is not the command line's."""
+    p = git_project(maestrofile=None, files={})
+    p.write("build.toml", '[rules.x]\noutputs = ["x.txt"]\nrun = "echo x > x.txt"\n')
+    os.symlink("build.toml", p.root / "Maestrofile.toml")
+    r = p.buildlike("hook", "install", "-f", "Maestrofile.toml")
+    assert r.code == 0, r.text
+    assert "-f Maestrofile.toml" in installed(p)
+
+
 def test_without_a_maestrofile_the_hook_says_so_clearly(git_project):
     p = git_project(maestrofile=None, files={"docs/x.txt": "x\n"})
     r = p.buildlike("hook", "run", cwd="docs")
