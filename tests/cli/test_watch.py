@@ -274,6 +274,24 @@ def test_fifty_files_saved_at_once_give_one_build(make_project, watching):
     assert w.stop() == 0
 
 
+def test_saves_spaced_within_the_debounce_give_one_build(make_project, watching):
+    """Issue 3: a build starts only once the debounce passed without a change (with none, the first
+    save would start one at once, and the later saves more)."""
+    files = {f"src/f{k:02}.c": f"{k}\n" for k in range(10)}
+    p = make_project(C_PROJECT, files)
+    w = watching(p.root, debounce=1500)
+    w.wait_builds(1)
+    for rel in files:
+        p.write(rel, "changed\n")
+        time.sleep(0.02)
+    w.wait_builds(2)
+    time.sleep(QUIET)
+    assert len(p.log()) == 22, w.out
+    later = w.out.split("changed:")[2:]
+    assert all("nothing to do" in part and "jobs ran" not in part for part in later), w.out
+    assert w.stop() == 0
+
+
 def test_outputs_state_git_and_editor_droppings_never_trigger_a_build(make_project, watching):
     """Issue 3: so the watcher never loops on its own outputs. `src/*` would match every dropping."""
     p = make_project(
