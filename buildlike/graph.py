@@ -61,7 +61,8 @@ def connect(
         for out in (*job.outputs, *((job.depfile,) if job.depfile else ())):
             folder = posixpath.dirname(out)
             while folder and folder not in producer:
-                folder = posixpath.dirname(folder)
+                up = posixpath.dirname(folder)
+                folder = "" if up == folder else up  # "/" is its own folder (an absolute output, an error)
             if folder:
                 owner = jobs[producer[folder]]
                 problems.append(

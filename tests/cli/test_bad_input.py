@@ -551,6 +551,14 @@ def test_a_depfile_inside_another_output_is_an_error(make_project, reject):
     assert "depfile 'd/b.d'" in r.err and "rule 'a'" in r.err
 
 
+@pytest.mark.timeout(30)
+def test_an_absolute_depfile_is_an_error_not_a_hang(make_project, reject, tmp_path):
+    """Found by CI: the check for paths inside outputs looped forever at '/' (dirname('/') is '/')."""
+    p = make_project(f'[rules.a]\noutputs = ["a.txt"]\ndepfile = "{tmp_path}/a.d"\nrun = "touch ran.marker a.txt"\n')
+    r = reject(p)
+    assert "depfile" in r.err and "outside the project" in r.err
+
+
 def test_a_foreach_output_inside_another_matchs_output_names_that_job(make_project, reject):
     p = make_project(
         """
