@@ -13,7 +13,7 @@ from buildlike.errors import Problem
 from buildlike.fingerprint import hash_bytes
 from buildlike.globs import FileTree, GlobSyntaxError, escape, is_glob, match_declared
 from buildlike.model import Project, Rule
-from buildlike.paths import escapes_via_symlink, is_inside, is_state_path, normalize
+from buildlike.paths import escapes_via_symlink, in_project, is_inside, is_state_path, normalize, project_roots
 from buildlike.template import Template, lookup_in, parse, quote, quote_all
 
 # Bump when what goes into a job's fingerprint changes, so every job reruns once.
@@ -92,6 +92,11 @@ class _Expander:
         self._escape_checked: dict[str, bool] = {}
         self._templates: dict[str, Template] = {}  # each text is parsed once, not once per foreach match
         self._fields: dict[str, dict[str, str]] = {}  # by foreach match (never changed once made)
+        self._roots = project_roots(project.root)
+
+    def path(self, text: str, fields: Mapping[str, str]) -> str:
+        """A path (or pattern) of the Maestrofile, placeholders filled, as the project spells it."""
+        return in_project(normalize(self.plain(text, fields)), self._roots)
 
     def problem(self, rule: Rule, message: str, path: str | None = None) -> None:
         self.problems.append(Problem(message, file=self.project.file, line=rule.line, rule=rule.name, path=path))
@@ -140,7 +145,7 @@ class _Expander:
         declared: dict[str, set[str]] = {}
         for rule in rules:
             if rule.foreach is None:
-                declared[rule.name] = {normalize(self.plain(o, {})) for o in rule.outputs}
+                declared[rule.name] = {self.path(o, {}) for o in rule.outputs}
         matches: dict[str, list[str]] = {r.name: [] for r in rules if r.foreach is not None}
         for _ in range(len(matches) + 1):
             changed = False
@@ -149,7 +154,7 @@ class _Expander:
             for rule in rules:
                 if rule.foreach is None:
                     continue
-                pattern = normalize(self.plain(rule.foreach, {}))
+                pattern = self.path(rule.foreach, {})
                 own = declared.get(rule.name, set())
                 if is_glob(pattern):
                     found = self.own_outputs_dropped(rule, self.glob(rule, pattern, everything - own, ()))
@@ -158,9 +163,7 @@ class _Expander:
                 if found != matches[rule.name]:
                     changed = True
                     matches[rule.name] = found
-                    declared[rule.name] = {
-                        normalize(self.plain(o, self.fields(m))) for m in found for o in rule.outputs
-                    }
+                    declared[rule.name] = {self.path(o, self.fields(m)) for m in found for o in rule.outputs}
             if not changed:
                 break
         else:
@@ -180,7 +183,7 @@ class _Expander:
         Else `**/*.txt` making `out/{path}` would make out/out/a.txt next time, and so on. (A match
         that makes itself is kept here, to be reported by `expand`.)
         """
-        made = {out for m in found for o in rule.outputs if (out := normalize(self.plain(o, self.fields(m)))) != m}
+        made = {out for m in found for o in rule.outputs if (out := self.path(o, self.fields(m))) != m}
         return [m for m in found if m not in made]
 
     def tree_has(self, path: str) -> bool:
@@ -193,7 +196,7 @@ class _Expander:
     def outputs_of(self, rule: Rule, fields: Mapping[str, str]) -> tuple[str, ...]:
         outs: list[str] = []
         for text in rule.outputs:
-            out = normalize(self.plain(text, fields))
+            out = self.path(text, fields)
             if not is_inside(out):
                 self.problem(rule, f"output '{out}' is outside the project; outputs must stay inside it", out)
             elif is_state_path(out):
@@ -217,13 +220,13 @@ class _Expander:
         inputs: list[str] = []
         seen: set[str] = set()
         for text in rule.inputs:
-            pattern = normalize(self.plain(text, literal))
+            pattern = self.path(text, literal)
             if is_glob(pattern) and is_glob(self.plain(text, _PLAIN_FIELDS if fields else {})):
                 found = self.glob(rule, pattern, declared, outputs)
                 if not found:
                     self.warn(rule, f"glob '{pattern}' matches no file", pattern)
             else:
-                found = [normalize(self.plain(text, fields))]
+                found = [self.path(text, fields)]
             for p in found:
                 if p not in seen:
                     seen.add(p)
@@ -254,7 +257,7 @@ class _Expander:
             description = job_id if match is None else f"{rule.name} {match}"
         depfile = None
         if rule.depfile:
-            depfile = normalize(self.plain(rule.depfile, text_fields))
+            depfile = self.path(rule.depfile, text_fields)
             if not is_inside(depfile):
                 self.problem(rule, f"depfile '{depfile}' is outside the project", depfile)
         return Job(

@@ -40,6 +40,32 @@ def normalize(path: str) -> str:
     return clean
 
 
+def project_roots(root: str) -> tuple[str, ...]:
+    """The project folder (absolute) as `in_project` compares paths with: as given, then resolved."""
+    given = normalize(root)
+    real = os.path.realpath(given)
+    return (given,) if real == given else (given, real)
+
+
+def in_project(path: str, roots: tuple[str, ...]) -> str:
+    """A normalised path as the project spells it: one that reaches inside the project by an absolute
+    or `../` path (`/home/me/proj/a.txt`, `../proj/a.txt`) becomes project-relative (`a.txt`), so it
+    meets the rule that makes it; any other path stays as it is.
+
+    `roots` come from `project_roots`: a `../` path climbs from the resolved folder, as the kernel does.
+    """
+    if not (path.startswith("/") or path == ".." or path.startswith("../")):
+        return path
+    for root in roots:
+        full = path if path.startswith("/") else normalize(posixpath.join(roots[-1], path))
+        if full == root:
+            return "."
+        prefix = root if root.endswith("/") else root + "/"
+        if full.startswith(prefix):
+            return full[len(prefix) :]
+    return path
+
+
 def is_inside(path: str) -> bool:
     """Whether a normalised path names something inside the project folder (not the folder itself)."""
     return not (path in ("", ".", "..") or path.startswith("/") or path.startswith("../"))

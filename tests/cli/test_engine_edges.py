@@ -274,3 +274,51 @@ def test_a_reader_that_closes_the_output_early_does_not_hang_the_build(make_proj
     assert proc.returncode == 0  # the pipeline's, that is head's: buildlike ended, whatever its code
     again = p.run()  # the lock is free, and nothing is left running that would race this build
     assert again.code == 0, again.text
+
+
+@pytest.mark.parametrize("spelling", ["{root}/gen.txt", "../{name}/gen.txt"])
+def test_an_input_naming_an_output_by_an_absolute_or_dotdot_path_depends_on_its_maker(make_project, spelling):
+    """SPEC: the DAG comes from file edges, however the Maestrofile spells the path."""
+    p = make_project(
+        """
+        [rules.gen]
+        inputs = ["gen.in"]
+        outputs = ["gen.txt"]
+        run = "sleep 0.3; cp gen.in gen.txt; echo gen >> ran.log"
+        [rules.use]
+        inputs = ["INPUT"]
+        outputs = ["use.txt"]
+        run = "cat {input} > use.txt; echo use >> ran.log"
+        """,
+        {"gen.in": "v1\n"},
+    )
+    spelt = spelling.format(root=p.root, name=p.root.name)
+    p.write("Maestrofile.toml", p.read("Maestrofile.toml").replace("INPUT", spelt))
+    r = p.run("-j2")
+    assert r.code == 0, r.text
+    assert p.log() == ["gen", "use"]
+    assert p.read("use.txt") == "v1\n"
+    p.write("gen.in", "v2\n")
+    assert p.run("-j2").code == 0
+    assert p.read("use.txt") == "v2\n"
+    assert p.log() == ["gen", "use", "gen", "use"]
+
+
+def test_an_output_named_by_an_absolute_path_inside_the_project_is_an_output(make_project):
+    p = make_project(
+        """
+        [rules.gen]
+        outputs = ["ROOT/out/gen.txt"]
+        run = "mkdir -p out; echo made > out/gen.txt"
+        [rules.use]
+        inputs = ["out/gen.txt"]
+        outputs = ["use.txt"]
+        run = "cp out/gen.txt use.txt"
+        """
+    )
+    p.write("Maestrofile.toml", p.read("Maestrofile.toml").replace("ROOT", str(p.root)))
+    r = p.run()
+    assert r.code == 0, r.text
+    assert p.read("use.txt") == "made\n"
+    assert p.run("clean").code == 0
+    assert not p.exists("out/gen.txt") and not p.exists("use.txt")

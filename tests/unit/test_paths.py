@@ -1,0 +1,45 @@
+"""Project-relative paths: how a path reaching inside the project another way is spelt."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from buildlike.paths import in_project, project_roots
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/home/me/proj/a.txt", "a.txt"),
+        ("/home/me/proj/out/b.txt", "out/b.txt"),
+        ("/home/me/proj", "."),
+        ("../proj/a.txt", "a.txt"),
+        ("../../me/proj/src/*.c", "src/*.c"),
+        ("a.txt", "a.txt"),  # already relative: untouched
+        ("/home/me/project2/a.txt", "/home/me/project2/a.txt"),  # a sibling folder sharing the prefix
+        ("../other/a.txt", "../other/a.txt"),
+        ("/usr/include/stdio.h", "/usr/include/stdio.h"),
+        ("..", ".."),
+    ],
+)
+def test_a_path_reaching_inside_the_project_becomes_project_relative(path, expected):
+    assert in_project(path, ("/home/me/proj",)) == expected
+
+
+def test_a_project_at_the_root_of_the_disk():
+    assert in_project("/a.txt", ("/",)) == "a.txt"
+
+
+def test_a_dotdot_path_climbs_from_the_resolved_folder(tmp_path):
+    """`..` is resolved by the kernel from the real folder, not from the link the user came through."""
+    real = tmp_path / "real" / "proj"
+    real.mkdir(parents=True)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    roots = project_roots(str(link))
+    assert roots == (str(link), os.path.realpath(real))
+    assert in_project("../proj/a.txt", roots) == "a.txt"
+    assert in_project(f"{link}/a.txt", roots) == "a.txt"
+    assert in_project(f"{real}/a.txt", roots) == "a.txt"
