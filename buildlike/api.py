@@ -97,7 +97,13 @@ def find_maestrofile(
     )
     if found is None:
         base = os.path.abspath(directory if directory is not None else os.getcwd())
-        where = f"'{os.path.join(base, file)}' does not exist" if file is not None else f"{base} has no {MAESTROFILE}"
+        named = os.path.join(base, file) if file is not None else base
+        if os.path.isdir(named):
+            where = f"{named} has no {MAESTROFILE}"
+        elif os.path.exists(named):
+            where = f"'{named}' is not a file"
+        else:
+            where = f"'{named}' does not exist"
         raise UsageError(f"no Maestrofile: {where}; create one, or point at it with -f FILE or -C DIR")
     return Path(found)
 

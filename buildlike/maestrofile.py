@@ -19,6 +19,7 @@ from buildlike.template import TemplateSyntaxError, parse
 
 TOP_KEYS = ("settings", "vars", "rules")
 SETTINGS_KEYS = ("jobs", "default", "shell")
+_NUL = "holds a NUL character (\\u0000), which no command or path can take"
 RULE_KEYS = ("inputs", "outputs", "run", "description", "env", "always", "foreach", "depfile")
 FOREACH_FIELDS = ("path", "name", "stem", "dir")
 PATH_FIELDS = ("input", "inputs", "output", "outputs")
@@ -195,7 +196,7 @@ def _check_settings(raw: object, problem: Any, where: _Locator) -> Settings:
                 jobs = value
         elif key == "default":
             items = _string_list(value)
-            if items is None:
+            if items is None or any("\0" in i for i in items):
                 problem(
                     f"settings.default must be a list of rule names or files, not {_type_name(value)}",
                     line,
@@ -204,7 +205,7 @@ def _check_settings(raw: object, problem: Any, where: _Locator) -> Settings:
                 default = tuple(items)
         elif key == "shell":
             words = _shell_words(value)
-            if words is None:
+            if words is None or "\0" in value:
                 problem(
                     f'settings.shell must be a program with its options, such as "/bin/bash" or '
                     f'"bash -eu -o pipefail", not {value!r}',
@@ -231,6 +232,8 @@ def _check_vars(raw: object, problem: Any, where: _Locator) -> list[tuple[str, s
             )
         elif key in FOREACH_FIELDS or key in PATH_FIELDS:
             problem(f"var '{key}' has the name of a built-in placeholder; rename it", line)
+        elif "\0" in value:
+            problem(f"var '{key}' {_NUL}", line)
         else:
             out.append((key, value))
     return out
@@ -265,6 +268,9 @@ def _check_rule(name: str, body: object, var_names: list[str], problem: Any, whe
         bad(f"must be a table with inputs, outputs and run, not {_type_name(body)}")
         return None
     ok = True
+    if not name.strip() or "\0" in name:
+        bad("a rule needs a name: write [rules.NAME] with a NAME that is not blank")
+        ok = False
     for key in body:
         if key not in RULE_KEYS:
             bad(f"unknown key '{key}'{did_you_mean(key, RULE_KEYS)}", key)
@@ -285,6 +291,9 @@ def _check_rule(name: str, body: object, var_names: list[str], problem: Any, whe
         if any(not s.strip() for s in items) and key != "run":
             bad(f"'{key}' holds an empty path", key)
             ok = False
+        if any("\0" in s for s in items):
+            bad(f"'{key}' {_NUL}", key)
+            ok = False
         return tuple(items)
 
     def optional(key: str, kind: type) -> Any:
@@ -294,6 +303,9 @@ def _check_rule(name: str, body: object, var_names: list[str], problem: Any, whe
             bad(f"'{key}' must be {_type_name(kind())}, not {_type_name(value)}", key)
             ok = False
             return None
+        if isinstance(value, str) and "\0" in value:
+            bad(f"'{key}' {_NUL}", key)
+            ok = False
         return value
 
     inputs = strings("inputs")
@@ -311,6 +323,13 @@ def _check_rule(name: str, body: object, var_names: list[str], problem: Any, whe
         ok = False
     else:
         env = sorted(raw_env.items())
+        for k, v in env:
+            if not k or "=" in k or "\0" in k:
+                bad(f"'env' name {k!r} is not a variable name: it must be non-empty, without '=' or NUL", "env")
+                ok = False
+            elif "\0" in v:
+                bad(f"'env' value of {k} {_NUL}", "env")
+                ok = False
     if "run" not in body and ok:
         bad("has no 'run': add the command that makes its outputs", None)
         ok = False
@@ -322,6 +341,9 @@ def _check_rule(name: str, body: object, var_names: list[str], problem: Any, whe
         ok = False
     if foreach is not None and not foreach.strip():
         bad("'foreach' is empty", "foreach")
+        ok = False
+    if depfile is not None and not depfile.strip():
+        bad("'depfile' is empty: name the file the command writes, or leave depfile out", "depfile")
         ok = False
 
     # Placeholders: check every name against what that field can see.

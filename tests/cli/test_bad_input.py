@@ -205,8 +205,10 @@ WRONG_SETTINGS = [
     ("shell", '["/bin/sh"]'),
     ("shell", '"   "'),
     ("shell", '"bash -c \'unclosed"'),
+    ("shell", '"/bin/sh\\u0000"'),
+    ("default", '["ok\\u0000"]'),
 ]
-WRONG_VARS = [("CC", "1"), ("CC", '["cc"]'), ("CC", '{ x = "y" }'), ("CC", "true")]
+WRONG_VARS = [("CC", "1"), ("CC", '["cc"]'), ("CC", '{ x = "y" }'), ("CC", "true"), ("CC", '"c\\u0000c"')]
 WRONG_RULE_KEYS = [
     ("inputs", "5"),
     ("inputs", "[1]"),
@@ -231,6 +233,16 @@ WRONG_RULE_KEYS = [
     ("foreach", '["*.c"]'),
     ("depfile", "[1]"),
     ("depfile", "3"),
+    ("depfile", '""'),
+    # Values TOML takes that no command or path can (each used to end in a Python traceback):
+    ("env", '{ "CFLAGS=-O2" = "1" }'),
+    ("env", '{ "" = "1" }'),
+    ("env", '{ A = "x\\u0000y" }'),
+    ("run", '"echo \\u0000"'),
+    ("inputs", '["in\\u0000.txt"]'),
+    ("outputs", '["a\\u0000.txt"]'),
+    ("description", '"a\\u0000"'),
+    ("depfile", '"a.d\\u0000"'),
 ]
 
 
@@ -815,3 +827,25 @@ def test_a_bad_jobs_value_is_a_usage_error(make_project, reject, value, form):
     args = (["build"] if form == "build" else []) + ["-j", *value]
     r = reject(p, *args)
     assert "-j" in r.err or "jobs" in r.err
+
+
+def test_a_rule_with_a_blank_name_is_an_error(make_project, reject):
+    p = make_project(OK_RULE + '\n[rules." "]\noutputs = ["a.txt"]\nrun = "touch ran.marker a.txt"\n')
+    r = reject(p)
+    assert "needs a name" in r.err
+    assert_located(r, line_of(p, '[rules." "]'))
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["-f", "src"], "src has no Maestrofile.toml"),
+        (["-f", "/dev/null"], "'/dev/null' is not a file"),
+        (["-f", "nope.toml"], "nope.toml' does not exist"),
+        (["-C", "src"], "src has no Maestrofile.toml"),
+    ],
+)
+def test_a_maestrofile_that_is_not_there_is_named_for_what_it_is(make_project, reject, args, said):
+    p = make_project(OK_RULE, {"src/a.c": ""})
+    r = reject(p, "status", *args)
+    assert said in r.err
