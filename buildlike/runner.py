@@ -106,10 +106,22 @@ def initial_verdicts(
             decide(job, record, stamper, had_record=store.had_record(job.id)) if own_reasons or remade is None else None
         )
         if verdict is not None and verdict.stale:
-            stale[i] = verdict
+            stale[i] = _remade_first(verdict, producer, stale) if remade is not None else verdict
         elif remade is not None:
             stale[i] = Verdict((Reason(ReasonKind.UPSTREAM, remade),))
     return stale
+
+
+def _remade_first(verdict: Verdict, producer: Mapping[str, int], stale: Mapping[int, Verdict]) -> Verdict:
+    """`verdict` with each changed input that a stale job remakes first said so: the job is judged
+    again once that is done, and the remade file may well match what it last read (early cutoff)."""
+    reasons = [
+        Reason(ReasonKind.UPSTREAM, r.detail)
+        if r.kind is ReasonKind.INPUT_CHANGED and producer.get(r.detail) in stale
+        else r
+        for r in verdict.reasons
+    ]
+    return Verdict(tuple(dict.fromkeys(reasons)))
 
 
 @dataclass

@@ -129,6 +129,34 @@ def test_status_after_an_edit_lists_only_the_stale_jobs_with_why(built):
     assert snapshot(built.root) == before
 
 
+def test_status_says_a_changed_input_that_is_remade_first_is_remade_first(make_project):
+    """A hand-edited middle file: its maker reruns, and what reads it is judged after (early cutoff)."""
+    p = make_project(
+        """
+        [rules.a]
+        inputs = ["src.txt"]
+        outputs = ["a.out"]
+        run = "cp src.txt a.out"
+        [rules.b]
+        inputs = ["a.out"]
+        outputs = ["b.out"]
+        run = "cp a.out b.out"
+        [rules.c]
+        inputs = ["b.out"]
+        outputs = ["c.out"]
+        run = "cp b.out c.out; echo c >> ran.log"
+        """,
+        {"src.txt": "1\n"},
+    )
+    assert p.run().code == 0
+    p.write("b.out", "edited by hand\n")
+    lines = dict(line.split(": ", 1) for line in p.run("status").out.splitlines())
+    assert lines == {"b": "output 'b.out' changed since it was built", "c": "input 'b.out' is remade first"}
+    assert "would run: c (input 'b.out' is remade first)" in p.run("-n").out
+    assert p.run().code == 0
+    assert p.log() == ["c"]  # only its first build: b remade the same bytes
+
+
 def test_status_says_which_of_command_env_and_shell_changed(built):
     """SPEC rule 3: a job reruns when its command, its `env` table or the `shell` setting changed."""
     text = built.read("Maestrofile.toml")
