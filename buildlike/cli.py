@@ -382,9 +382,16 @@ def bare_poll(args: list[str]) -> list[str]:
 
 
 def run(args: Sequence[str], parsed: dict[str, object] | None) -> int:
-    """Run a command line; `parsed` holds the options of a plain build when __main__ could read them."""
+    """Run a command line; `parsed` holds its command and options when __main__ could read them
+    (`parse_args`): then typer is not even imported."""
     if parsed is not None:
-        options = CommonOptions(**parsed)  # type: ignore[arg-type]
+        values = dict(parsed)
+        command, check = values.pop("command"), bool(values.pop("check", False))
+        options = CommonOptions(**values)  # type: ignore[arg-type]
+        if command == "status":
+            return run_guarded(lambda: do_status(options, check=check))
+        if command in ("list", "graph"):
+            return run_guarded(lambda: do_print(options, str(command)))
         return run_guarded(lambda: do_build(options))
     app = make_app()
     try:

@@ -762,3 +762,59 @@ def test_clean_no_wait_fails_while_another_process_holds_the_lock(held_lock):
     assert r.code == 1, r.text
     assert str(os.getpid()) in r.err
     assert p.exists("quick.txt")
+
+
+# -- the commands answered before typer is imported -----------------------------------------------
+
+QUICK_COMMANDS = [
+    ["status"],
+    ["status", "--check"],
+    ["status", "-q", "--check", "link"],
+    ["status", "-f", "Maestrofile.toml", "nope"],
+    ["list"],
+    ["list", "-C", "."],
+    ["graph"],
+    ["graph", "-f", "missing.toml"],
+]
+
+
+@pytest.mark.parametrize("args", QUICK_COMMANDS, ids=" ".join)
+def test_status_list_and_graph_read_without_typer_say_what_typer_would(built, args, capsys, monkeypatch):
+    """`__main__.parse_args` reads these command lines itself; the answer must be typer's, to the byte."""
+    from buildlike.__main__ import parse_args
+    from buildlike.cli import run
+
+    built.write("src/a.c", "changed\n")
+    monkeypatch.chdir(built.root)
+    parsed = parse_args(list(args))
+    assert parsed is not None
+    answers = []
+    for values in (parsed, None):
+        code = run(list(args), values)
+        out, err = capsys.readouterr()
+        answers.append((code, out, err))
+    assert answers[0] == answers[1]
+    assert answers[0][0] in (0, 1, 2)
+
+
+@pytest.mark.parametrize("args", [["status", "--bogus"], ["list", "extra"], ["graph", "-j", "2"], ["status", "-k"]])
+def test_an_option_a_command_does_not_take_is_left_to_typer(args):
+    from buildlike.__main__ import parse_args
+
+    assert parse_args(list(args)) is None
+
+
+@pytest.mark.parametrize("command", ["status", "list", "graph"])
+def test_status_list_and_graph_do_not_import_the_cli_framework(built, command):
+    """Start-up counts: typer and click cost ~40 ms before anything is read."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "buildlike", command],
+        cwd=built.root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "buildlike.api" in imported  # (the check sees imports at all)
+    assert not {m for m in imported if m.split(".")[0] in ("typer", "click")}
