@@ -20,7 +20,7 @@ from pathlib import Path
 from buildlike import __version__
 from buildlike.cache import load_cached, save_cached
 from buildlike.errors import MaestrofileError, Problem, UsageError
-from buildlike.fingerprint import RACY_WINDOW_NS, Stamper, hash_bytes
+from buildlike.fingerprint import RACY_WINDOW_NS, Stamp, Stamper, hash_bytes
 from buildlike.globs import FileTree
 from buildlike.graph import JobGraph, closure, connect, missing_inputs, resolve_targets
 from buildlike.interrupts import Cancel
@@ -222,10 +222,13 @@ def build(
     options: BuildOptions = BuildOptions(),
     reporter: Reporter | None = None,
     cancel: Cancel | None = None,
+    seen: dict[str, Stamp | None] | None = None,
 ) -> BuildResult:
     """Bring `targets` (default: the default targets) up to date. Raises BuildFailed, Interrupted, ...
 
     `cancel.request()` from another thread stops the build as Ctrl-C would (`watch --restart`).
+    `seen` gets, even when the build raises, the stamp of each file whose content the build read
+    (None: it found the file missing), so watch mode can tell a later edit from a rewrite.
     """
     reporter = reporter if reporter is not None else Reporter()
     order = selection(loaded, targets)
@@ -237,13 +240,13 @@ def build(
         shell=loaded.settings.shell,
     )
     if options.dry_run:
-        return _build_locked(loaded, order, targets, run_options, reporter, cancel)
+        return _build_locked(loaded, order, targets, run_options, reporter, cancel, seen)
     folder = prepare_state_dir(loaded.root, loaded.state_dir)
     with ProjectLock(folder) as lock:
         lock.acquire(wait=not options.no_wait, on_wait=reporter.waiting_for_lock, on_leftovers=reporter.warning)
         discard_snapshot(str(loaded.state_dir))
         run_options = dataclasses.replace(run_options, on_spawn=lock.record_group)
-        return _build_locked(loaded, order, targets, run_options, reporter, cancel)
+        return _build_locked(loaded, order, targets, run_options, reporter, cancel, seen)
 
 
 def _build_locked(
@@ -253,46 +256,52 @@ def _build_locked(
     run_options: RunOptions,
     reporter: Reporter,
     cancel: Cancel | None,
+    seen: dict[str, Stamp | None] | None,
 ) -> BuildResult:
     graph = loaded.graph
-    with Stamper(loaded.root, {}, now_ns=time.time_ns()) as stamper:
-        # Before the store is opened: a bad input must leave nothing on disk but the lock.
-        problems = missing_inputs(graph, order, stamper.exists)
-        if problems:
-            raise MaestrofileError(problems)
-        store = StateStore.open(loaded.state_dir, writable=not run_options.dry_run, warn=reporter.warning)
-        stamper.known = store.stamps
-        try:
-            for w in graph.warnings:
-                reporter.warning(w)
-            result = run_build(
-                graph,
-                order,
-                root=loaded.root,
-                store=store,
-                stamper=stamper,
-                reporter=reporter,
-                options=run_options,
-                cancel=cancel,
+    stamper = Stamper(loaded.root, {}, now_ns=time.time_ns())
+    try:
+        with stamper:
+            # Before the store is opened: a bad input must leave nothing on disk but the lock.
+            problems = missing_inputs(graph, order, stamper.exists)
+            if problems:
+                raise MaestrofileError(problems)
+            store = StateStore.open(loaded.state_dir, writable=not run_options.dry_run, warn=reporter.warning)
+            stamper.known = store.stamps
+            try:
+                for w in graph.warnings:
+                    reporter.warning(w)
+                result = run_build(
+                    graph,
+                    order,
+                    root=loaded.root,
+                    store=store,
+                    stamper=stamper,
+                    reporter=reporter,
+                    options=run_options,
+                    cancel=cancel,
+                )
+                racy_after_ns = time.time_ns() - RACY_WINDOW_NS
+                # A job that ran just wrote its outputs: too recent to trust their stats, so no snapshot.
+                fresh = run_options.dry_run or result.ran
+                checked = None if fresh else _checked_files(loaded, order, store, stamper, racy_after_ns)
+            finally:
+                store.close()
+        if checked is not None:
+            # After close: closing may checkpoint the database, which the snapshot stamps.
+            save_snapshot(
+                str(loaded.state_dir),
+                version=__version__,
+                source=loaded.source,
+                targets=tuple(targets),
+                paths=checked[0],
+                stats=checked[1],
+                racy_after_ns=racy_after_ns,
             )
-            racy_after_ns = time.time_ns() - RACY_WINDOW_NS
-            # A job that ran just wrote its outputs: too recent to trust their stats, so no snapshot.
-            fresh = run_options.dry_run or result.ran
-            checked = None if fresh else _checked_files(loaded, order, store, stamper, racy_after_ns)
-        finally:
-            store.close()
-    if checked is not None:
-        # After close: closing may checkpoint the database, which the snapshot stamps.
-        save_snapshot(
-            str(loaded.state_dir),
-            version=__version__,
-            source=loaded.source,
-            targets=tuple(targets),
-            paths=checked[0],
-            stats=checked[1],
-            racy_after_ns=racy_after_ns,
-        )
-    return result
+        return result
+    finally:
+        if seen is not None:
+            seen.update(stamper.looked())
 
 
 def _checked_files(

@@ -59,11 +59,12 @@ def hash_file(path: str, *, dir_fd: int | None = None) -> bytes:
 class Stamper:
     """Stat each path once per pass and give its digest, hashing only what moved.
 
-    `known` maps paths to the stamps saved by earlier runs. Fresh stamps (for files hashed because
-    their stat moved) accumulate in `refreshed` for the caller to save.
+    `known` maps paths to the stamps saved by earlier runs (None: known to be missing, which tells
+    nothing about a file there now). Fresh stamps (for files hashed because their stat moved)
+    accumulate in `refreshed` for the caller to save.
     """
 
-    def __init__(self, root: str, known: Mapping[str, Stamp], *, now_ns: int) -> None:
+    def __init__(self, root: str, known: Mapping[str, Stamp | None], *, now_ns: int) -> None:
         self.root = root
         self.known = known
         self.now_ns = now_ns
@@ -145,6 +146,18 @@ class Stamper:
         for p in paths:
             self._stats.pop(p, None)
             self._digests.pop(p, None)
+
+    def looked(self) -> dict[str, Stamp | None]:
+        """What this pass saw of each file whose content it read (or trusted), None for the missing."""
+        out: dict[str, Stamp | None] = {}
+        for p, st in self._stats.items():
+            if st is None:
+                out[p] = None
+            else:
+                digest = self._digests.get(p)
+                if digest is not None:
+                    out[p] = self.stamp_for(st, digest)
+        return out
 
     def take_refreshed(self) -> dict[str, Stamp]:
         """Hand over the fresh stamps gathered so far and start a new batch."""
