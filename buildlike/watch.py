@@ -2,7 +2,8 @@
 
 The only module that imports watchdog. Whether an event matters (`classify`), which folders to watch
 (`watch_set`, `plan_watches`) and when a burst of changes is over (`Debouncer`) are pure and take plain
-data; `Watcher` ties them to a watchdog observer and to `api.load`/`api.build`, one build at a time.
+data; `Contents` tells an edit from a rewrite with the same bytes; `Watcher` ties them to a watchdog
+observer and to `api.load`/`api.build`, one build at a time.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from buildlike.api import BuildOptions, Loaded, build, find_maestrofile, load, selection
 from buildlike.errors import BuildFailed, BuildlikeError, Interrupted, UsageError
+from buildlike.fingerprint import Stamp, Stamper
 from buildlike.graph import JobGraph
 from buildlike.interrupts import CANCELLED, Cancel
 from buildlike.jobs import Job
@@ -182,10 +184,28 @@ def _common_folder(folders: Iterable[str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """The changes that end one wait: the strongest reason among them and the paths, sorted."""
+    """The changes that end one wait: each path, sorted, with the strongest reason it had."""
 
-    change: Change
-    paths: tuple[str, ...]
+    changes: tuple[tuple[str, Change], ...]
+
+    @property
+    def change(self) -> Change:
+        """The strongest reason among them."""
+        return max(c for _, c in self.changes)
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(p for p, _ in self.changes)
+
+    @property
+    def edited(self) -> tuple[str, ...]:
+        """The paths that matter for their content (inputs, the Maestrofile), not for coming or going."""
+        return tuple(p for p, c in self.changes if c >= Change.CONTENT)
+
+    def without(self, paths: Collection[str]) -> Batch | None:
+        """This batch less `paths`; None when nothing is left."""
+        kept = tuple((p, c) for p, c in self.changes if p not in paths)
+        return Batch(kept) if kept else None
 
 
 class Debouncer:
@@ -199,17 +219,15 @@ class Debouncer:
         self.limit = limit
         self._first: float | None = None
         self._last = 0.0
-        self._change = Change.LISTING
-        self._paths: set[str] = set()
+        self._paths: dict[str, Change] = {}
 
     def add(self, when: float, change: Change, path: str) -> None:
         if self._first is None:
-            self._first, self._last, self._change = when, when, change
+            self._first, self._last = when, when
         else:
             self._first = min(self._first, when)
             self._last = max(self._last, when)
-            self._change = max(self._change, change)
-        self._paths.add(path)
+        self._paths[path] = max(change, self._paths.get(path, change))
 
     def due(self) -> float | None:
         """When the pending changes should be built; None while there are none."""
@@ -221,9 +239,63 @@ class Debouncer:
         """The pending changes, which are then forgotten."""
         if self._first is None:
             return None
-        batch = Batch(self._change, tuple(sorted(self._paths)))
-        self._first, self._paths = None, set()
+        batch = Batch(tuple(sorted(self._paths.items())))
+        self._first, self._paths = None, {}
         return batch
+
+
+class Contents:
+    """What the last build (or the last look since) saw in each watched file, to tell an edit from a
+    rewrite with the same bytes (a formatter, `sed -i`, a save without changes).
+
+    A file's stamp is what the build read: an edit made while it ran still differs from it afterwards.
+    A look stats the file and hashes it only when its stat moved. The main thread owns this; the
+    observer thread only reads single entries (`differs`).
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        # None: seen missing. A path left out is unknown: any event on it counts as a change.
+        self.known: dict[str, Stamp | None] = {}
+
+    def changed(self, paths: Iterable[str]) -> set[str]:
+        """The `paths` whose content or existence differs from what was seen last, or is unknown; each
+        one's stamp becomes what it holds now."""
+        out: set[str] = set()
+        with Stamper(self.root, self.known, now_ns=time.time_ns()) as stamper:
+            for p in paths:
+                digest = stamper.digest(p)
+                if p not in self.known or _digest(self.known[p]) != digest:
+                    out.add(p)
+                st = stamper.stat(p)
+                self.known[p] = None if digest is None or st is None else stamper.stamp_for(st, digest)
+        return out
+
+    def differs(self, path: str) -> bool:
+        """Whether `path` now differs from what was seen last (or is unknown); changes nothing."""
+        try:
+            before = self.known[path]
+        except KeyError:
+            return True
+        with Stamper(self.root, {path: before}, now_ns=time.time_ns()) as stamper:
+            return stamper.digest(path) != _digest(before)
+
+    def remember(self, seen: Mapping[str, Stamp | None], paths: Container[str]) -> None:
+        """Take what a build `seen` of the files among `paths`."""
+        for p, stamp in seen.items():
+            if p in paths:
+                self.known[p] = stamp
+
+    def keep(self, paths: Container[str]) -> None:
+        """Forget every file but `paths` (the others are no longer watched)."""
+        self.known = {p: stamp for p, stamp in self.known.items() if p in paths}
+
+    def forget(self, path: str) -> None:
+        self.known.pop(path, None)
+
+
+def _digest(stamp: Stamp | None) -> bytes | None:
+    return None if stamp is None else stamp[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +340,8 @@ class Watcher:
     """One watch session: an observer thread that queues relevant changes, and this loop that builds.
 
     The observer thread only reads `self._ws` and `self._cancel` (each replaced whole, never changed)
-    and puts into `self._inbox`; everything else belongs to the thread that calls `run`.
+    and single entries of `self._contents`, and puts into `self._inbox`; everything else belongs to
+    the thread that calls `run`.
     """
 
     def __init__(
@@ -297,6 +370,8 @@ class Watcher:
         self._selected: tuple[Job, ...] | None = None
         self._listed_mtimes: dict[str, int] = {}
         self._ws_key: object = None
+        self._contents = Contents(self.root)
+        self._cancelled = False  # the last build was cancelled: the next batch builds, whatever it holds
         self._event_types = _event_types()
         self._observer = _make_observer(options.poll)
         self._handler = _make_handler(self._on_event)
@@ -310,9 +385,16 @@ class Watcher:
             return
         self._inbox.put((time.monotonic(), change, rel))
         cancel = self._cancel
-        # Only a real edit cancels: a new file in a globbed folder may be a command's temp file,
-        # and cancelling the build that writes it would restart forever.
-        if cancel is not None and self.options.restart and change >= Change.CONTENT:
+        # Only a real edit cancels: a new file in a globbed folder may be a command's temp file, and a
+        # rewrite with the same bytes a formatter's; cancelling the build that writes it would restart
+        # forever.
+        if (
+            cancel is not None
+            and self.options.restart
+            and change >= Change.CONTENT
+            and not cancel.requested
+            and self._contents.differs(rel)
+        ):
             cancel.request()
 
     def _relative(self, path: str) -> str:
@@ -354,15 +436,29 @@ class Watcher:
             try:
                 when, change, path = self._inbox.get(timeout=timeout)
             except queue.Empty:
-                batch = pending.take()
+                batch = self._settle(pending.take())
                 if batch is not None:
                     return batch
                 continue
             pending.add(when, change, path)
 
+    def _settle(self, batch: Batch | None) -> Batch | None:
+        """`batch` less the files whose content is what the last build saw (rewritten with the same
+        bytes, or edited and changed back); None when nothing is left."""
+        if batch is None:
+            return None
+        edited = batch.edited
+        same = set(edited) - self._contents.changed(edited)
+        if self._cancelled:
+            return batch  # the cancelled build is unfinished, whatever the files hold
+        return batch.without(same)
+
     def _cycle(self, batch: Batch | None) -> None:
         """Reload the graph, watch what it needs, and build (unless no change can matter to it)."""
+        if batch is None:
+            self._contents.changed([self._ws.maestrofile])  # the first look at it
         loaded, order = self._load(first=batch is None)
+        self._check_maestrofile(loaded)
         if loaded is None:
             self._selected = None
             self._apply(self._ws)  # keep watching what we did, and at least the Maestrofile
@@ -386,10 +482,23 @@ class Watcher:
             self.reporter.clear_screen()
         if batch is not None:
             self.reporter.changed(list(batch.paths))
-        self._build(loaded)
+        seen = self._build(loaded)
         if any(job.depfile for job in jobs):
             self._remember_discovered(loaded, jobs)
             self._apply(self._watch_set(loaded, order))
+        self._contents.remember(seen, self._ws.inputs)
+
+    def _check_maestrofile(self, loaded: Loaded | None) -> None:
+        """Forget the Maestrofile's content unless the load read what was last seen in it.
+
+        Otherwise an edit between that look and the load, then undone, would compare equal while the
+        graph holds the edit. (Only the mtime is compared: a stamp of a file written just before has
+        an untrusted size.) After a failed load, any event on it loads again.
+        """
+        name = self._ws.maestrofile
+        stamp = self._contents.known.get(name)
+        if loaded is None or stamp is None or stamp[0] != loaded.source[1]:
+            self._contents.forget(name)
 
     def _announce(self, batch: Batch | None) -> None:
         if batch is None:
@@ -410,16 +519,20 @@ class Watcher:
             self.on_error(e)
             return None, []
 
-    def _build(self, loaded: Loaded) -> None:
+    def _build(self, loaded: Loaded) -> dict[str, Stamp | None]:
+        """Build, showing its errors; return what it saw in the files it read."""
         cancel = Cancel()
         self._cancel = cancel
+        self._cancelled = False
+        seen: dict[str, Stamp | None] = {}
         try:
-            build(loaded, self.targets, options=self.build_options, reporter=self.reporter, cancel=cancel)
+            build(loaded, self.targets, options=self.build_options, reporter=self.reporter, cancel=cancel, seen=seen)
             if self.build_options.dry_run:
                 self.reporter.watch_idle()
         except Interrupted as e:
             if e.signal_name != CANCELLED:
                 raise KeyboardInterrupt from None  # Ctrl-C or SIGTERM: the commands are stopped
+            self._cancelled = True
             self.reporter.restarting()
         except BuildFailed:
             pass  # the failures and the status line were shown as they happened
@@ -428,6 +541,7 @@ class Watcher:
             self.reporter.watch_blocked()
         finally:
             self._cancel = None
+        return seen
 
     def _remember_discovered(self, loaded: Loaded, jobs: Sequence[Job]) -> None:
         """Note the inputs the depfiles listed; a failed job keeps those of its last success."""
@@ -453,6 +567,8 @@ class Watcher:
 
     def _apply(self, ws: WatchSet) -> list[Watch]:
         """Watch exactly the folders `ws` needs; return the watches added."""
+        if ws is not self._ws:
+            self._contents.keep(ws.inputs | {ws.maestrofile})
         self._ws = ws
         wanted, left_out = plan_watches(ws.folders, exists=lambda f: os.path.isdir(self._absolute(f)))
         if set(left_out) - self._unwatched:

@@ -614,3 +614,89 @@ def test_a_target_that_an_edit_removes_is_an_error_until_it_comes_back(make_proj
     save(p, "Maestrofile.toml", TWO_RULES)
     w.wait_builds(3)
     assert w.stop() == 0
+
+
+FORMATTED = """
+[rules.fmt]
+always = true
+run = "echo fmt >> ran.log; sed -i 's/ *$//' src/a.txt"
+
+[rules.up]
+inputs = ["src/a.txt"]
+outputs = ["out/a.up"]
+run = "tr a-z A-Z < {input} > {output}"
+"""
+
+
+def settled_count(p, word: str, *, at_most: int) -> int:
+    """How often `word` is in ran.log once a quiet period added none; fails as soon as it passes `at_most`."""
+    before = None
+    while True:
+        count = p.log().count(word)
+        assert count <= at_most, p.log()
+        if count == before:
+            return count
+        before = count
+        time.sleep(3 * QUIET)
+
+
+@pytest.mark.parametrize("restart", [False, True])
+def test_a_formatter_rewriting_an_input_with_the_same_bytes_does_not_rebuild_forever(make_project, watching, restart):
+    """README Watch mode: a rewrite with identical content triggers nothing; SPEC "When a job runs":
+    touching a file without changing it runs nothing. `sed -i` renames a new file over the input."""
+    p = make_project(FORMATTED, {"src/a.txt": "a\n"})
+    w = watching(p.root, *(["--restart"] if restart else []))
+    w.wait_for(lambda: p.exists("out/a.up") and p.read("out/a.up") == "A\n", why="the first build")
+    builds = settled_count(p, "fmt", at_most=2)
+    save(p, "src/a.txt", "b  \n")  # a real edit, which the formatter changes in turn
+    w.wait_for(lambda: p.read("out/a.up") == "B\n", why="the edit to be built, formatted")
+    assert p.read("src/a.txt") == "b\n"
+    # The build of the edit, and one more for the formatter's change, which `up` may have missed.
+    settled_count(p, "fmt", at_most=builds + 3)
+    assert w.stop() == 0
+
+
+def test_a_save_without_changes_or_a_touch_builds_nothing_and_an_edit_still_does(make_project, watching):
+    p = make_project(
+        ONE_RULE + '[rules.count]\nalways = true\nrun = "echo build >> ran.log"\n',
+        {"one.txt": "1\n", "sub/two.txt": "2\n"},
+    )
+    w = watching(p.root, debounce=SAVE_DEBOUNCE_MS)
+    w.wait_for(lambda: p.log() == ["build"], why="the first build")
+    save(p, "one.txt", "1\n")
+    os.utime(p.root / "one.txt")
+    save(p, "Maestrofile.toml", p.read("Maestrofile.toml"))
+    time.sleep(3 * QUIET)
+    assert p.log() == ["build"], w.out
+    save(p, "one.txt", "1b\n")
+    w.wait_for(lambda: p.read("one.out") == "1b\n", why="the edit to be built")
+    assert p.log() == ["build", "build"], w.out
+    save(p, "Maestrofile.toml", p.read("Maestrofile.toml") + "# a comment\n")
+    w.wait_for(lambda: p.log() == ["build"] * 3, why="the Maestrofile edit to be built")
+    assert w.stop() == 0
+
+
+def test_a_formatter_rewriting_the_maestrofile_with_the_same_bytes_does_not_rebuild_forever(make_project, watching):
+    p = make_project(
+        """
+        [rules.fmt]
+        always = true
+        run = "echo fmt >> ran.log; sed -i 's/ *$//' Maestrofile.toml"
+        """
+    )
+    w = watching(p.root)
+    w.wait_for(lambda: p.log() != [], why="the first build")
+    settled_count(p, "fmt", at_most=2)
+    assert w.stop() == 0
+
+
+def test_a_deleted_input_restored_with_the_same_bytes_builds_again(make_project, watching):
+    """An input that came back is a change, even with its old content: the build it failed must run."""
+    p = make_project(ONE_RULE + '[rules.count]\nalways = true\nrun = "echo build >> ran.log"\n', {"one.txt": "1\n"})
+    w = watching(p.root, debounce=SAVE_DEBOUNCE_MS)
+    w.wait_for(lambda: p.log() == ["build"], why="the first build")
+    (p.root / "one.txt").unlink()
+    w.wait_text("cannot build; waiting for changes")
+    save(p, "one.txt", "1\n")
+    w.wait_for(lambda: p.log() == ["build", "build"], why="the build once the input is back")
+    assert w.stop() == 0

@@ -1,13 +1,20 @@
-"""Unit tests of watch mode's pure parts: which events matter, which folders to watch, debouncing."""
+"""Unit tests of watch mode's parts: which events matter, which folders to watch, debouncing, and
+(on files under tmp_path) telling an edit from a rewrite with the same bytes."""
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
+from buildlike.fingerprint import Stamper
 from buildlike.graph import link
 from buildlike.jobs import Job
 from buildlike.watch import (
+    Batch,
     Change,
+    Contents,
     Debouncer,
     Event,
     classify,
@@ -238,3 +245,81 @@ def test_changes_seen_late_are_due_at_once():
     due = d.due()
     assert due is not None
     assert due < 7.0  # "now" after a 4 s build
+
+
+def test_a_batch_less_the_unchanged_files_keeps_the_strongest_reason_left():
+    d = Debouncer(0.1, 1.0)
+    d.add(1.0, Change.MAESTROFILE, "Maestrofile.toml")
+    d.add(1.01, Change.CONTENT, "src/x.c")
+    d.add(1.02, Change.LISTING, "src/new.c")
+    d.add(1.03, Change.LISTING, "src/x.c")  # the strongest reason of each path is kept
+    batch = d.take()
+    assert batch is not None
+    assert batch.edited == ("Maestrofile.toml", "src/x.c")
+    rest = batch.without({"Maestrofile.toml"})
+    assert rest == Batch((("src/new.c", Change.LISTING), ("src/x.c", Change.CONTENT)))
+    assert rest.change is Change.CONTENT
+    assert batch.without({"Maestrofile.toml", "src/x.c", "src/new.c"}) is None
+
+
+# -- Contents --------------------------------------------------------------------------------------
+
+
+def rewrite(path, text: str) -> None:
+    """As `sed -i` does: a new file renamed over the old one (a new inode and mtime)."""
+    tmp = path.parent / f".{path.name}.tmp"
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def test_a_rewrite_with_the_same_bytes_is_no_change_but_an_edit_is(tmp_path):
+    (tmp_path / "a.txt").write_text("a\n")
+    contents = Contents(str(tmp_path))
+    assert contents.changed(["a.txt"]) == {"a.txt"}  # never seen: a change
+    rewrite(tmp_path / "a.txt", "a\n")
+    assert not contents.differs("a.txt")
+    assert contents.changed(["a.txt"]) == set()
+    rewrite(tmp_path / "a.txt", "b\n")
+    assert contents.differs("a.txt")
+    assert contents.changed(["a.txt"]) == {"a.txt"}
+    assert contents.changed(["a.txt"]) == set()  # the edit is now what was seen
+
+
+def test_a_file_that_goes_or_comes_back_with_the_same_bytes_is_a_change(tmp_path):
+    (tmp_path / "a.txt").write_text("a\n")
+    contents = Contents(str(tmp_path))
+    contents.changed(["a.txt"])
+    (tmp_path / "a.txt").unlink()
+    assert contents.changed(["a.txt"]) == {"a.txt"}
+    assert contents.changed(["a.txt"]) == set()  # still missing
+    (tmp_path / "a.txt").write_text("a\n")
+    assert contents.changed(["a.txt"]) == {"a.txt"}
+
+
+def test_what_a_build_read_is_the_reference_so_an_edit_during_it_still_counts(tmp_path):
+    """The build read "a"; the file was "b" before it and is "b" again after it: that is a change."""
+    (tmp_path / "a.txt").write_text("b\n")
+    contents = Contents(str(tmp_path))
+    contents.changed(["a.txt"])
+    with Stamper(str(tmp_path), {}, now_ns=time.time_ns()) as build:
+        (tmp_path / "a.txt").write_text("a\n")
+        build.digest("a.txt")
+        build.exists("gone.txt")
+        (tmp_path / "unread.txt").write_text("x")
+        build.exists("unread.txt")  # stat'ed but never read: not a look at its content
+        seen = build.looked()
+    assert set(seen) == {"a.txt", "gone.txt"} and seen["gone.txt"] is None
+    rewrite(tmp_path / "a.txt", "b\n")
+    contents.remember(seen, {"a.txt", "gone.txt"})
+    assert contents.changed(["a.txt"]) == {"a.txt"}
+    (tmp_path / "gone.txt").write_text("")
+    assert contents.changed(["gone.txt"]) == {"gone.txt"}
+
+
+def test_files_no_longer_watched_are_forgotten(tmp_path):
+    (tmp_path / "a.txt").write_text("a\n")
+    (tmp_path / "b.txt").write_text("b\n")
+    contents = Contents(str(tmp_path))
+    contents.changed(["a.txt", "b.txt"])
+    contents.keep({"b.txt"})
+    assert contents.changed(["a.txt", "b.txt"]) == {"a.txt"}
