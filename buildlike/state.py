@@ -1,8 +1,9 @@
 """The build state: SQLite in `.buildlike/state.db` (WAL), one transaction per step of the build loop.
 
 A job's record is written only after it succeeded; starting a job first marks its old record
-untrusted, so a build killed at any moment leaves a store the next run trusts correctly. A damaged or
-foreign store is never fatal: we warn, start a fresh one and rebuild. Only this module knows SQLite.
+untrusted, so a build killed at any moment leaves a store the next run trusts correctly. Outputs a
+job's new record no longer lists stay noted for `clean`. A damaged or foreign store is never fatal:
+we warn, start a fresh one and rebuild. Only this module knows SQLite.
 """
 
 from __future__ import annotations
@@ -25,14 +26,19 @@ DB_NAME = "state.db"
 # a write waits this long for it, and opening gives up sooner, to build without saving state.
 _WRITE_TIMEOUT_S = 10
 _PROBE_TIMEOUT_MS = 2000
-_SCHEMA = """
+# Files a job made on a successful run that its newer record no longer lists (its outputs changed),
+# kept for `clean`. Added without a new schema number: stores from before get it on opening.
+_DROPPED_TABLE = """
+CREATE TABLE IF NOT EXISTS dropped (path TEXT PRIMARY KEY, job TEXT NOT NULL) WITHOUT ROWID;
+"""
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, digest BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, ok INTEGER NOT NULL, record BLOB NOT NULL
 ) WITHOUT ROWID;
-"""
+{_DROPPED_TABLE}"""
 
 
 class JobRecord(NamedTuple):
@@ -177,6 +183,9 @@ class StateStore:
             db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
         elif version != SCHEMA_VERSION:
             raise _ForeignVersion(f"schema {version}, this one uses {SCHEMA_VERSION}")
+        else:
+            # A store from before the table gets it here; once it exists this writes and locks nothing.
+            db.execute(_DROPPED_TABLE)
         # WAL + NORMAL: a commit survives a crash of this process (SIGKILL); only a power cut
         # can lose the last few, which then rerun.
         db.execute("PRAGMA synchronous=NORMAL")
@@ -208,13 +217,17 @@ class StateStore:
         return job_id in self._records
 
     def made_files(self) -> dict[str, str]:
-        """Every output path a successful run recorded, with the job that made it."""
+        """Every output path a successful run recorded, with the job that made it: those its record
+        lists, and those a later run of the job no longer made (noted as dropped)."""
         out: dict[str, str] = {}
         for job_id, (_ok, blob) in self._records.items():
             rec = _decode(blob)
             for p in rec.outputs if rec is not None else ():
                 if isinstance(p, str):  # a tampered store may hold anything
                     out[p] = job_id
+        for p, job_id in self._db.execute("SELECT path, job FROM dropped"):
+            if isinstance(p, str) and isinstance(job_id, str):
+                out.setdefault(p, job_id)  # a record listing it again names the job that made it last
         return out
 
     def depfile_inputs(self) -> set[str]:
@@ -238,17 +251,34 @@ class StateStore:
     ) -> None:
         """One transaction: the records of jobs that succeeded, fresh file stamps, the jobs that may
         start (their old records distrusted until they succeed again) and those `restored` to trust
-        (judged up to date after all)."""
+        (judged up to date after all).
+
+        A record replaces the job's old one: the old outputs the new one no longer lists are noted
+        as dropped, so that `clean` still deletes them.
+        """
         rows = [(job_id, marshal.dumps(tuple(record))) for job_id, record in finished]
         files = [(p, *s) for p, s in stamps.items()] if stamps else []
         marks = [(i,) for i in started if i in self._records]
         unmarks = [(i,) for i in restored if i in self._records]
+        dropped: list[tuple[str, str]] = []
+        made_again: list[tuple[str]] = []
+        for job_id, record in finished:
+            old = self._last_record(job_id)
+            if old is not None and old.outputs != record.outputs:  # a tuple compare: no cost when unchanged
+                before = {p for p in old.outputs if isinstance(p, str)}
+                now = set(record.outputs)
+                dropped.extend((p, job_id) for p in before - now)
+                made_again.extend((p,) for p in now - before)
         if not rows and not files and not marks and not unmarks:
             return
 
         def write(db: sqlite3.Connection) -> None:
             if rows:
                 db.executemany("INSERT OR REPLACE INTO jobs VALUES (?, 1, ?)", rows)
+            if made_again:  # listed by a record again: no need to note them any more
+                db.executemany("DELETE FROM dropped WHERE path=?", made_again)
+            if dropped:
+                db.executemany("INSERT OR REPLACE INTO dropped VALUES (?, ?)", dropped)
             if files:
                 db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", files)
             if marks:
@@ -268,13 +298,14 @@ class StateStore:
             self.stamps.update(stamps)
 
     def forget(self, job_ids: Iterable[str], paths: Iterable[str]) -> None:
-        """Drop records and stamps (after `clean` deleted their files)."""
+        """Drop records, stamps and dropped-output notes (after `clean` deleted their files)."""
         ids = [(i,) for i in job_ids]
         ps = [(p,) for p in paths]
 
         def write(db: sqlite3.Connection) -> None:
             db.executemany("DELETE FROM jobs WHERE id=?", ids)
             db.executemany("DELETE FROM files WHERE path=?", ps)
+            db.executemany("DELETE FROM dropped WHERE path=?", ps)
 
         self._write(write)
         for (i,) in ids:
@@ -282,6 +313,13 @@ class StateStore:
             self._decoded.pop(i, None)
         for (p,) in ps:
             self.stamps.pop(p, None)
+
+    def _last_record(self, job_id: str) -> JobRecord | None:
+        """The job's record as stored, trusted or not (a failed or interrupted rerun leaves it untrusted)."""
+        if job_id in self._decoded:
+            return self._decoded[job_id]
+        row = self._records.get(job_id)
+        return _decode(row[1]) if row is not None else None
 
     def _write(self, body: Callable[[sqlite3.Connection], object]) -> None:
         if not self.writable:

@@ -427,6 +427,58 @@ def test_clean_never_deletes_a_file_the_maestrofile_now_reads_as_a_source(built)
     assert not built.exists("build/a.o")
 
 
+def _copier(outputs: str, *, foreach: str = "", more: str = "") -> str:
+    """A Maestrofile whose rule `x` copies in.txt to each of `outputs` (a TOML list)."""
+    each = f'foreach = "{foreach}"\n' if foreach else ""
+    run = "for o in {outputs}; do cp {input} $o; done"
+    return f'[rules.x]\n{each}inputs = ["in.txt"]\noutputs = {outputs}\nrun = "{run}"\n{more}'
+
+
+@pytest.mark.parametrize(
+    ("foreach", "before", "after", "dropped"),
+    [
+        pytest.param("", '["out1.txt"]', '["out2.txt"]', "out1.txt", id="renamed output"),
+        pytest.param("in.txt", '["o/{stem}.a"]', '["o/{stem}.b"]', "o/in.a", id="foreach pattern"),
+        pytest.param("", '["one.txt", "two.txt"]', '["one.txt"]', "two.txt", id="one of two outputs dropped"),
+    ],
+)
+def test_clean_deletes_what_a_job_made_before_its_outputs_changed(make_project, foreach, before, after, dropped):
+    """SPEC: `clean` deletes the outputs that buildlike made. Found by a tester: a job's new record
+    replaced its old one, and `clean` forgot the outputs it no longer lists."""
+    p = make_project(_copier(before, foreach=foreach), {"in.txt": "hi\n"})
+    assert p.run().code == 0
+    p.write("Maestrofile.toml", _copier(after, foreach=foreach))
+    r = p.run("-v")
+    assert r.code == 0, r.text
+    assert p.exists(dropped)  # made by the first build, no output of the second
+    r = p.run("clean")
+    assert r.code == 0, r.text
+    assert sorted(f.name for f in p.root.rglob("*") if f.is_file() and ".buildlike" not in f.parts) == [
+        "Maestrofile.toml",
+        "in.txt",
+    ]
+
+
+def test_clean_never_deletes_a_dropped_output_the_maestrofile_now_reads_as_a_source(make_project):
+    p = make_project(_copier('["out1.txt"]'), {"in.txt": "hi\n"})
+    assert p.run().code == 0
+    # From now on out1.txt is kept by hand, and a new rule reads it.
+    p.write(
+        "Maestrofile.toml",
+        _copier(
+            '["out2.txt"]', more='[rules.y]\ninputs = ["out1.txt"]\noutputs = ["y.txt"]\nrun = "cp out1.txt y.txt"\n'
+        ),
+    )
+    assert p.run().code == 0
+    assert p.run("clean").code == 0
+    assert p.read("out1.txt") == "hi\n"
+    assert not p.exists("out2.txt") and not p.exists("y.txt")
+    # That clean forgot it: it stays even once no rule reads it any more.
+    p.write("Maestrofile.toml", _copier('["out2.txt"]'))
+    assert p.run("clean").code == 0
+    assert p.read("out1.txt") == "hi\n"
+
+
 def test_clean_never_deletes_through_a_folder_link_that_now_leads_outside(make_project, tmp_path):
     """README: `clean` never deletes anything outside the project or reached through a symlinked folder."""
     outside = tmp_path / "outside"

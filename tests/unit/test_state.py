@@ -1,0 +1,72 @@
+"""Unit tests of `state.StateStore`: the outputs a job no longer makes stay known to `clean`."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from buildlike.state import SCHEMA_VERSION, JobRecord, StateStore
+
+
+def record(*outputs: str) -> JobRecord:
+    return JobRecord(b"fp", ("in.txt",), (b"i" * 16,), (), (), outputs, tuple(b"o" * 16 for _ in outputs))
+
+
+def open_store(folder: Path) -> StateStore:
+    return StateStore.open(folder, writable=True, warn=print)
+
+
+def test_outputs_a_new_record_drops_stay_made_files_until_forgotten(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    store.commit(finished=[("x", record("a.txt", "b.txt")), ("y", record("y.txt"))])
+    store.commit(started=["x"])  # a rerun starts: the old record is untrusted, its outputs still count
+    store.close()
+    store = open_store(tmp_path)
+    store.commit(finished=[("x", record("a.txt", "c.txt"))])
+    store.close()
+    store = open_store(tmp_path)  # noted in the record's own transaction, so saved with it
+    assert store.made_files() == {"a.txt": "x", "b.txt": "x", "c.txt": "x", "y.txt": "y"}
+    store.commit(finished=[("x", record("b.txt"))])  # made again: listed by the record, noted no more
+    assert store.made_files() == {"a.txt": "x", "b.txt": "x", "c.txt": "x", "y.txt": "y"}
+    store.forget({"x"}, [])
+    assert store.made_files() == {"a.txt": "x", "c.txt": "x", "y.txt": "y"}  # only the notes are left of x
+    store.forget((), ["a.txt", "c.txt"])
+    assert store.made_files() == {"y.txt": "y"}
+    store.close()
+
+
+def test_a_record_with_the_same_outputs_costs_no_extra_statement(tmp_path: Path) -> None:
+    """The build's hot path: a job that reruns and makes the same files writes its record and nothing else."""
+    store = open_store(tmp_path)
+    store.commit(finished=[("x", record("a.txt"))])
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    store.commit(finished=[("x", record("a.txt"))])
+    assert [s.split(" VALUES")[0] for s in statements] == ["BEGIN IMMEDIATE", "INSERT OR REPLACE INTO jobs", "COMMIT"]
+    store.close()
+
+
+def test_a_store_from_before_the_dropped_table_keeps_its_records_and_gains_the_table(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    store.commit(finished=[("x", record("a.txt"))])
+    store.close()
+    db = sqlite3.connect(tmp_path / "state.db")
+    db.execute("DROP TABLE dropped")
+    db.commit()
+    db.close()
+    read_only = StateStore.open(tmp_path, writable=False, warn=print)  # status: reads, creates nothing
+    assert read_only.record("x") == record("a.txt")
+    read_only.close()
+    db = sqlite3.connect(tmp_path / "state.db")
+    assert db.execute("SELECT name FROM sqlite_master WHERE name='dropped'").fetchall() == []
+    db.close()
+    warnings: list[str] = []
+    store = StateStore.open(tmp_path, writable=True, warn=warnings.append)
+    assert warnings == []
+    assert store.record("x") == record("a.txt")
+    store.commit(finished=[("x", record("b.txt"))])
+    assert store.made_files() == {"a.txt": "x", "b.txt": "x"}
+    store.close()
+    db = sqlite3.connect(tmp_path / "state.db")
+    assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    db.close()
