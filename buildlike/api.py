@@ -356,7 +356,8 @@ def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | 
 
 
 def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = False) -> list[str]:
-    """Delete the outputs that successful runs recorded, and nothing else. Returns what was deleted.
+    """Delete the outputs that successful runs recorded (and the depfiles of the current jobs that
+    succeeded), and nothing else. Returns what was deleted.
 
     Never deletes a path outside the project, inside `.buildlike/`, reached through a symlinked
     folder, or read as a source by the current Maestrofile. Folders stay, even emptied ones: nothing
@@ -371,6 +372,10 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
         store = StateStore.open(loaded.state_dir, writable=True, warn=reporter.warning)
         try:
             made = store.made_files()
+            # A depfile is the command's too, once the job succeeded (as ninja's clean deletes it).
+            for job in graph.jobs:
+                if job.depfile is not None and store.record(job.id) is not None:
+                    made.setdefault(job.depfile, job.id)
             # Sources too: what a depfile said a job read, and the Maestrofile itself.
             sources |= store.depfile_inputs() - graph.producer.keys()
             sources.add(normalize(os.path.relpath(loaded.maestrofile, root)))

@@ -495,6 +495,33 @@ def test_clean_never_deletes_through_a_folder_link_that_now_leads_outside(make_p
     assert (outside / "x.txt").read_text() == "not yours\n"
 
 
+def test_clean_deletes_the_depfiles_of_jobs_that_succeeded_and_no_other(make_project):
+    """As ninja's clean does: a depfile is the command's by-product, like its outputs."""
+    p = make_project(
+        """
+        [rules.compile]
+        foreach = "src/*.c"
+        inputs = ["{path}"]
+        outputs = ["build/{stem}.o"]
+        depfile = "build/{stem}.d"
+        run = "cp {input} {output}; echo '{output}: {input} inc/h.h' > build/{stem}.d"
+        [rules.never]
+        inputs = ["other.txt"]
+        outputs = ["never.out"]
+        depfile = "kept.d"
+        run = "cp other.txt never.out"
+        """,
+        {"src/a.c": "a\n", "src/b.c": "b\n", "inc/h.h": "h\n", "other.txt": "o\n", "kept.d": "by hand\n"},
+    )
+    assert p.run("build", "compile").code == 0
+    assert p.exists("build/a.d") and p.exists("build/b.d")
+    r = p.run("clean")
+    assert r.code == 0, r.text
+    assert not p.exists("build/a.o") and not p.exists("build/a.d") and not p.exists("build/b.d")
+    assert p.read("kept.d") == "by hand\n"  # its job never ran: not buildlike's
+    assert p.read("inc/h.h") == "h\n"  # a header a depfile named stays, as every source does
+
+
 def test_clean_of_a_project_never_built_deletes_nothing(make_project):
     p = make_project(PROJECT, {**FILES, "app": "a user's app\n"})
     r = p.run("clean")
