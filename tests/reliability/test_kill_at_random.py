@@ -157,11 +157,15 @@ def test_a_build_right_after_a_kill_stops_the_commands_the_killed_build_left_run
         """
         [rules.slow]
         outputs = ["out.txt"]
-        run = "echo $$ > pid; echo part1 > {output}; sleep 2; echo part2 >> {output}"
-        """
+        run = "echo $$ > pid; echo part1 > {output}; [ -e first ] && rm first && sleep 30; echo part2 >> {output}"
+        """,
+        {"first": ""},  # only the killed build's command waits: long enough to be found running
     )
     proc = spawn(p.root)
     wait_until(proc, pid_written(p.root / "pid"))
+    # The build notes the group just after the spawn returns; the command may write first.
+    noted = f"group {p.read('pid').strip()} "
+    wait_until(proc, lambda: noted in p.read(".buildlike/lock"))
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     pgid = int(p.read("pid"))
