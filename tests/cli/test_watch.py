@@ -481,6 +481,33 @@ def test_an_input_in_a_folder_that_does_not_exist_yet_is_built_once_it_comes(mak
     assert w.stop() == 0
 
 
+def test_a_header_edited_while_its_compile_runs_is_built_after_it(make_project, watching):
+    """The build stamps a depfile's headers once the job ended, after the edit: that stamp must not
+    pass for what the job read, or watch would take the edit for nothing new."""
+    p = make_project(
+        """
+        [rules.gen]
+        inputs = ["gen.in"]
+        outputs = ["gen.out"]
+        run = "cp gen.in gen.out"
+        [rules.c]
+        inputs = ["gen.out"]
+        outputs = ["c.out"]
+        depfile = "c.d"
+        run = "cat gen.out h.h > c.out; echo 'c.out: h.h' > c.d; touch started; sleep 1"
+        """,
+        {"gen.in": "g1\n", "h.h": "h1\n"},
+    )
+    w = watching(p.root)
+    w.wait_builds(1)
+    (p.root / "started").unlink()
+    save(p, "gen.in", "g2\n")
+    w.wait_for(lambda: p.exists("started"), why="c to start again")
+    save(p, "h.h", "h2\n")  # after c read h1, before it ends
+    w.wait_for(lambda: p.read("c.out") == "g2\nh2\n", timeout=20, why="the header edit to be built")
+    assert w.stop() == 0
+
+
 def test_a_header_listed_by_a_depfile_is_watched(make_project, watching):
     """SPEC depfile: the listed files are inputs, so watch mode rebuilds when one changes."""
     p = make_project(
