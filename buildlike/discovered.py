@@ -14,7 +14,7 @@ from buildlike.depfile import parse_depfile
 from buildlike.fingerprint import MISSING, Stamper
 from buildlike.graph import JobGraph
 from buildlike.jobs import Job
-from buildlike.paths import is_inside, normalize
+from buildlike.paths import in_project, is_inside, normalize, project_roots
 from buildlike.state import StateStore
 
 
@@ -53,12 +53,11 @@ def discovered_inputs(
     except FileNotFoundError:
         return (), ()
     known = {*job.inputs, *job.outputs}
-    real_root = os.path.realpath(root)
+    roots = project_roots(root)
+    real_root = roots[-1]
     paths: list[str] = []
     for p in listed:
-        if os.path.isabs(p) and (p == real_root or p.startswith(real_root + os.sep) or p.startswith(root + os.sep)):
-            p = os.path.relpath(p, real_root if p.startswith(real_root) else root)
-        p = normalize(p)
+        p = in_project(normalize(p), roots)  # `/abs/proj/gen.h` and `../proj/gen.h` are `gen.h`
         if not is_inside(p) and not p.startswith("/"):
             p = normalize(posixpath.join(real_root, p))  # `../inc/x.h`: outside, so only ever read
         if p not in known and (is_inside(p) or p.startswith("/")):
@@ -68,6 +67,11 @@ def discovered_inputs(
     for p in paths:
         st = stamper.stat(p)
         d = stamper.digest(p)
-        # A file changed while the command ran may not be what it read: distrust it, so it reruns.
-        digests.append(MISSING if d is None or st is None or st[0] >= started_ns else d)
+        if d is None or st is None or st[0] >= started_ns:
+            # Changed while the command ran: what it read is unknown, so the job reruns next time,
+            # and this stamp (taken after) must not pass for what it read (watch mode asks).
+            digests.append(MISSING)
+            stamper.forget((p,))
+        else:
+            digests.append(d)
     return tuple(paths), tuple(digests)

@@ -148,16 +148,12 @@ class Stamper:
             self._digests.pop(p, None)
 
     def looked(self) -> dict[str, Stamp | None]:
-        """What this pass saw of each file whose content it read (or trusted), None for the missing.
-
-        Leaves out files changed since the pass began: such a stamp may have been taken after a job
-        read the file (a header stamped once its compile ended), so it cannot say what was read.
-        """
+        """What this pass saw of each file whose content it read (or trusted), None for the missing."""
         out: dict[str, Stamp | None] = {}
         for p, st in self._stats.items():
             if st is None:
                 out[p] = None
-            elif st[0] < self.now_ns:
+            else:
                 digest = self._digests.get(p)
                 if digest is not None:
                     out[p] = self.stamp_for(st, digest)

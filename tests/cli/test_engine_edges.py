@@ -322,3 +322,34 @@ def test_an_output_named_by_an_absolute_path_inside_the_project_is_an_output(mak
     assert p.read("use.txt") == "made\n"
     assert p.run("clean").code == 0
     assert not p.exists("out/gen.txt") and not p.exists("use.txt")
+
+
+def test_a_header_a_depfile_names_by_a_dotdot_path_into_the_project_is_that_file(make_project):
+    """`../proj/gen.h` in a depfile is the project's gen.h: made by its rule first, and never cleaned."""
+    p = make_project(
+        """
+        [rules.gen]
+        inputs = ["gen.in"]
+        outputs = ["gen.h"]
+        run = "cp gen.in gen.h; echo gen >> ran.log"
+        [rules.compile]
+        inputs = ["main.c"]
+        outputs = ["main.o"]
+        depfile = "main.d"
+        run = "cat main.c gen.h > main.o; echo 'main.o: main.c ../NAME/gen.h ../NAME/util.h' > main.d"
+        """,
+        {"gen.in": "v1\n", "main.c": "c\n", "util.h": "u\n"},
+    )
+    p.write("Maestrofile.toml", p.read("Maestrofile.toml").replace("NAME", p.root.name))
+    assert p.run("build", "gen").code == 0
+    assert p.run().code == 0
+    p.write("gen.in", "v2\n")
+    r = p.run("status")
+    assert "compile: input 'gen.h' is remade first" in r.out, r.out
+    assert p.run("-j2").code == 0
+    assert p.read("main.o") == "c\nv2\n"
+    p.write("util.h", "u2\n")
+    assert "compile: input 'util.h' changed" in p.run("status").out
+    assert p.run().code == 0
+    assert p.run("clean").code == 0
+    assert p.read("util.h") == "u2\n" and not p.exists("main.o")
