@@ -149,7 +149,8 @@ def load(
 
 
 def _folder_inputs(jobs: Sequence[Job], root: str, file: str, rule_lines: dict[str, int | None]) -> list[Problem]:
-    """A warning for each input that is a folder: only its list of names is tracked, not its files."""
+    """A warning for each source input that is a folder: builds track every file in it, but watch
+    mode sees only the folder's own entries."""
     made = {o for job in jobs for o in job.outputs}
     out: list[Problem] = []
     for job in jobs:
@@ -157,8 +158,8 @@ def _folder_inputs(jobs: Sequence[Job], root: str, file: str, rule_lines: dict[s
             if p not in made and os.path.isdir(os.path.join(root, p)):
                 out.append(
                     Problem(
-                        f"input '{p}' is a folder: only the names in it are tracked, not their content; "
-                        f"write '{p}/**' to track its files",
+                        f"input '{p}' is a folder: builds track every file in it, but `watch` sees only"
+                        f" the names directly in it; write '{p}/**' to name its files",
                         file=file,
                         line=rule_lines.get(job.rule),
                         rule=job.rule,

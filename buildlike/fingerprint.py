@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import stat as statmod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 import xxhash
 
@@ -33,13 +33,20 @@ def hash_bytes(data: bytes) -> bytes:
 
 
 def hash_file(path: str, *, dir_fd: int | None = None) -> bytes:
-    """Hash a file's content; a folder hashes its sorted entry names; other special files hash to b""."""
+    """Hash a file's content; a folder hashes every file in it (names and contents, all the way
+    down); other special files hash to b""."""
     # O_NONBLOCK: opening a FIFO must not wait for a writer (it hashes as special, below).
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd)
     try:
         st = os.fstat(fd)
         if statmod.S_ISDIR(st.st_mode):
-            return hash_bytes("\0".join(sorted(os.listdir(fd))).encode("utf-8", "surrogateescape"))
+            h = xxhash.xxh3_128()
+            for rel, entry in _tree(fd):
+                h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+                kind, _, _, folder_fd, name = entry
+                h.update(hash_file(name, dir_fd=folder_fd) if kind == "f" else kind.encode())
+                h.update(b"\0")
+            return h.digest()
         if not statmod.S_ISREG(st.st_mode):
             return b""
         # A small file in one read of its size (+1 to see the end): a 1 MiB buffer for a few bytes
@@ -54,6 +61,42 @@ def hash_file(path: str, *, dir_fd: int | None = None) -> bytes:
         return h.digest()
     finally:
         os.close(fd)
+
+
+# One entry of a folder's tree: kind ("f" a file, "d" a folder, "o" anything else: a dangling link, a
+# FIFO), mtime_ns, size, and how to open it (its folder's descriptor, its name), valid while walking.
+_Entry = tuple[str, int, int, int, str]
+
+
+def _tree(fd: int) -> Iterator[tuple[str, _Entry]]:
+    """Every entry under the folder open as `fd`, by relative path, sorted; links are followed to
+    files, never into folders (a link to a folder is listed, not walked: no loops)."""
+    for folder, dirs, files, folder_fd in os.fwalk(".", dir_fd=fd):
+        dirs.sort()
+        prefix = "" if folder == "." else folder[2:] + "/"
+        for name in sorted([*dirs, *files]):
+            try:
+                st = os.stat(name, dir_fd=folder_fd)
+            except OSError:
+                yield prefix + name, ("o", 0, 0, folder_fd, name)
+                continue
+            kind = "f" if statmod.S_ISREG(st.st_mode) else "d" if statmod.S_ISDIR(st.st_mode) else "o"
+            yield prefix + name, (kind, st.st_mtime_ns, st.st_size if kind == "f" else 0, folder_fd, name)
+
+
+def tree_stat(path: str, *, dir_fd: int | None = None) -> Stat:
+    """A folder's stand-in for (mtime_ns, size): the newest mtime in its tree, and a number that
+    changes with any name, mtime or size in it. A folder's own stat misses an edit to a file in it."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd)
+    try:
+        newest = os.fstat(fd).st_mtime_ns
+        h = xxhash.xxh3_64()
+        for rel, (kind, mtime, size, _, _) in _tree(fd):
+            newest = max(newest, mtime)
+            h.update(f"{rel}\0{kind}{mtime}:{size}\0".encode("utf-8", "surrogateescape"))
+    finally:
+        os.close(fd)
+    return newest, h.intdigest() >> 2  # never negative: a size of -1 marks an untrusted stamp
 
 
 class Stamper:
@@ -71,6 +114,7 @@ class Stamper:
         self.refreshed: dict[str, Stamp] = {}
         self._stats: dict[str, Stat | None] = {}
         self._digests: dict[str, bytes | None] = {}
+        self._folders: set[str] = set()  # their stats are `tree_stat`s, which no plain stat matches
         self._fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
 
     def close(self) -> None:
@@ -93,6 +137,9 @@ class Stamper:
         try:
             st = os.stat(path, dir_fd=self._fd)
             result: Stat | None = (st.st_mtime_ns, st.st_size)
+            if statmod.S_ISDIR(st.st_mode):
+                result = tree_stat(path, dir_fd=self._fd)
+                self._folders.add(path)
         except (FileNotFoundError, NotADirectoryError):
             result = None
         self._stats[path] = result
@@ -132,11 +179,12 @@ class Stamper:
         return (st[0], st[1], digest)
 
     def seen_stats(self, paths: Iterable[str]) -> list[Stat] | None:
-        """The stats this pass saw for `paths`, without new calls; None if one was not seen or missing."""
+        """The stats this pass saw for `paths`, without new calls; None if one was not seen, is missing
+        or is a folder (no plain stat of the folder can vouch for the files in it)."""
         out: list[Stat] = []
         for p in paths:
             st = self._stats.get(p)
-            if st is None:
+            if st is None or p in self._folders:
                 return None
             out.append(st)
         return out

@@ -131,6 +131,48 @@ def test_a_folder_given_as_an_input_is_a_warning_naming_the_rule(make_project):
     assert "rule 'pack'" in r.err and "'assets' is a folder" in r.err and "assets/**" in r.err
 
 
+def test_a_file_edited_inside_a_folder_input_reruns_its_reader(make_project):
+    p = make_project('[rules.pack]\ninputs = ["assets"]\noutputs = ["pack.txt"]\nrun = "cat assets/*/* > {output}"\n')
+    p.write("assets/deep/a.txt", "1\n")
+    assert p.run().code == 0
+    p.write("assets/deep/a.txt", "2\n")  # the folders' own stats do not move
+    assert p.run().code == 0
+    assert p.read("pack.txt") == "2\n"
+    assert "nothing to do" in p.run().out
+
+
+def test_a_folder_output_is_tracked_by_its_files(make_project):
+    """SPEC: a consumer is cut off only when its producer wrote byte-identical outputs; rule 6: an
+    output edited by hand makes its job stale. Both hold for a folder a rule makes."""
+    p = make_project(
+        """
+        [rules.site]
+        inputs = ["in.txt"]
+        outputs = ["site"]
+        run = "mkdir -p site/pages && grep -v '^#' in.txt > site/pages/index.html"
+        [rules.pack]
+        inputs = ["site"]
+        outputs = ["pack.txt"]
+        run = "cat site/pages/index.html > pack.txt; echo pack >> ran.log"
+        """,
+        {"in.txt": "1\n"},
+    )
+    assert p.run().code == 0
+    p.write("in.txt", "2\n")
+    assert p.run().code == 0
+    assert p.read("pack.txt") == "2\n"
+    assert p.log() == ["pack", "pack"]
+    p.write("in.txt", "2\n# a comment\n")  # site reruns, writes the same files: pack is cut off
+    assert p.run().code == 0
+    assert p.log() == ["pack", "pack"]
+    p.write("site/pages/index.html", "by hand\n")
+    r = p.run("status")
+    assert "site: output 'site' changed since it was built" in r.out, r.out
+    assert p.run().code == 0
+    assert p.read("pack.txt") == "2\n"
+    assert "nothing to do" in p.run().out
+
+
 def test_commands_see_the_project_folder_as_pwd_even_with_dash_c(make_project, tmp_path, buildlike_cli):
     # Exec'ed directly, with no shell (nor a shell-script shim) to set PWD: the running Python.
     p = make_project(

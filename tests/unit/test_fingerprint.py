@@ -1,0 +1,45 @@
+"""Folder stamps: a folder's files, all the way down, decide its stat stand-in and its digest."""
+
+from __future__ import annotations
+
+import os
+
+from buildlike.fingerprint import hash_file, tree_stat
+
+
+def test_a_folder_digest_changes_with_a_file_deep_inside_and_only_then(tmp_path):
+    (tmp_path / "d" / "deep").mkdir(parents=True)
+    (tmp_path / "d" / "deep" / "a.txt").write_text("1")
+    first = hash_file(str(tmp_path / "d"))
+    assert hash_file(str(tmp_path / "d")) == first
+    (tmp_path / "d" / "deep" / "a.txt").write_text("2")
+    assert hash_file(str(tmp_path / "d")) != first
+    (tmp_path / "d" / "deep" / "a.txt").write_text("1")
+    assert hash_file(str(tmp_path / "d")) == first  # content, not times
+    (tmp_path / "d" / "deep" / "b.txt").write_text("")
+    assert hash_file(str(tmp_path / "d")) != first
+
+
+def test_a_folder_tree_stat_moves_when_a_file_inside_is_edited(tmp_path):
+    (tmp_path / "d" / "deep").mkdir(parents=True)
+    f = tmp_path / "d" / "deep" / "a.txt"
+    f.write_text("1")
+    os.utime(f, ns=(1_000_000_000, 1_000_000_000))
+    before = tree_stat(str(tmp_path / "d"))
+    f.write_text("2")
+    os.utime(f, ns=(2_000_000_000, 2_000_000_000))
+    after = tree_stat(str(tmp_path / "d"))
+    assert after != before and after[1] >= 0
+    assert after[0] >= 2_000_000_000  # the newest mtime in the tree
+
+
+def test_links_inside_a_folder_never_loop_and_dangling_ones_count(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "a.txt").write_text("a")
+    (d / "up").symlink_to(tmp_path)  # a link to a folder above: listed, not walked
+    (d / "gone").symlink_to(tmp_path / "nowhere")
+    first = hash_file(str(d))
+    tree_stat(str(d))
+    (d / "gone").unlink()
+    assert hash_file(str(d)) != first
