@@ -51,8 +51,18 @@ class Reporter:
         stream.flush()
 
     def _dump(self, data: bytes, *, err: bool = False) -> None:
-        if data:
+        """A job's output as it wrote it, byte for byte (Latin-1 messages, binary dumps), ended by a newline."""
+        if not data:
+            return
+        stream = self.err if err else self.out
+        data = data if data.endswith(b"\n") else data + b"\n"
+        binary = getattr(stream, "buffer", None)
+        if binary is None:  # a text-only stream (a caller's StringIO): the best it can take
             self._print(data.decode("utf-8", errors="replace"), err=err)
+            return
+        stream.flush()  # what was printed before comes first
+        binary.write(data)
+        binary.flush()
 
     def warning(self, message: Problem | str) -> None:
         self._print(f"warning: {message}", err=True)

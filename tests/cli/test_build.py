@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import textwrap
 import time
 
@@ -561,3 +563,21 @@ def test_two_maestrofiles_in_one_folder_keep_apart_states(make_project):
     assert p.run("clean", "-f", "a.toml").code == 0
     assert not p.exists("a.txt") and p.exists("b.txt")
     assert p.run("status", "--check", "-f", "b.toml").code == 0
+
+
+def test_a_jobs_output_is_printed_byte_for_byte_even_when_it_is_not_utf8(make_project):
+    """README: each job's output is captured and printed whole, as make and ninja pass it on."""
+    p = make_project(
+        r"""
+        [rules.latin]
+        outputs = ["a"]
+        run = 'printf "caf\351 \377\376"; touch a'
+        [rules.broken]
+        outputs = ["b"]
+        run = 'printf "err\351\n" >&2; exit 1'
+        """
+    )
+    proc = subprocess.run([sys.executable, "-m", "buildlike", "-k", "-j1"], cwd=p.root, capture_output=True, timeout=60)
+    assert proc.returncode == 1
+    assert b"caf\xe9 \xff\xfe\n" in proc.stdout  # ended by a newline, nothing replaced
+    assert b"err\xe9\n" in proc.stderr
