@@ -103,7 +103,7 @@ def parse_args(args: list[str]) -> dict[str, object] | None:
             value = rest.pop(0)
         key = _VALUED[name]
         if key == "jobs":
-            if not value.isdigit() or int(value) < 1:
+            if not (value.isascii() and value.isdigit()) or int(value) < 1:
                 return None
             values[key] = int(value)
         else:

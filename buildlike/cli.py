@@ -51,6 +51,13 @@ def run_guarded(action: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         print("buildlike: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `buildlike graph | head`: the reader is gone, so is what we had to say
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # else the flush at exit fails again, with a traceback
+        os.close(devnull)
+        return 1
 
 
 def do_build(o: CommonOptions) -> int:

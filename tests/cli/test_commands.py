@@ -876,7 +876,10 @@ def test_status_list_and_graph_read_without_typer_say_what_typer_would(built, ar
     assert answers[0][0] in (0, 1, 2)
 
 
-@pytest.mark.parametrize("args", [["status", "--bogus"], ["list", "extra"], ["graph", "-j", "2"], ["status", "-k"]])
+@pytest.mark.parametrize(
+    "args",
+    [["status", "--bogus"], ["list", "extra"], ["graph", "-j", "2"], ["status", "-k"], ["build", "-j", "\u00b2"]],
+)
 def test_an_option_a_command_does_not_take_is_left_to_typer(args):
     from buildlike.__main__ import parse_args
 
@@ -897,3 +900,29 @@ def test_status_list_and_graph_do_not_import_the_cli_framework(built, command):
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
     assert "buildlike.api" in imported  # (the check sees imports at all)
     assert not {m for m in imported if m.split(".")[0] in ("typer", "click")}
+
+
+@pytest.mark.parametrize("args", [["graph"], ["list"], ["status"], ["build", "-j1"]])
+def test_a_reader_that_stops_early_ends_the_command_quietly(make_project, args):
+    """`buildlike graph | head`: the reader is gone; no traceback, exit 1, and the next build is right."""
+    files = {f"src/f{k}.txt": f"{k}\n" for k in range(3000)}
+    p = make_project(
+        '[rules.c]\nforeach = "src/*.txt"\ninputs = ["{path}"]\noutputs = ["out/{name}"]\n'
+        'run = "cp {input} {output}"\n',
+        files,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "buildlike", *args],
+        cwd=p.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(1)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    r = p.run("-q")
+    assert r.code == 0, r.text
+    assert p.read("out/f2999.txt") == "2999\n"
