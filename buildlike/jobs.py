@@ -96,7 +96,7 @@ class _Expander:
 
     def path(self, text: str, fields: Mapping[str, str]) -> str:
         """A path (or pattern) of the Maestrofile, placeholders filled, as the project spells it."""
-        return in_project(normalize(self.plain(text, fields)), self._roots)
+        return in_project(normalize(self.plain(text, fields)), self._roots, resolve=True)
 
     def problem(self, rule: Rule, message: str, path: str | None = None) -> None:
         self.problems.append(Problem(message, file=self.project.file, line=rule.line, rule=rule.name, path=path))

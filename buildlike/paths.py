@@ -47,23 +47,37 @@ def project_roots(root: str) -> tuple[str, ...]:
     return (given,) if real == given else (given, real)
 
 
-def in_project(path: str, roots: tuple[str, ...]) -> str:
+def in_project(path: str, roots: tuple[str, ...], *, resolve: bool = False) -> str:
     """A normalised path as the project spells it: one that reaches inside the project by an absolute
     or `../` path (`/home/me/proj/a.txt`, `../proj/a.txt`) becomes project-relative (`a.txt`), so it
     meets the rule that makes it; any other path stays as it is.
 
     `roots` come from `project_roots`: a `../` path climbs from the resolved folder, as the kernel does.
+    With `resolve`, an absolute path through a symlinked folder (`/link-to-proj/a.txt`) is recognised
+    too, by resolving its folder (a look at the disk: for the Maestrofile's own paths, not depfiles').
     """
     if not (path.startswith("/") or path == ".." or path.startswith("../")):
         return path
+    full = path if path.startswith("/") else normalize(posixpath.join(roots[-1], path))
     for root in roots:
-        full = path if path.startswith("/") else normalize(posixpath.join(roots[-1], path))
-        if full == root:
-            return "."
-        prefix = root if root.endswith("/") else root + "/"
-        if full.startswith(prefix):
-            return full[len(prefix) :]
+        inside = _below(full, root)
+        if inside is not None:
+            return inside
+    if resolve and path.startswith("/"):
+        folder, name = posixpath.split(full)
+        real = posixpath.join(os.path.realpath(folder), name)  # the name itself may be a link: kept
+        inside = _below(real, roots[-1])
+        if inside is not None:
+            return inside
     return path
+
+
+def _below(full: str, root: str) -> str | None:
+    """`full` relative to `root` if it is `root` or inside it, else None."""
+    if full == root:
+        return "."
+    prefix = root if root.endswith("/") else root + "/"
+    return full[len(prefix) :] if full.startswith(prefix) else None
 
 
 def is_inside(path: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import textwrap
 
@@ -395,3 +396,33 @@ def test_a_header_a_depfile_names_by_a_dotdot_path_into_the_project_is_that_file
     assert p.run().code == 0
     assert p.run("clean").code == 0
     assert p.read("util.h") == "u2\n" and not p.exists("main.o")
+
+
+@pytest.mark.parametrize("how", ["cd", "-C"])
+def test_paths_spelt_through_a_link_to_the_project_are_the_projects(make_project, tmp_path, how):
+    p = make_project(
+        """
+        [rules.gen]
+        outputs = ["LINK/gen.txt"]
+        run = "echo gen > gen.txt"
+        [rules.use]
+        inputs = ["LINK/gen.txt"]
+        outputs = ["use.txt"]
+        run = "cp gen.txt use.txt"
+        """
+    )
+    link = tmp_path / "link-to-project"
+    link.symlink_to(p.root)
+    p.write("Maestrofile.toml", p.read("Maestrofile.toml").replace("LINK", str(link)))
+    if how == "cd":
+        proc = subprocess.run(
+            ["sh", "-c", f'cd "{link}" && exec "{sys.executable}" -m buildlike'],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr
+    else:
+        r = p.run("-C", str(link))
+        assert r.code == 0, r.text
+    assert p.read("use.txt") == "gen\n"

@@ -43,3 +43,16 @@ def test_a_dotdot_path_climbs_from_the_resolved_folder(tmp_path):
     assert in_project("../proj/a.txt", roots) == "a.txt"
     assert in_project(f"{link}/a.txt", roots) == "a.txt"
     assert in_project(f"{real}/a.txt", roots) == "a.txt"
+
+
+def test_an_absolute_path_through_a_link_to_the_project_is_recognised_when_asked(tmp_path):
+    real = tmp_path / "real" / "proj"
+    real.mkdir(parents=True)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    roots = project_roots(str(real))
+    assert in_project(f"{link}/out/a.txt", roots) == f"{link}/out/a.txt"  # a string test alone cannot tell
+    assert in_project(f"{link}/out/a.txt", roots, resolve=True) == "out/a.txt"
+    (real / "x").symlink_to("/etc/hostname")  # the name itself is a link out: still the project's `x`
+    assert in_project(f"{link}/x", roots, resolve=True) == "x"
+    assert in_project("/usr/include/stdio.h", roots, resolve=True) == "/usr/include/stdio.h"
