@@ -417,6 +417,7 @@ class Watcher:
         except KeyboardInterrupt:
             pass
         finally:
+            _ignore_interrupts()  # stopping now, however it came about
             self._observer.stop()
             self._observer.join()
             restore()
@@ -531,6 +532,7 @@ class Watcher:
                 self.reporter.watch_idle()
         except Interrupted as e:
             if e.signal_name != CANCELLED:
+                _ignore_interrupts()  # stopping now: another Ctrl-C changes nothing
                 raise KeyboardInterrupt from None  # Ctrl-C or SIGTERM: the commands are stopped
             self._cancelled = True
             self.reporter.restarting()
@@ -620,13 +622,25 @@ def _stop_on_sigterm() -> Callable[[], None]:
     """
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
-    old = {s: signal.signal(s, signal.default_int_handler) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def stop(_signum: int, _frame: object) -> None:
+        _ignore_interrupts()  # the first one stops watching; a second (`timeout` sends two) must not cut that short
+        raise KeyboardInterrupt
+
+    old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
 
     def restore() -> None:
         for s, h in old.items():
             signal.signal(s, h)
 
     return restore
+
+
+def _ignore_interrupts() -> None:
+    """Ignore SIGINT and SIGTERM from now on (until the caller restores its handlers)."""
+    if threading.current_thread() is threading.main_thread():
+        for s in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(s, signal.SIG_IGN)
 
 
 _EMPTY_GRAPH = JobGraph(file="", rule_lines={}, jobs=(), deps=(), producer={})
