@@ -175,16 +175,7 @@ def _main(argv: list[str] | None) -> None:
     finally:
         if collecting:
             gc.enable()  # for a caller in the same process (tests)
-    if args[0] == "watch" and argv is None:
-        _ignore_interrupts()  # watch stopped on Ctrl-C: a second one while Python exits must not kill us
     sys.exit(code)
-
-
-def _ignore_interrupts() -> None:
-    import signal
-
-    for s in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(s, signal.SIG_IGN)
 
 
 def _interrupt_on_sigterm() -> None:

@@ -320,6 +320,9 @@ def watch(
 ) -> int:
     """Build `targets`, then rebuild on every change that matters, until Ctrl-C or SIGTERM; returns 0.
 
+    Once Ctrl-C or SIGTERM came, both stay ignored in this process, which is expected to exit: a
+    second one while watch stops (`timeout` sends two) would otherwise turn exit 0 into 130.
+
     Errors of one build (a failed job, a bad Maestrofile edit) go to `on_error` and watching goes on.
     Raises `UsageError` at the start only: no Maestrofile, or a target it does not have.
     """
@@ -415,12 +418,16 @@ class Watcher:
             while True:
                 self._cycle(self._wait())
         except KeyboardInterrupt:
-            pass
-        finally:
-            _ignore_interrupts()  # stopping now, however it came about
+            # Stopped by Ctrl-C or SIGTERM: both stay ignored (a second one, as `timeout` sends,
+            # must not cut the stop short, nor the exit that follows); see `watch`.
+            _ignore_interrupts()
+        except BaseException:
             self._observer.stop()
             self._observer.join()
-            restore()
+            restore()  # stopped by an error: the caller's handlers come back
+            raise
+        self._observer.stop()
+        self._observer.join()
         self.reporter.watch_stopped()
         return 0
 
