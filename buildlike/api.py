@@ -20,7 +20,7 @@ from pathlib import Path
 from buildlike import __version__
 from buildlike.cache import load_cached, save_cached
 from buildlike.errors import MaestrofileError, Problem, UsageError
-from buildlike.fingerprint import RACY_WINDOW_NS, Stamp, Stamper, hash_bytes
+from buildlike.fingerprint import RACY_WINDOW_NS, Stamp, Stamper, hash_bytes, hash_file
 from buildlike.globs import FileTree
 from buildlike.graph import JobGraph, closure, connect, missing_inputs, resolve_targets
 from buildlike.interrupts import Cancel
@@ -305,6 +305,18 @@ def _build_locked(
             seen.update(stamper.looked())
 
 
+def _as_made(full: str, digest: bytes | None) -> bool:
+    """Whether the file at `full` (or a link there) still holds what buildlike made (`digest`)."""
+    if os.path.islink(full) or digest is None:
+        return digest is not None or os.path.islink(full)
+    try:
+        return hash_file(full) == digest
+    except FileNotFoundError:
+        return True  # nothing to delete anyway
+    except OSError:
+        return False
+
+
 def _checked_files(
     loaded: Loaded, order: list[int], store: StateStore, stamper: Stamper, racy_after_ns: int
 ) -> tuple[list[str], list[tuple[int, int]]] | None:
@@ -381,6 +393,8 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
             sources |= store.depfile_inputs() - graph.producer.keys()
             sources.add(normalize(os.path.relpath(loaded.maestrofile, root)))
             removed: list[str] = []
+            current = {*graph.producer, *(job.depfile for job in graph.jobs if job.depfile)}
+            digests = store.made_digests() if not current.issuperset(made) else {}
             for raw in sorted(made):
                 path = normalize(raw)
                 if path != raw or not is_inside(path) or is_state_path(path) or path in sources:
@@ -390,6 +404,12 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
                 full = os.path.join(root, path)
                 if os.path.isdir(full) and not os.path.islink(full):
                     reporter.warning(f"not deleting '{path}': it is a folder")
+                    continue
+                if path not in current and not _as_made(full, digests.get(path)):
+                    # No rule makes it now, and it is not what buildlike made: someone's file.
+                    reporter.warning(
+                        f"not deleting '{path}': no rule makes it now, and it changed since buildlike made it"
+                    )
                     continue
                 try:
                     os.unlink(full)  # a symlink itself, never what it points to

@@ -29,7 +29,7 @@ _PROBE_TIMEOUT_MS = 2000
 # Files a job made on a successful run that its newer record no longer lists (its outputs changed),
 # kept for `clean`. Added without a new schema number: stores from before get it on opening.
 _DROPPED_TABLE = """
-CREATE TABLE IF NOT EXISTS dropped (path TEXT PRIMARY KEY, job TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dropped (path TEXT PRIMARY KEY, job TEXT NOT NULL, digest BLOB NOT NULL) WITHOUT ROWID;
 """
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS files (
@@ -230,6 +230,20 @@ class StateStore:
                 out.setdefault(p, job_id)  # a record listing it again names the job that made it last
         return out
 
+    def made_digests(self) -> dict[str, bytes]:
+        """The digest each path of `made_files` had when buildlike last made it."""
+        out: dict[str, bytes] = {}
+        for p, digest in self._db.execute("SELECT path, digest FROM dropped"):
+            if isinstance(p, str) and isinstance(digest, bytes):
+                out[p] = digest
+        for _ok, blob in self._records.values():
+            rec = _decode(blob)
+            if rec is not None:
+                for p, digest in zip(rec.outputs, rec.output_digests, strict=False):
+                    if isinstance(p, str) and isinstance(digest, bytes):
+                        out[p] = digest
+        return out
+
     def depfile_inputs(self) -> set[str]:
         """Every input that a record lists from a depfile (headers and such: sources, for `clean`)."""
         out: set[str] = set()
@@ -260,15 +274,19 @@ class StateStore:
         files = [(p, *s) for p, s in stamps.items()] if stamps else []
         marks = [(i,) for i in started if i in self._records]
         unmarks = [(i,) for i in restored if i in self._records]
-        dropped: list[tuple[str, str]] = []
+        dropped: list[tuple[str, str, bytes]] = []
         made_again: list[tuple[str]] = []
         for job_id, record in finished:
             old = self._last_record(job_id)
             if old is not None and old.outputs != record.outputs:  # a tuple compare: no cost when unchanged
-                before = {p for p in old.outputs if isinstance(p, str)}
+                before = {
+                    p: d
+                    for p, d in zip(old.outputs, old.output_digests, strict=False)
+                    if isinstance(p, str) and isinstance(d, bytes)
+                }
                 now = set(record.outputs)
-                dropped.extend((p, job_id) for p in before - now)
-                made_again.extend((p,) for p in now - before)
+                dropped.extend((p, job_id, d) for p, d in before.items() if p not in now)
+                made_again.extend((p,) for p in now - before.keys())
         if not rows and not files and not marks and not unmarks:
             return
 
@@ -278,7 +296,7 @@ class StateStore:
             if made_again:  # listed by a record again: no need to note them any more
                 db.executemany("DELETE FROM dropped WHERE path=?", made_again)
             if dropped:
-                db.executemany("INSERT OR REPLACE INTO dropped VALUES (?, ?)", dropped)
+                db.executemany("INSERT OR REPLACE INTO dropped VALUES (?, ?, ?)", dropped)
             if files:
                 db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", files)
             if marks:

@@ -418,6 +418,36 @@ def test_clean_deletes_what_a_rule_made_even_after_the_rule_was_removed(built):
     assert not built.exists("app")
 
 
+def test_clean_spares_a_file_no_rule_makes_now_that_changed_since_buildlike_made_it(make_project):
+    """Never lose a user's data: at a path only an old rule made, a file that is not what buildlike
+    made is someone's (written by hand after the rule went, or over an output left behind)."""
+    p = make_project(
+        """
+        [rules.x]
+        inputs = ["in.txt"]
+        outputs = ["old.txt", "kept.txt"]
+        run = "cp in.txt old.txt; cp in.txt kept.txt"
+        [rules.gone]
+        outputs = ["gone.txt"]
+        run = "echo made > gone.txt"
+        """,
+        {"in.txt": "v1\n"},
+    )
+    assert p.run().code == 0
+    p.write("Maestrofile.toml", p.read("Maestrofile.toml").replace('"old.txt", ', "").split("[rules.gone]")[0])
+    p.write("Maestrofile.toml", p.read("Maestrofile.toml").replace("cp in.txt old.txt; ", ""))
+    assert p.run().code == 0  # x reruns without old.txt (its command changed); gone's rule is gone
+    p.write("old.txt", "mine now\n")
+    p.write("gone.txt", "mine too\n")
+    r = p.run("clean")
+    assert r.code == 0, r.text
+    assert p.read("old.txt") == "mine now\n" and p.read("gone.txt") == "mine too\n"
+    assert "not deleting 'old.txt'" in r.err and "not deleting 'gone.txt'" in r.err
+    assert not p.exists("kept.txt")
+    p.run("clean")  # forgotten: never asked about again
+    assert p.read("old.txt") == "mine now\n"
+
+
 def test_clean_never_deletes_a_file_the_maestrofile_now_reads_as_a_source(built):
     built.write(
         "Maestrofile.toml", '[rules.show]\ninputs = ["app"]\noutputs = ["shown.txt"]\nrun = "cp app shown.txt"\n'
