@@ -31,10 +31,12 @@ from buildlike.model import Settings
 from buildlike.paths import (
     MAESTROFILE,
     escapes_via_symlink,
+    in_project,
     is_inside,
     is_state_path,
     maestrofile_path,
     normalize,
+    project_roots,
     state_folder,
 )
 from buildlike.reporter import Reporter
@@ -204,9 +206,18 @@ def _default_problems(settings: Settings, graph: JobGraph, raw: bytes) -> list[P
 def selection(loaded: Loaded, targets: Sequence[str] = ()) -> list[int]:
     """The indexes of the jobs that `targets` (default: the default targets) need, producers first."""
     graph = loaded.graph
-    named = list(targets) or list(loaded.settings.default)
+    named = [_as_output(loaded, t) for t in targets] or list(loaded.settings.default)
     roots = resolve_targets(graph, named) if named else range(len(graph.jobs))
     return closure(graph, roots)
+
+
+def _as_output(loaded: Loaded, target: str) -> str:
+    """A target naming an output by an absolute or `../` path inside the project, as the graph spells
+    it (`buildlike /home/me/proj/all.txt`); any other target as it is."""
+    if not target.startswith(("/", "../")):
+        return target
+    path = in_project(normalize(target), project_roots(loaded.root), resolve=True)
+    return path if path in loaded.graph.producer else target
 
 
 def _cpu_count() -> int:

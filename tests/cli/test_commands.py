@@ -956,3 +956,13 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(make_project, args):
     r = p.run("-q")
     assert r.code == 0, r.text
     assert p.read("out/f2999.txt") == "2999\n"
+
+
+def test_a_target_may_name_an_output_by_its_absolute_path(built):
+    built.write("src/a.c", "changed\n")
+    r = built.run("build", str(built.root / "build" / "a.o"))
+    assert r.code == 0, r.text
+    assert built.log() == ["compile"]  # only that job: not link, not docs
+    assert built.read("build/a.o") == "changed\n"
+    r = built.run("build", str(built.root / "nope.o"))
+    assert r.code == 2 and f"unknown target '{built.root / 'nope.o'}'" in r.err
