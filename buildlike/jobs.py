@@ -197,7 +197,9 @@ class _Expander:
         outs: list[str] = []
         for text in rule.outputs:
             out = self.path(text, fields)
-            if not is_inside(out):
+            if out == ".":
+                self.problem(rule, "output '.' is the project folder itself; outputs are files inside it", out)
+            elif not is_inside(out):
                 self.problem(rule, f"output '{out}' is outside the project; outputs must stay inside it", out)
             elif is_state_path(out):
                 self.problem(rule, f"output '{out}' is inside buildlike's own state folder", out)

@@ -196,7 +196,9 @@ def _check_settings(raw: object, problem: Any, where: _Locator) -> Settings:
                 jobs = value
         elif key == "default":
             items = _string_list(value)
-            if items is None or any("\0" in i for i in items):
+            if items is not None and any("\0" in i for i in items):
+                problem(f"settings.default {_NUL}", line)
+            elif items is None:
                 problem(
                     f"settings.default must be a list of rule names or files, not {_type_name(value)}",
                     line,

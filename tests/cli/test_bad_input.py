@@ -849,3 +849,10 @@ def test_a_maestrofile_that_is_not_there_is_named_for_what_it_is(make_project, r
     p = make_project(OK_RULE, {"src/a.c": ""})
     r = reject(p, "status", *args)
     assert said in r.err
+
+
+def test_nul_in_settings_default_and_the_project_folder_as_an_output_say_so(make_project, reject):
+    p = make_project('[settings]\ndefault = ["ok\\u0000"]\n' + OK_RULE)
+    assert "settings.default holds a NUL character" in reject(p).err
+    p = make_project(OK_RULE + '\n[rules.a]\noutputs = ["sub/.."]\nrun = "touch ran.marker"\n')
+    assert "output '.' is the project folder itself" in reject(p).err
