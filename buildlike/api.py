@@ -151,8 +151,7 @@ def load(
 
 
 def _folder_inputs(jobs: Sequence[Job], root: str, file: str, rule_lines: dict[str, int | None]) -> list[Problem]:
-    """A warning for each source input that is a folder: builds track every file in it, but watch
-    mode sees only the folder's own entries."""
+    """A warning for each input that is a folder no rule makes: only its list of names is tracked."""
     made = {o for job in jobs for o in job.outputs}
     out: list[Problem] = []
     for job in jobs:
@@ -160,8 +159,8 @@ def _folder_inputs(jobs: Sequence[Job], root: str, file: str, rule_lines: dict[s
             if p not in made and os.path.isdir(os.path.join(root, p)):
                 out.append(
                     Problem(
-                        f"input '{p}' is a folder: builds track every file in it, but `watch` sees only"
-                        f" the names directly in it; write '{p}/**' to name its files",
+                        f"input '{p}' is a folder: only the names in it are tracked, not their content; "
+                        f"write '{p}/**' to track its files",
                         file=file,
                         line=rule_lines.get(job.rule),
                         rule=job.rule,
@@ -271,7 +270,7 @@ def _build_locked(
     seen: dict[str, Stamp | None] | None,
 ) -> BuildResult:
     graph = loaded.graph
-    stamper = Stamper(loaded.root, {}, now_ns=time.time_ns())
+    stamper = Stamper(loaded.root, {}, now_ns=time.time_ns(), trees=graph.producer)
     try:
         with stamper:
             # Before the store is opened: a bad input must leave nothing on disk but the lock.
@@ -365,7 +364,7 @@ def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | 
     order = selection(loaded, targets)
     store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
     try:
-        with Stamper(loaded.root, store.stamps, now_ns=time.time_ns()) as stamper:
+        with Stamper(loaded.root, store.stamps, now_ns=time.time_ns(), trees=loaded.graph.producer) as stamper:
             problems = missing_inputs(loaded.graph, order, stamper.exists)
             if problems:
                 raise MaestrofileError(problems)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import stat as statmod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 
 import xxhash
 
@@ -32,13 +32,15 @@ def hash_bytes(data: bytes) -> bytes:
     return xxhash.xxh3_128_digest(data)
 
 
-def hash_file(path: str, *, dir_fd: int | None = None) -> bytes:
-    """Hash a file's content; a folder hashes every file in it (names and contents, all the way
-    down); other special files hash to b""."""
+def hash_file(path: str, *, dir_fd: int | None = None, tree: bool = False) -> bytes:
+    """Hash a file's content; other special files hash to b"". A folder hashes its sorted entry
+    names, or with `tree` every file in it (names and contents, all the way down)."""
     # O_NONBLOCK: opening a FIFO must not wait for a writer (it hashes as special, below).
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd)
     try:
         st = os.fstat(fd)
+        if statmod.S_ISDIR(st.st_mode) and not tree:
+            return hash_bytes("\0".join(sorted(os.listdir(fd))).encode("utf-8", "surrogateescape"))
         if statmod.S_ISDIR(st.st_mode):
             h = xxhash.xxh3_128()
             for rel, entry in _tree(fd):
@@ -104,17 +106,22 @@ class Stamper:
 
     `known` maps paths to the stamps saved by earlier runs (None: known to be missing, which tells
     nothing about a file there now). Fresh stamps (for files hashed because their stat moved)
-    accumulate in `refreshed` for the caller to save.
+    accumulate in `refreshed` for the caller to save. A folder among `trees` (the outputs: a folder
+    a rule makes) counts as every file in it; any other folder (a source) as the names in it, so a
+    rule writing into a folder it reads does not make itself stale forever.
     """
 
-    def __init__(self, root: str, known: Mapping[str, Stamp | None], *, now_ns: int) -> None:
+    def __init__(
+        self, root: str, known: Mapping[str, Stamp | None], *, now_ns: int, trees: Container[str] = ()
+    ) -> None:
         self.root = root
         self.known = known
         self.now_ns = now_ns
+        self.trees = trees
         self.refreshed: dict[str, Stamp] = {}
         self._stats: dict[str, Stat | None] = {}
         self._digests: dict[str, bytes | None] = {}
-        self._folders: set[str] = set()  # their stats are `tree_stat`s, which no plain stat matches
+        self._folders: set[str] = set()  # of `trees`: their stats are `tree_stat`s, which no plain stat matches
         self._fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
 
     def close(self) -> None:
@@ -137,7 +144,7 @@ class Stamper:
         try:
             st = os.stat(path, dir_fd=self._fd)
             result: Stat | None = (st.st_mtime_ns, st.st_size)
-            if statmod.S_ISDIR(st.st_mode):
+            if statmod.S_ISDIR(st.st_mode) and path in self.trees:
                 result = tree_stat(path, dir_fd=self._fd)
                 self._folders.add(path)
         except (FileNotFoundError, NotADirectoryError):
@@ -163,7 +170,7 @@ class Stamper:
                 digest = k[2]
             else:
                 try:
-                    digest = hash_file(path, dir_fd=self._fd)
+                    digest = hash_file(path, dir_fd=self._fd, tree=path in self._folders)
                 except FileNotFoundError:  # deleted between stat and open
                     self._stats[path] = None
                     digest = None

@@ -1,4 +1,4 @@
-"""Folder stamps: a folder's files, all the way down, decide its stat stand-in and its digest."""
+"""Folder stamps: the files of a folder a rule makes, all the way down, decide its stat stand-in and digest."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from buildlike.fingerprint import hash_file, tree_stat
 def test_a_folder_digest_changes_with_a_file_deep_inside_and_only_then(tmp_path):
     (tmp_path / "d" / "deep").mkdir(parents=True)
     (tmp_path / "d" / "deep" / "a.txt").write_text("1")
-    first = hash_file(str(tmp_path / "d"))
-    assert hash_file(str(tmp_path / "d")) == first
+    first = hash_file(str(tmp_path / "d"), tree=True)
+    assert hash_file(str(tmp_path / "d"), tree=True) == first
     (tmp_path / "d" / "deep" / "a.txt").write_text("2")
-    assert hash_file(str(tmp_path / "d")) != first
+    assert hash_file(str(tmp_path / "d"), tree=True) != first
     (tmp_path / "d" / "deep" / "a.txt").write_text("1")
-    assert hash_file(str(tmp_path / "d")) == first  # content, not times
+    assert hash_file(str(tmp_path / "d"), tree=True) == first  # content, not times
     (tmp_path / "d" / "deep" / "b.txt").write_text("")
-    assert hash_file(str(tmp_path / "d")) != first
+    assert hash_file(str(tmp_path / "d"), tree=True) != first
 
 
 def test_a_folder_tree_stat_moves_when_a_file_inside_is_edited(tmp_path):
@@ -39,7 +39,15 @@ def test_links_inside_a_folder_never_loop_and_dangling_ones_count(tmp_path):
     (d / "a.txt").write_text("a")
     (d / "up").symlink_to(tmp_path)  # a link to a folder above: listed, not walked
     (d / "gone").symlink_to(tmp_path / "nowhere")
-    first = hash_file(str(d))
+    first = hash_file(str(d), tree=True)
     tree_stat(str(d))
     (d / "gone").unlink()
-    assert hash_file(str(d)) != first
+    assert hash_file(str(d), tree=True) != first
+
+
+def test_a_source_folder_counts_as_its_names(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text("1")
+    first = hash_file(str(tmp_path / "d"))
+    (tmp_path / "d" / "a.txt").write_text("2")
+    assert hash_file(str(tmp_path / "d")) == first
