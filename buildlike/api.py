@@ -317,8 +317,10 @@ def _build_locked(
 
 def _as_made(full: str, digest: bytes | None) -> bool:
     """Whether the file at `full` (or a link there) still holds what buildlike made (`digest`)."""
-    if os.path.islink(full) or digest is None:
-        return digest is not None or os.path.islink(full)
+    if os.path.islink(full):
+        return True  # deleting a link never touches what it points to
+    if digest is None:
+        return False
     try:
         return hash_file(full) == digest
     except FileNotFoundError:
