@@ -88,6 +88,7 @@ def do_watch(o: CommonOptions, debounce: float, restart: bool, clear: bool, poll
         options=WatchOptions(debounce=debounce, restart=restart, clear=clear, poll=poll),
         reporter=WatchReporter(verbose=o.verbose, quiet=o.quiet),
         on_error=_report_error,
+        then_exit=True,
     )
 
 

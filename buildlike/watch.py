@@ -317,11 +317,13 @@ def watch(
     options: WatchOptions = WatchOptions(),
     reporter: WatchReporter | None = None,
     on_error: Callable[[BuildlikeError], None] | None = None,
+    then_exit: bool = False,
 ) -> int:
     """Build `targets`, then rebuild on every change that matters, until Ctrl-C or SIGTERM; returns 0.
 
-    Once Ctrl-C or SIGTERM came, both stay ignored in this process, which is expected to exit: a
-    second one while watch stops (`timeout` sends two) would otherwise turn exit 0 into 130.
+    The caller's SIGINT and SIGTERM handlers come back when it returns; with `then_exit` (the
+    command line, which exits next) both stay ignored instead, so that a second one while watch
+    stops or the process exits (`timeout` sends two) cannot turn exit 0 into 130.
 
     Errors of one build (a failed job, a bad Maestrofile edit) go to `on_error` and watching goes on.
     Raises `UsageError` at the start only: no Maestrofile, or a target it does not have.
@@ -336,7 +338,7 @@ def watch(
         reporter=reporter,
         on_error=on_error if on_error is not None else lambda e: reporter.error(e.message),
     )
-    return watcher.run()
+    return watcher.run(then_exit=then_exit)
 
 
 class Watcher:
@@ -409,8 +411,12 @@ class Watcher:
 
     # -- the main thread ------------------------------------------------------------------------
 
-    def run(self) -> int:
-        """Build, then wait for changes and build again, until Ctrl-C or SIGTERM. Returns 0."""
+    def run(self, *, then_exit: bool = False) -> int:
+        """Build, then wait for changes and build again, until Ctrl-C or SIGTERM. Returns 0.
+
+        Once one of them came, both are ignored while watching stops (`timeout` sends two), and
+        after it too with `then_exit`; see `watch`.
+        """
         restore = _stop_on_sigterm()
         try:
             self._observer.start()
@@ -418,16 +424,12 @@ class Watcher:
             while True:
                 self._cycle(self._wait())
         except KeyboardInterrupt:
-            # Stopped by Ctrl-C or SIGTERM: both stay ignored (a second one, as `timeout` sends,
-            # must not cut the stop short, nor the exit that follows); see `watch`.
             _ignore_interrupts()
-        except BaseException:
+        finally:
             self._observer.stop()
             self._observer.join()
-            restore()  # stopped by an error: the caller's handlers come back
-            raise
-        self._observer.stop()
-        self._observer.join()
+            if not then_exit:
+                restore()
         self.reporter.watch_stopped()
         return 0
 

@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -743,3 +744,28 @@ def test_a_deleted_input_restored_with_the_same_bytes_builds_again(make_project,
     save(p, "one.txt", "1\n")
     w.wait_for(lambda: p.log() == ["build", "build"], why="the build once the input is back")
     assert w.stop() == 0
+
+
+def test_the_python_api_gives_the_callers_signal_handlers_back_after_ctrl_c(make_project):
+    """README: buildlike.watch.watch(...) in Python; a library must not leave Ctrl-C ignored."""
+    p = make_project(ONE_RULE, {"one.txt": "1\n"})
+    script = textwrap.dedent(
+        f"""
+        import os, signal, threading
+        from buildlike.watch import watch
+
+        def stop_when_built():
+            while not os.path.exists({str(p.root / "one.out")!r}):
+                pass
+            os.kill(os.getpid(), signal.SIGINT)
+
+        threading.Thread(target=stop_when_built, daemon=True).start()
+        assert watch({str(p.root / "Maestrofile.toml")!r}) == 0
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, signal.getsignal(signal.SIGINT)
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, signal.getsignal(signal.SIGTERM)
+        print("handlers back")
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "handlers back" in proc.stdout
