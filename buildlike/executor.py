@@ -180,8 +180,10 @@ class Execution:
         env: Mapping[str, str] | None,
         launcher: Launcher | None = None,
         folders: Sequence[str] = (),
+        announce: Callable[[str], None] | None = None,
     ) -> None:
         self.commands = tuple(commands)
+        self.announce = announce  # told each command as it starts (`-v`)
         self.folders = tuple(folders)  # to create first (relative to `cwd`): those of the outputs
         self.launcher = launcher if launcher is not None else Launcher(cwd)
         self.shell = shell
@@ -249,6 +251,8 @@ class Execution:
         while self._next < len(self.commands):
             command = self.commands[self._next]
             self._next += 1
+            if self.announce is not None and not self._stopping:
+                self.announce(command)
             started = -signal.SIGTERM if self._stopping else self._start_one(command)
             if isinstance(started, Child):
                 if self._next == len(self.commands) and self.capture is not None:

@@ -233,7 +233,7 @@ class _Expander:
                 if p not in seen:
                     seen.add(p)
                     inputs.append(p)
-        quoted = {k: quote(_as_arg(v) if k in ("path", "dir") else v) for k, v in fields.items()}
+        quoted = {k: quote(_as_arg(v) if k in ("path", "dir", "name") else v) for k, v in fields.items()}
         quoted["input"] = quote(_as_arg(inputs[0])) if inputs else ""
         quoted["inputs"] = quote_all([_as_arg(p) for p in inputs])
         quoted["output"] = quote(_as_arg(outputs[0])) if outputs else ""

@@ -78,8 +78,11 @@ class Reporter:
         )
 
     def job_started(self, job: Job) -> None:
+        pass  # its commands are shown one by one, as each starts
+
+    def command_started(self, job: Job, command: str) -> None:
         if self.verbose:
-            self._print("\n".join(f"+ {c}" for c in job.commands))
+            self._print(f"+ {command}")
 
     def job_finished(self, done: int, total: int, job: Job, outcome: Outcome) -> None:
         if not self.quiet:

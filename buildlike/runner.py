@@ -38,6 +38,7 @@ class Progress(Protocol):
     def info(self, message: str) -> None: ...
     def warning(self, message: str) -> None: ...
     def job_started(self, job: Job) -> None: ...
+    def command_started(self, job: Job, command: str) -> None: ...
     def job_cut_off(self, job: Job) -> None: ...
     def job_finished(self, done: int, total: int, job: Job, outcome: Outcome) -> None: ...
     def job_failed(
@@ -381,7 +382,15 @@ def _start(
 ) -> _Running:
     folders = sorted({posixpath.dirname(p) for p in (*job.outputs, job.depfile or "")} - {""})
     env = {**base_env, **dict(job.env)} if job.env else base_env
-    execution = Execution(job.commands, shell=shell, cwd=root, env=env, launcher=launcher, folders=folders)
+    execution = Execution(
+        job.commands,
+        shell=shell,
+        cwd=root,
+        env=env,
+        launcher=launcher,
+        folders=folders,
+        announce=lambda command: reporter.command_started(job, command),
+    )
     reporter.job_started(job)
     started_ns = time.time_ns()
     processes.start(i, execution)

@@ -597,6 +597,28 @@ def test_verbose_prints_each_command_after_substitution(make_project):
     assert "cat build/a.o build/b.o > app" in r.out
 
 
+def test_verbose_prints_only_the_commands_that_start(make_project):
+    """SPEC: a list stops at its first failing command; -v must not claim the rest ran."""
+    p = make_project('[rules.a]\noutputs = ["a"]\nrun = ["echo one", "false", "rm -f kept.txt"]\n', {"kept.txt": ""})
+    r = p.run("-v")
+    assert r.code == 1
+    assert "+ echo one" in r.out and "+ false" in r.out
+    assert "rm -f kept.txt" not in r.out.replace("command (exit code 1)", "")
+    assert p.exists("kept.txt")
+
+
+def test_a_name_placeholder_starting_with_a_dash_reaches_a_command_as_a_file(make_project):
+    """README: a path placeholder whose path starts with `-` gives `./-name`; {name} too."""
+    p = make_project(
+        '[rules.w]\nforeach = "*.md"\ninputs = ["{path}"]\noutputs = ["out/{stem}.count"]\n'
+        'run = "wc -c < {name} > {output}; printf %s {name} > out/{stem}.arg"\n',
+        {"-n.md": "hello\n"},
+    )
+    r = p.run()
+    assert r.code == 0, r.text
+    assert p.read("out/-n.arg") == "./-n.md"
+
+
 def test_without_verbose_commands_are_not_printed(make_project):
     p = make_project(PROJECT, FILES)
     r = p.run()
