@@ -25,7 +25,7 @@ CACHE_NAME = "graph.cache"
 # Bumped when what a cached graph holds changes (2: fingerprints carry digests of their parts;
 # 3: a foreach never matches its own outputs; 5: an output that is its own match is an error;
 # 6: an output or depfile inside another output is an error).
-_FORMAT = ("buildlike-graph", 7, __version__, marshal.version)
+_FORMAT = ("buildlike-graph", 8, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:

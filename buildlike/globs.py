@@ -1,7 +1,8 @@
 """Glob patterns (`*`, `?`, `[...]`, `**`) matched against files on disk and against declared outputs.
 
 Like the shell, a wildcard does not match a leading dot, and `**` does not descend into hidden
-folders; buildlike's own `.buildlike/` is never matched. Every folder listed is remembered with its
+folders, but a pattern that writes the dot matches them (`.github/**/*.yml`, `*/.cfg/*.json`);
+buildlike's own `.buildlike/` is never matched. Every folder listed is remembered with its
 mtime, so a cached load can tell when a glob's answer may have changed.
 """
 
@@ -132,8 +133,13 @@ class FileTree:
         base = literal_base(pattern)
         depth_limited = "**" not in pattern
         max_depth = pattern.count("/") - base.count("/") - (1 if base else 0) if depth_limited else -1
+        # A hidden folder is entered only where the pattern names a leading dot (`.github/*`,
+        # `*/.cfg/*.json`), as the shell does; never by a wildcard, nor by `**`.
+        dotted = tuple(
+            re.compile(_segment_regex(seg) + r"\Z") for seg in pattern.split("/") if seg.startswith(".") and seg != "."
+        )
         out: list[str] = []
-        self._walk(base, rx, out, max_depth)
+        self._walk(base, rx, out, max_depth, dotted)
         return out
 
     def _walk(
@@ -142,6 +148,7 @@ class FileTree:
         rx: re.Pattern[str],
         out: list[str],
         depth: int,
+        dotted: tuple[re.Pattern[str], ...],
         above: frozenset[tuple[int, int]] = frozenset(),
     ) -> None:
         files, dirs = self.entries(folder)
@@ -157,9 +164,11 @@ class FileTree:
         if depth == 0:
             return
         for name in dirs:
-            if name.startswith(".") or (not folder and name == STATE_DIR):
+            if not folder and name == STATE_DIR:
                 continue
-            self._walk(prefix + name, rx, out, depth - 1, above)
+            if name.startswith(".") and not any(d.match(name) for d in dotted):
+                continue
+            self._walk(prefix + name, rx, out, depth - 1, dotted, above)
 
 
 def match_declared(pattern: str, declared: Iterable[str]) -> list[str]:

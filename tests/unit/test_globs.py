@@ -203,6 +203,21 @@ def test_file_tree_never_matches_inside_the_state_folder(tree):
     assert sorted(found) == ["src/a.c", "src/b.c", "src/sub/c.c", "src/sub/deeper/d.c", "top.c"]
 
 
+@pytest.mark.parametrize(
+    ("pattern", "found"),
+    [
+        ("src/.c*/*.c", ["src/.cache/e.c"]),  # the dot written out after a wildcard-free prefix
+        ("*/.cache/*.c", ["src/.cache/e.c"]),  # ... and after a wildcard, as the shell matches it
+        ("src/.[c]ache/*.c", ["src/.cache/e.c"]),
+        ("**/.cache/*.c", ["src/.cache/e.c"]),
+        ("src/*/*.c", ["src/sub/c.c"]),  # a wildcard never enters a hidden folder
+        (".b*/*.c", []),  # nor does anything enter buildlike's own folder
+    ],
+)
+def test_file_tree_enters_a_hidden_folder_only_where_the_pattern_writes_its_dot(tree, pattern, found):
+    assert FileTree(str(tree)).match(pattern) == found
+
+
 def test_file_tree_matches_top_level_files_and_question_marks(tree):
     t = FileTree(str(tree))
     assert t.match("*.c") == ["top.c"]
