@@ -263,13 +263,12 @@ def make_app() -> "typer.Typer":
             print(f"buildlike {__version__}")
             raise typer.Exit(0)
 
+    Version = Annotated[
+        bool, typer.Option("--version", callback=version, is_eager=True, help="Print the version and exit.")
+    ]
+
     @app.callback()
-    def _root(
-        show_version: Annotated[
-            bool,
-            typer.Option("--version", callback=version, is_eager=True, help="Print the version and exit."),
-        ] = False,
-    ) -> None:
+    def _root(show_version: Version = False) -> None:
         """buildlike: a Makefile-style build tool. A bare `buildlike [OPTIONS]` means `buildlike build [OPTIONS]`."""
 
     @app.command()
@@ -283,6 +282,7 @@ def make_app() -> "typer.Typer":
         verbose: Verbose = False,
         quiet: Quiet = False,
         no_wait: NoWait = False,
+        show_version: Version = False,
     ) -> None:
         """Build the named rules or output files (default: the default targets) and what they need."""
         o = CommonOptions(
@@ -326,6 +326,7 @@ def make_app() -> "typer.Typer":
                 help="Scan the folders every SECONDS (default 1) instead of waiting for OS events.",
             ),
         ] = None,
+        show_version: Version = False,
     ) -> None:
         """Build, then rebuild on every change of an input or of the Maestrofile, until Ctrl-C."""
         o = CommonOptions(file, directory, jobs, keep_going, dry_run, verbose, quiet, no_wait, tuple(targets or ()))
@@ -339,18 +340,19 @@ def make_app() -> "typer.Typer":
         directory: Directory = None,
         quiet: Quiet = False,
         check: Annotated[bool, typer.Option("--check", help="Exit 1 if anything is stale.")] = False,
+        show_version: Version = False,
     ) -> None:
         """Say what is stale and why; run nothing, write nothing."""
         o = CommonOptions(file, directory, quiet=quiet, targets=tuple(targets or ()))
         finish(run_guarded(lambda: do_status(o, check=check)))
 
     @app.command("list")
-    def list_(file: File = None, directory: Directory = None) -> None:
+    def list_(file: File = None, directory: Directory = None, show_version: Version = False) -> None:
         """List the rules and their jobs, with descriptions."""
         finish(run_guarded(lambda: do_print(CommonOptions(file, directory), "list")))
 
     @app.command()
-    def graph(file: File = None, directory: Directory = None) -> None:
+    def graph(file: File = None, directory: Directory = None, show_version: Version = False) -> None:
         """Print the job graph in Graphviz DOT (`buildlike graph | dot -Tsvg > graph.svg`)."""
         finish(run_guarded(lambda: do_print(CommonOptions(file, directory), "graph")))
 
@@ -361,6 +363,7 @@ def make_app() -> "typer.Typer":
         verbose: Verbose = False,
         quiet: Quiet = False,
         no_wait: NoWait = False,
+        show_version: Version = False,
     ) -> None:
         """Delete the outputs that buildlike made, and nothing else."""
         o = CommonOptions(file, directory, verbose=verbose, quiet=quiet, no_wait=no_wait)

@@ -988,3 +988,24 @@ def test_a_target_may_name_an_output_by_its_absolute_path(built):
     assert built.read("build/a.o") == "changed\n"
     r = built.run("build", str(built.root / "nope.o"))
     assert r.code == 2 and f"unknown target '{built.root / 'nope.o'}'" in r.err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["build", "--version"],
+        ["-j2", "--version"],
+        ["status", "--version"],
+        ["list", "--version"],
+        ["graph", "--version"],
+        ["clean", "--version"],
+        ["watch", "--version"],
+    ],
+)
+def test_version_is_a_common_option_that_runs_nothing(make_project, args):
+    """SPEC: common options include --version; after any command it prints the version and stops."""
+    p = make_project(PROJECT, FILES)
+    r = p.run(*args)
+    assert r.code == 0, r.text
+    assert r.out.strip() == f"buildlike {buildlike.__version__}"
+    assert not p.exists("app") and not p.exists(".buildlike/state.db")
