@@ -269,50 +269,63 @@ def _build_locked(
     cancel: Cancel | None,
     seen: dict[str, Stamp | None] | None,
 ) -> BuildResult:
+    with Stamper(loaded.root, {}, now_ns=time.time_ns(), trees=loaded.graph.producer) as stamper:
+        try:
+            result, checked, racy_after_ns = _run_with_store(loaded, order, run_options, reporter, cancel, stamper)
+        finally:
+            if seen is not None:  # also when the build raised: what it read so far
+                seen.update(stamper.looked())
+    if checked is not None:
+        # After close: closing may checkpoint the database, which the snapshot stamps.
+        save_snapshot(
+            str(loaded.state_dir),
+            version=__version__,
+            source=loaded.source,
+            targets=tuple(targets),
+            paths=checked[0],
+            stats=checked[1],
+            racy_after_ns=racy_after_ns,
+        )
+    return result
+
+
+def _run_with_store(
+    loaded: Loaded,
+    order: list[int],
+    run_options: RunOptions,
+    reporter: Reporter,
+    cancel: Cancel | None,
+    stamper: Stamper,
+) -> tuple[BuildResult, tuple[list[str], list[tuple[int, int]]] | None, int]:
+    """Run the build with the state open; with what an idle-build snapshot may rest on (None: no
+    snapshot) and the moment before which stats may be trusted."""
     graph = loaded.graph
-    stamper = Stamper(loaded.root, {}, now_ns=time.time_ns(), trees=graph.producer)
+    # Before the store is opened: a bad input must leave nothing on disk but the lock.
+    problems = missing_inputs(graph, order, stamper.exists)
+    if problems:
+        raise MaestrofileError(problems)
+    store = StateStore.open(loaded.state_dir, writable=not run_options.dry_run, warn=reporter.warning)
+    stamper.known = store.stamps
     try:
-        with stamper:
-            # Before the store is opened: a bad input must leave nothing on disk but the lock.
-            problems = missing_inputs(graph, order, stamper.exists)
-            if problems:
-                raise MaestrofileError(problems)
-            store = StateStore.open(loaded.state_dir, writable=not run_options.dry_run, warn=reporter.warning)
-            stamper.known = store.stamps
-            try:
-                for w in graph.warnings:
-                    reporter.warning(w)
-                result = run_build(
-                    graph,
-                    order,
-                    root=loaded.root,
-                    store=store,
-                    stamper=stamper,
-                    reporter=reporter,
-                    options=run_options,
-                    cancel=cancel,
-                )
-                racy_after_ns = time.time_ns() - RACY_WINDOW_NS
-                # A job that ran just wrote its outputs: too recent to trust their stats, so no snapshot.
-                fresh = run_options.dry_run or result.ran
-                checked = None if fresh else _checked_files(loaded, order, store, stamper, racy_after_ns)
-            finally:
-                store.close()
-        if checked is not None:
-            # After close: closing may checkpoint the database, which the snapshot stamps.
-            save_snapshot(
-                str(loaded.state_dir),
-                version=__version__,
-                source=loaded.source,
-                targets=tuple(targets),
-                paths=checked[0],
-                stats=checked[1],
-                racy_after_ns=racy_after_ns,
-            )
-        return result
+        for w in graph.warnings:
+            reporter.warning(w)
+        result = run_build(
+            graph,
+            order,
+            root=loaded.root,
+            store=store,
+            stamper=stamper,
+            reporter=reporter,
+            options=run_options,
+            cancel=cancel,
+        )
+        racy_after_ns = time.time_ns() - RACY_WINDOW_NS
+        # A job that ran just wrote its outputs: too recent to trust their stats, so no snapshot.
+        fresh = run_options.dry_run or result.ran
+        checked = None if fresh else _checked_files(loaded, order, store, stamper, racy_after_ns)
     finally:
-        if seen is not None:
-            seen.update(stamper.looked())
+        store.close()
+    return result, checked, racy_after_ns
 
 
 def _as_made(full: str, digest: bytes | None) -> bool:

@@ -39,9 +39,9 @@ def hash_file(path: str, *, dir_fd: int | None = None, tree: bool = False) -> by
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd)
     try:
         st = os.fstat(fd)
-        if statmod.S_ISDIR(st.st_mode) and not tree:
-            return hash_bytes("\0".join(sorted(os.listdir(fd))).encode("utf-8", "surrogateescape"))
         if statmod.S_ISDIR(st.st_mode):
+            if not tree:
+                return hash_bytes("\0".join(sorted(os.listdir(fd))).encode("utf-8", "surrogateescape"))
             h = xxhash.xxh3_128()
             for rel, entry in _tree(fd):
                 h.update(rel.encode("utf-8", "surrogateescape") + b"\0")

@@ -77,9 +77,6 @@ class Reporter:
             err=True,
         )
 
-    def job_started(self, job: Job) -> None:
-        pass  # its commands are shown one by one, as each starts
-
     def command_started(self, job: Job, command: str) -> None:
         if self.verbose:
             self._print(f"+ {command}")

@@ -12,7 +12,7 @@ import contextlib
 import marshal
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -219,30 +219,26 @@ class StateStore:
     def made_files(self) -> dict[str, str]:
         """Every output path a successful run recorded, with the job that made it: those its record
         lists, and those a later run of the job no longer made (noted as dropped)."""
-        out: dict[str, str] = {}
-        for job_id, (_ok, blob) in self._records.items():
-            rec = _decode(blob)
-            for p in rec.outputs if rec is not None else ():
-                if isinstance(p, str):  # a tampered store may hold anything
-                    out[p] = job_id
-        for p, job_id in self._db.execute("SELECT path, job FROM dropped"):
-            if isinstance(p, str) and isinstance(job_id, str):
-                out.setdefault(p, job_id)  # a record listing it again names the job that made it last
-        return out
+        return {p: job_id for p, job_id, _ in self._made()}  # a record listing a noted path again wins
 
     def made_digests(self) -> dict[str, bytes]:
         """The digest each path of `made_files` had when buildlike last made it."""
-        out: dict[str, bytes] = {}
-        for p, digest in self._db.execute("SELECT path, digest FROM dropped"):
-            if isinstance(p, str) and isinstance(digest, bytes):
-                out[p] = digest
-        for _ok, blob in self._records.values():
+        return {p: digest for p, _, digest in self._made() if digest is not None}
+
+    def _made(self) -> Iterator[tuple[str, str, bytes | None]]:
+        """(path, job, digest) of every output made: the dropped ones' notes first, then the records'."""
+        for p, job_id, digest in self._db.execute("SELECT path, job, digest FROM dropped"):
+            if isinstance(p, str) and isinstance(job_id, str):  # a tampered store may hold anything
+                yield p, job_id, digest if isinstance(digest, bytes) else None
+        for job_id, (_ok, blob) in self._records.items():
             rec = _decode(blob)
-            if rec is not None:
-                for p, digest in zip(rec.outputs, rec.output_digests, strict=False):
-                    if isinstance(p, str) and isinstance(digest, bytes):
-                        out[p] = digest
-        return out
+            if rec is None:
+                continue
+            digests = rec.output_digests
+            for k, p in enumerate(rec.outputs):
+                if isinstance(p, str):
+                    digest = digests[k] if k < len(digests) and isinstance(digests[k], bytes) else None
+                    yield p, job_id, digest
 
     def depfile_inputs(self) -> set[str]:
         """Every input that a record lists from a depfile (headers and such: sources, for `clean`)."""

@@ -541,7 +541,6 @@ class Watcher:
                 self.reporter.watch_idle()
         except Interrupted as e:
             if e.signal_name != CANCELLED:
-                _ignore_interrupts()  # stopping now: another Ctrl-C changes nothing
                 raise KeyboardInterrupt from None  # Ctrl-C or SIGTERM: the commands are stopped
             self._cancelled = True
             self.reporter.restarting()
