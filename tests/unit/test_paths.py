@@ -32,12 +32,19 @@ def test_a_project_at_the_root_of_the_disk():
     assert in_project("/a.txt", ("/",)) == "a.txt"
 
 
-def test_a_dotdot_path_climbs_from_the_resolved_folder(tmp_path):
-    """`..` is resolved by the kernel from the real folder, not from the link the user came through."""
+@pytest.fixture
+def linked(tmp_path):
+    """A project folder `real/proj` and a link to it, `link`."""
     real = tmp_path / "real" / "proj"
     real.mkdir(parents=True)
     link = tmp_path / "link"
     link.symlink_to(real)
+    return real, link
+
+
+def test_a_dotdot_path_climbs_from_the_resolved_folder(linked):
+    """`..` is resolved by the kernel from the real folder, not from the link the user came through."""
+    real, link = linked
     roots = project_roots(str(link))
     assert roots == (str(link), os.path.realpath(real))
     assert in_project("../proj/a.txt", roots) == "a.txt"
@@ -45,11 +52,8 @@ def test_a_dotdot_path_climbs_from_the_resolved_folder(tmp_path):
     assert in_project(f"{real}/a.txt", roots) == "a.txt"
 
 
-def test_an_absolute_path_through_a_link_to_the_project_is_recognised_when_asked(tmp_path):
-    real = tmp_path / "real" / "proj"
-    real.mkdir(parents=True)
-    link = tmp_path / "link"
-    link.symlink_to(real)
+def test_an_absolute_path_through_a_link_to_the_project_is_recognised_when_asked(linked):
+    real, link = linked
     roots = project_roots(str(real))
     assert in_project(f"{link}/out/a.txt", roots) == f"{link}/out/a.txt"  # a string test alone cannot tell
     assert in_project(f"{link}/out/a.txt", roots, resolve=True) == "out/a.txt"
