@@ -92,6 +92,9 @@ class _Expander:
         self._escape_checked: dict[str, bool] = {}
         self._templates: dict[str, Template] = {}  # each text is parsed once, not once per foreach match
         self._fields: dict[str, dict[str, str]] = {}  # by foreach match (never changed once made)
+        self._made: dict[tuple[str, str | None], tuple[str, ...]] = {}  # outputs by (rule, match), unchecked
+        self._globs_itself: dict[tuple[str, bool], bool] = {}
+        self._run_fields: dict[str, frozenset[str]] = {}
         self._roots = project_roots(project.root)
 
     def path(self, text: str, fields: Mapping[str, str]) -> str:
@@ -121,6 +124,30 @@ class _Expander:
     def plain(self, text: str, fields: Mapping[str, str]) -> str:
         return self.template(text).render(lookup_in(fields, self.vars))
 
+    def made(self, rule: Rule, match: str | None) -> tuple[str, ...]:
+        """The outputs of `rule` (for one foreach match) as the project spells them, not yet checked:
+        worked out once, though the fixed point, the dropping of own outputs and the jobs all ask."""
+        key = (rule.name, match)
+        try:
+            return self._made[key]
+        except KeyError:
+            fields = self.fields(match) if match is not None else {}
+            made = self._made[key] = tuple(self.path(o, fields) for o in rule.outputs)
+            return made
+
+    def globs_itself(self, text: str, foreach: bool) -> bool:
+        """Whether an input's own text (or a var in it) is a pattern; a matched file's name never is."""
+        key = (text, foreach)
+        if key not in self._globs_itself:
+            self._globs_itself[key] = is_glob(self.plain(text, _PLAIN_FIELDS if foreach else {}))
+        return self._globs_itself[key]
+
+    def run_fields(self, rule: Rule) -> frozenset[str]:
+        """The placeholders the rule's commands use: only those are quoted for each job."""
+        if rule.name not in self._run_fields:
+            self._run_fields[rule.name] = frozenset(f for c in rule.run for f in self.template(c).fields)
+        return self._run_fields[rule.name]
+
     def glob(self, rule: Rule, pattern: str, declared: Iterable[str], exclude: Iterable[str]) -> list[str]:
         try:
             on_disk = self.tree.match(pattern)
@@ -145,7 +172,7 @@ class _Expander:
         declared: dict[str, set[str]] = {}
         for rule in rules:
             if rule.foreach is None:
-                declared[rule.name] = {self.path(o, {}) for o in rule.outputs}
+                declared[rule.name] = set(self.made(rule, None))
         matches: dict[str, list[str]] = {r.name: [] for r in rules if r.foreach is not None}
         for _ in range(len(matches) + 1):
             changed = False
@@ -163,7 +190,7 @@ class _Expander:
                 if found != matches[rule.name]:
                     changed = True
                     matches[rule.name] = found
-                    declared[rule.name] = {self.path(o, self.fields(m)) for m in found for o in rule.outputs}
+                    declared[rule.name] = {o for m in found for o in self.made(rule, m)}
             if not changed:
                 break
         else:
@@ -183,7 +210,7 @@ class _Expander:
         Else `**/*.txt` making `out/{path}` would make out/out/a.txt next time, and so on. (A match
         that makes itself is kept here, to be reported by `expand`.)
         """
-        made = {out for m in found for o in rule.outputs if (out := self.path(o, self.fields(m))) != m}
+        made = {out for m in found for out in self.made(rule, m) if out != m}
         return [m for m in found if m not in made]
 
     def tree_has(self, path: str) -> bool:
@@ -193,10 +220,10 @@ class _Expander:
 
     # -- jobs -----------------------------------------------------------------------------------
 
-    def outputs_of(self, rule: Rule, fields: Mapping[str, str]) -> tuple[str, ...]:
+    def outputs_of(self, rule: Rule, match: str | None) -> tuple[str, ...]:
+        """The outputs of a job, each checked (problems noted), without repeats."""
         outs: list[str] = []
-        for text in rule.outputs:
-            out = self.path(text, fields)
+        for out in self.made(rule, match):
             if out == ".":
                 self.problem(rule, "output '.' is the project folder itself; outputs are files inside it", out)
             elif not is_inside(out):
@@ -217,27 +244,32 @@ class _Expander:
 
     def make_job(self, rule: Rule, match: str | None, outputs: tuple[str, ...], declared: frozenset[str]) -> Job:
         fields = self.fields(match) if match is not None else {}
-        # A matched file named `x[1].txt` is a file, not a pattern: only the rule's own text globs.
-        literal = {k: escape(v) for k, v in fields.items()}
         inputs: list[str] = []
         seen: set[str] = set()
         for text in rule.inputs:
-            pattern = self.path(text, literal)
-            if is_glob(pattern) and is_glob(self.plain(text, _PLAIN_FIELDS if fields else {})):
-                found = self.glob(rule, pattern, declared, outputs)
-                if not found:
-                    self.warn(rule, f"glob '{pattern}' matches no file", pattern)
-            else:
-                found = [self.path(text, fields)]
-            for p in found:
+            found = None
+            if self.globs_itself(text, match is not None):
+                # A matched file named `x[1].txt` is a file, not a pattern: only the rule's own text globs.
+                pattern = self.path(text, {k: escape(v) for k, v in fields.items()})
+                if is_glob(pattern):  # (normalising may have dropped the wildcard: `a/*/../b`)
+                    found = self.glob(rule, pattern, declared, outputs)
+                    if not found:
+                        self.warn(rule, f"glob '{pattern}' matches no file", pattern)
+            for p in found if found is not None else (self.path(text, fields),):
                 if p not in seen:
                     seen.add(p)
                     inputs.append(p)
-        quoted = {k: quote(_as_arg(v) if k in ("path", "dir", "name") else v) for k, v in fields.items()}
-        quoted["input"] = quote(_as_arg(inputs[0])) if inputs else ""
-        quoted["inputs"] = quote_all([_as_arg(p) for p in inputs])
-        quoted["output"] = quote(_as_arg(outputs[0])) if outputs else ""
-        quoted["outputs"] = quote_all([_as_arg(p) for p in outputs])
+        # Quoted for the commands: only the placeholders they use (most use two of the eight).
+        used = self.run_fields(rule)
+        quoted = {k: quote(_as_arg(v) if k in ("path", "dir", "name") else v) for k, v in fields.items() if k in used}
+        if "input" in used:
+            quoted["input"] = quote(_as_arg(inputs[0])) if inputs else ""
+        if "inputs" in used:
+            quoted["inputs"] = quote_all([_as_arg(p) for p in inputs])
+        if "output" in used:
+            quoted["output"] = quote(_as_arg(outputs[0])) if outputs else ""
+        if "outputs" in used:
+            quoted["outputs"] = quote_all([_as_arg(p) for p in outputs])
         run_lookup = lookup_in(quoted, self.vars)
         commands = tuple(self.template(c).render(run_lookup) for c in rule.run)
         job_id = rule.name if match is None else f"{rule.name}:{match}"
@@ -283,14 +315,14 @@ def expand(project: Project, tree: FileTree) -> JobSet:
     planned: list[tuple[Rule, str | None, tuple[str, ...]]] = []
     for rule in project.rules:
         if rule.foreach is None:
-            planned.append((rule, None, ex.outputs_of(rule, {})))
+            planned.append((rule, None, ex.outputs_of(rule, None)))
             continue
         found = matches.get(rule.name, [])
         if not found:
             ex.warn(rule, f"foreach pattern '{rule.foreach}' matches no file, so the rule makes no jobs")
         in_place = None
         for m in found:
-            outs = ex.outputs_of(rule, ex.fields(m))
+            outs = ex.outputs_of(rule, m)
             if m in outs:
                 in_place = in_place or m
             else:
