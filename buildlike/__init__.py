@@ -1,19 +1,45 @@
 """buildlike: a Makefile-style file-dependency build tool driven by `Maestrofile.toml`.
 
-The public Python API lives in `buildlike.api`; the names below are re-exported lazily so that
-`import buildlike` stays cheap on the command line's no-op path.
+The public Python API lives in `buildlike.api` (with the errors it raises); the names below are
+re-exported lazily so that `import buildlike` stays cheap on the command line's no-op path.
 """
 
 __version__ = "0.1.0"
 TYPE_CHECKING = False  # not `from typing import ...`: this module is on the no-op path
 
 if TYPE_CHECKING:
-    from buildlike.api import BuildOptions, BuildResult, Loaded, build, clean, load, status
+    from buildlike.api import (
+        BuildFailed,
+        BuildlikeError,
+        BuildOptions,
+        BuildResult,
+        Interrupted,
+        JobStatus,
+        Loaded,
+        LockBusy,
+        MaestrofileError,
+        Problem,
+        StateError,
+        UsageError,
+        build,
+        clean,
+        load,
+        status,
+    )
 
 __all__ = [
+    "BuildFailed",
     "BuildOptions",
     "BuildResult",
+    "BuildlikeError",
+    "Interrupted",
+    "JobStatus",
     "Loaded",
+    "LockBusy",
+    "MaestrofileError",
+    "Problem",
+    "StateError",
+    "UsageError",
     "__version__",
     "build",
     "clean",

@@ -19,7 +19,16 @@ from pathlib import Path
 
 from buildlike import __version__
 from buildlike.cache import load_cached, save_cached
-from buildlike.errors import MaestrofileError, Problem, UsageError
+from buildlike.errors import (
+    BuildFailed,
+    BuildlikeError,
+    Interrupted,
+    LockBusy,
+    MaestrofileError,
+    Problem,
+    StateError,
+    UsageError,
+)
 from buildlike.fingerprint import RACY_WINDOW_NS, Stamp, Stamper, hash_bytes, hash_file
 from buildlike.globs import FileTree
 from buildlike.graph import JobGraph, closure, connect, missing_inputs, resolve_targets
@@ -46,10 +55,18 @@ from buildlike.staleness import JobStatus, decide
 from buildlike.state import JobRecord, StateStore, prepare_state_dir
 
 __all__ = [
+    "BuildFailed",
     "BuildOptions",
     "BuildResult",
+    "BuildlikeError",
+    "Interrupted",
     "JobStatus",
     "Loaded",
+    "LockBusy",
+    "MaestrofileError",
+    "Problem",
+    "StateError",
+    "UsageError",
     "build",
     "clean",
     "find_maestrofile",

@@ -581,3 +581,38 @@ def test_a_jobs_output_is_printed_byte_for_byte_even_when_it_is_not_utf8(make_pr
     assert proc.returncode == 1
     assert b"caf\xe9 \xff\xfe\n" in proc.stdout  # ended by a newline, nothing replaced
     assert b"err\xe9\n" in proc.stderr
+
+
+def test_the_python_api_raises_errors_the_package_exports(make_project, monkeypatch):
+    """A script calling buildlike catches `buildlike.BuildFailed` and friends without knowing the modules."""
+    import buildlike
+    from buildlike.reporter import Reporter
+
+    p = make_project(
+        """
+        [rules.bad]
+        outputs = ["bad.txt"]
+        run = "exit 3"
+
+        [rules.good]
+        outputs = ["good.txt"]
+        run = "echo ok > good.txt"
+        """
+    )
+    monkeypatch.chdir(p.root)
+    loaded = buildlike.load("Maestrofile.toml")
+    with pytest.raises(buildlike.BuildFailed) as failed:
+        buildlike.build(loaded, options=buildlike.BuildOptions(jobs=1, keep_going=True), reporter=Reporter(quiet=True))
+    assert failed.value.failed == ("bad",) and isinstance(failed.value, buildlike.BuildlikeError)
+    assert p.read("good.txt") == "ok\n"
+
+    p.write(
+        "Maestrofile.toml",
+        '[rules.x]\noutputs = ["x.txt"]\nrun = "true"\n[rules.y]\noutputs = ["x.txt"]\nrun = "true"\n',
+    )
+    with pytest.raises(buildlike.MaestrofileError) as bad:
+        buildlike.load("Maestrofile.toml")
+    [problem] = bad.value.problems
+    assert isinstance(problem, buildlike.Problem) and problem.path == "x.txt" and problem.rule in ("x", "y")
+    for name in buildlike.__all__:
+        getattr(buildlike, name)  # every name the package lists is there
