@@ -13,7 +13,7 @@ import dataclasses
 import os
 import posixpath
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -345,18 +345,28 @@ def _run_with_store(
     return result, checked, racy_after_ns
 
 
-def _as_made(full: str, digest: bytes | None) -> bool:
-    """Whether the file at `full` (or a link there) still holds what buildlike made (`digest`)."""
-    if os.path.islink(full):
-        return True  # deleting a link never touches what it points to
+def _as_made(full: str, digest: bytes | None, *, tree: bool = False) -> bool:
+    """Whether the file at `full` still holds what buildlike made (`digest`); a link there, whether
+    what it leads to does (a link the user put there since leads elsewhere). A folder: every file in it."""
     if digest is None:
         return False
     try:
-        return hash_file(full) == digest
+        return hash_file(full, tree=tree) == digest
     except FileNotFoundError:
-        return True  # nothing to delete anyway
+        return not os.path.islink(full)  # gone: nothing to delete; a dangling link is not what we made
     except OSError:
         return False
+
+
+def _files_in(root: str, folder: str, keep: set[str]) -> Iterator[str]:
+    """The files and links under `folder` (project-relative), never through a link, but those in `keep`."""
+    for path, dirs, files in os.walk(os.path.join(root, folder)):
+        rel = os.path.relpath(path, root)
+        # A link to a folder is listed among `dirs` (os.walk never enters it): it goes like a file.
+        for name in sorted([*files, *(d for d in dirs if os.path.islink(os.path.join(path, d)))]):
+            p = posixpath.join(rel, name)
+            if p not in keep:
+                yield p
 
 
 def _checked_files(
@@ -421,7 +431,8 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
     reporter = reporter if reporter is not None else Reporter()
     root = loaded.root
     graph = loaded.graph
-    sources = {p for job in graph.jobs for p in job.inputs if p not in graph.producer}
+    # What the Maestrofile reads and no rule makes: the inputs, and the files foreach jobs are for.
+    sources = {p for job in graph.jobs for p in (*job.inputs, job.match or "") if p not in graph.producer} - {""}
     with ProjectLock(prepare_state_dir(root, loaded.state_dir)) as lock:
         lock.acquire(wait=not no_wait, on_wait=reporter.waiting_for_lock, on_leftovers=reporter.warning)
         store = StateStore.open(loaded.state_dir, writable=True, warn=reporter.warning)
@@ -444,20 +455,20 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
                 if escapes_via_symlink(root, path):
                     continue
                 full = os.path.join(root, path)
-                if os.path.isdir(full) and not os.path.islink(full):
-                    reporter.warning(f"not deleting '{path}': it is a folder")
-                    continue
-                if path not in current and not _as_made(full, digests.get(path)):
+                folder = os.path.isdir(full) and not os.path.islink(full)
+                if path not in current and not _as_made(full, digests.get(path), tree=folder):
                     # No rule makes it now, and it is not what buildlike made: someone's file.
                     reporter.warning(
                         f"not deleting '{path}': no rule makes it now, and it changed since buildlike made it"
                     )
                     continue
-                try:
-                    os.unlink(full)  # a symlink itself, never what it points to
-                except FileNotFoundError:
-                    continue
-                removed.append(path)
+                # A folder output: the files in it go, the folders stay (as for any output's folder).
+                for p in _files_in(root, path, sources) if folder else (path,):
+                    try:
+                        os.unlink(os.path.join(root, p))  # a symlink itself, never what it points to
+                    except FileNotFoundError:
+                        continue
+                    removed.append(p)
             store.forget(set(made.values()), made)
         finally:
             store.close()

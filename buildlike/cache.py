@@ -24,8 +24,8 @@ from buildlike.snapshot import SourceStamp, folders_unchanged
 CACHE_NAME = "graph.cache"
 # Bumped when what a cached graph holds changes (2: fingerprints carry digests of their parts;
 # 3: a foreach never matches its own outputs; 5: an output that is its own match is an error;
-# 6: an output or depfile inside another output is an error).
-_FORMAT = ("buildlike-graph", 8, __version__, marshal.version)
+# 6: an output or depfile inside another output is an error; 9: jobs know their foreach match).
+_FORMAT = ("buildlike-graph", 9, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:
@@ -80,6 +80,7 @@ def _encode(settings: Settings, graph: JobGraph) -> Any:
                 j.always,
                 j.depfile,
                 j.fingerprint,
+                j.match,
             )
             for j in graph.jobs
         ),

@@ -34,6 +34,7 @@ class Job:
     always: bool
     depfile: str | None
     fingerprint: bytes  # of the commands, env and shell: rule 3 of the up-to-date rules
+    match: str | None = None  # the file a foreach job was made for (a source, unless a rule makes it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +306,7 @@ class _Expander:
             always=rule.always,
             depfile=depfile,
             fingerprint=command_fingerprint(commands, rule.env, self.project.settings.shell),
+            match=match,
         )
 
 

@@ -552,6 +552,66 @@ def test_clean_deletes_the_depfiles_of_jobs_that_succeeded_and_no_other(make_pro
     assert p.read("inc/h.h") == "h\n"  # a header a depfile named stays, as every source does
 
 
+def test_clean_deletes_the_files_in_a_folder_output_and_leaves_the_folders(make_project):
+    """Found in review: a folder output was only warned about ("it is a folder"), its files left."""
+    p = make_project(
+        """
+        [rules.site]
+        inputs = ["src.txt"]
+        outputs = ["site"]
+        run = "mkdir -p site/sub && cp src.txt site/index.html && cp src.txt site/sub/page.html"
+        """,
+        {"src.txt": "hello\n"},
+    )
+    assert p.run().code == 0
+    (p.root / "site/up").symlink_to(p.root)  # a link in it goes, never what it leads to
+    assert p.run().code == 0  # (the link changed the folder: the job reran)
+    r = p.run("clean")
+    assert r.code == 0, r.text
+    assert [f for f in (p.root / "site").rglob("*") if not f.is_dir()] == []
+    assert (p.root / "site/sub").is_dir() and p.read("src.txt") == "hello\n"
+
+
+def test_clean_spares_a_folder_no_rule_makes_now_once_someone_wrote_in_it(make_project):
+    p = make_project('[rules.site]\noutputs = ["site"]\nrun = "mkdir -p site && echo made > site/a.html"\n')
+    assert p.run().code == 0
+    p.write("Maestrofile.toml", '[rules.other]\noutputs = ["o.txt"]\nrun = "touch o.txt"\n')
+    p.write("site/mine.html", "mine\n")
+    r = p.run("clean")
+    assert r.code == 0, r.text
+    assert p.read("site/a.html") == "made\n" and p.read("site/mine.html") == "mine\n"
+    assert "not deleting 'site'" in r.err
+
+
+def test_clean_spares_a_link_the_user_put_where_a_removed_rule_wrote(make_project):
+    """Found in review: a link at such a path was deleted unchecked; it leads to someone's file."""
+    p = make_project(_copier('["latest.txt"]'), {"in.txt": "v1\n", "mine.txt": "my notes\n"})
+    assert p.run().code == 0
+    p.write("Maestrofile.toml", _copier('["copy.txt"]').replace("[rules.x]", "[rules.y]"))
+    (p.root / "latest.txt").unlink()
+    (p.root / "latest.txt").symlink_to("mine.txt")
+    r = p.run("clean")
+    assert r.code == 0, r.text
+    assert (p.root / "latest.txt").is_symlink() and p.read("mine.txt") == "my notes\n"
+    assert "not deleting 'latest.txt'" in r.err
+
+
+def test_clean_never_deletes_the_file_a_foreach_job_is_for(make_project):
+    """Found in review: a file an old rule made, now the match of a foreach whose inputs do not list
+    it (its command reads {path}), is a source: clean deleted it, and the job with it."""
+    p = make_project('[rules.gen]\ninputs = ["seed.txt"]\noutputs = ["data/a.txt"]\nrun = "cp seed.txt data/a.txt"\n')
+    p.write("seed.txt", "precious\n")
+    assert p.run().code == 0
+    p.write(
+        "Maestrofile.toml",
+        '[rules.copy]\nforeach = "data/*.txt"\noutputs = ["out/{name}"]\nrun = "cp {path} {output}"\n',
+    )
+    assert p.run().code == 0
+    r = p.run("clean")
+    assert r.code == 0, r.text
+    assert p.read("data/a.txt") == "precious\n" and not p.exists("out/a.txt")
+
+
 def test_clean_of_a_project_never_built_deletes_nothing(make_project):
     p = make_project(PROJECT, {**FILES, "app": "a user's app\n"})
     r = p.run("clean")
