@@ -17,6 +17,11 @@ from buildlike.jobs import Job
 from buildlike.paths import in_project, is_inside, normalize, project_roots
 from buildlike.state import StateStore
 
+# How far a file's mtime may lag the moment it was written: Linux stamps files from a coarse clock,
+# one timer tick (1-10 ms) behind. (File systems with 1-2 s timestamps, FAT and HFS+, lag further:
+# there a header first listed by this run and saved in the first second of its job goes unseen.)
+CLOCK_TICK_NS = 20_000_000
+
 
 def with_discovered(
     graph: JobGraph, order: Sequence[int], members: set[int], store: StateStore
@@ -65,9 +70,13 @@ def discovered_inputs(
             paths.append(p)
     digests: list[bytes] = []
     for p in paths:
+        # A stat taken only now, after the job: a file's mtime comes from a clock that lags by up to
+        # a tick, so one written just after the start may carry a moment just before it. (A stat
+        # this pass took earlier, such as a generated header's when its maker ended, needs no margin.)
+        since = started_ns if stamper.has_stat(p) else started_ns - CLOCK_TICK_NS
         st = stamper.stat(p)
         d = stamper.digest(p)
-        if d is None or st is None or st[0] >= started_ns:
+        if d is None or st is None or st[0] >= since:
             # Changed while the command ran: what it read is unknown, so the job reruns next time,
             # and this stamp (taken after) must not pass for what it read (watch mode asks).
             digests.append(MISSING)

@@ -155,6 +155,10 @@ class Stamper:
     def exists(self, path: str) -> bool:
         return self.stat(path) is not None
 
+    def has_stat(self, path: str) -> bool:
+        """Whether this pass has a stat of `path` already (`stat` would not look again)."""
+        return path in self._stats
+
     def digest(self, path: str) -> bytes | None:
         """The content digest of `path`, or None when it does not exist."""
         try:
