@@ -358,8 +358,10 @@ def stop_groups(pgids: Sequence[int], *, alive: Callable[[int], bool], grace: fl
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while any(alive(g) for g in pgids) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    for pgid in pgids:  # whatever is left in the groups
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, signal.SIGKILL)
+    try:
+        while any(alive(g) for g in pgids) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:  # also on Ctrl-C or SIGTERM during the grace: those commands must not run on
+        for pgid in pgids:  # whatever is left in the groups
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGKILL)
