@@ -17,9 +17,9 @@ from buildlike.jobs import Job
 from buildlike.paths import in_project, is_inside, normalize, project_roots
 from buildlike.state import StateStore
 
-# How far a file's mtime may lag the moment it was written: Linux stamps files from a coarse clock,
-# one timer tick (1-10 ms) behind. (File systems with 1-2 s timestamps, FAT and HFS+, lag further:
-# there a header first listed by this run and saved in the first second of its job goes unseen.)
+# How far a file's ctime may lag the moment it changed: Linux stamps files from a coarse clock, one
+# timer tick (1-10 ms) behind. (File systems with 1-2 s timestamps, FAT and HFS+, lag further: there
+# a header first listed by this run and saved in the first second of its job goes unseen.)
 CLOCK_TICK_NS = 20_000_000
 
 
@@ -70,13 +70,18 @@ def discovered_inputs(
             paths.append(p)
     digests: list[bytes] = []
     for p in paths:
-        # A stat taken only now, after the job: a file's mtime comes from a clock that lags by up to
-        # a tick, so one written just after the start may carry a moment just before it. (A stat
-        # this pass took earlier, such as a generated header's when its maker ended, needs no margin.)
+        # When the file last changed, by its ctime, which no program sets (an mtime can lie: in the
+        # future after clock skew or from a tarball, set back by `cp -p`). The kernel's file clock lags
+        # by up to a tick, so a file changed just after the start may read just before it; that margin
+        # is for files this pass first looks at now (a generated header, stamped when its maker ended
+        # just before, needs none).
         since = started_ns if stamper.has_stat(p) else started_ns - CLOCK_TICK_NS
-        st = stamper.stat(p)
         d = stamper.digest(p)
-        if d is None or st is None or st[0] >= since:
+        try:
+            changed = os.stat(os.path.join(root, p)).st_ctime_ns >= since
+        except OSError:
+            changed = True
+        if d is None or changed:
             # Changed while the command ran: what it read is unknown, so the job reruns next time,
             # and this stamp (taken after) must not pass for what it read (watch mode asks).
             digests.append(MISSING)

@@ -11,26 +11,40 @@ from buildlike.discovered import CLOCK_TICK_NS, discovered_inputs
 from buildlike.fingerprint import MISSING, Stamper, hash_bytes
 from buildlike.jobs import Job
 
+SECOND = 1_000_000_000
+
 
 def compile_job() -> Job:
     return Job("cc", "cc", ("a.c",), ("a.o",), ("true",), "cc", (), False, "a.d", b"")
 
 
-@pytest.mark.parametrize(
-    ("mtime_from_start_ns", "trusted"),
-    [
-        pytest.param(-10 * 1_000_000_000, True, id="saved long before the job"),
-        pytest.param(CLOCK_TICK_NS // 4, False, id="saved while the job ran"),
-        # Linux stamps files from a clock a tick behind: saved just after the start, it reads just before.
-        pytest.param(-CLOCK_TICK_NS // 4, False, id="saved while the job ran, on a lagging clock"),
-    ],
-)
-def test_a_header_saved_while_its_job_ran_is_never_taken_for_what_it_read(tmp_path, mtime_from_start_ns, trusted):
+def header(tmp_path, *, mtime_ns: int | None = None) -> int:
+    """Write a.d listing a.h, and a.h (with that mtime); the ctime the kernel gave a.h."""
     (tmp_path / "a.d").write_text("a.o: a.c a.h\n")
     (tmp_path / "a.h").write_text("v2\n")
-    started_ns = time.time_ns() - 60 * 1_000_000_000
-    mtime = started_ns + mtime_from_start_ns
-    os.utime(tmp_path / "a.h", ns=(mtime, mtime))
+    if mtime_ns is not None:
+        os.utime(tmp_path / "a.h", ns=(mtime_ns, mtime_ns))
+    return os.stat(tmp_path / "a.h").st_ctime_ns
+
+
+@pytest.mark.parametrize(
+    ("changed_from_start_ns", "mtime_from_now_ns", "trusted"),
+    [
+        pytest.param(-10 * SECOND, None, True, id="saved long before the job"),
+        pytest.param(CLOCK_TICK_NS // 4, None, False, id="saved while the job ran"),
+        # The kernel's file clock lags a tick: saved just after the start, it reads just before.
+        pytest.param(-CLOCK_TICK_NS // 4, None, False, id="saved while the job ran, on a lagging clock"),
+        # Found by a tester: an mtime in the future made the job rerun on every build.
+        pytest.param(-10 * SECOND, 3600 * SECOND, True, id="mtime in the future"),
+        # `cp -p` during the job sets an old mtime; the change is still seen.
+        pytest.param(CLOCK_TICK_NS // 4, -7200 * SECOND, False, id="mtime set back while the job ran"),
+    ],
+)
+def test_a_header_changed_while_its_job_ran_is_never_taken_for_what_it_read(
+    tmp_path, changed_from_start_ns, mtime_from_now_ns, trusted
+):
+    mtime = None if mtime_from_now_ns is None else time.time_ns() + mtime_from_now_ns
+    started_ns = header(tmp_path, mtime_ns=mtime) - changed_from_start_ns
     with Stamper(str(tmp_path), {}, now_ns=time.time_ns()) as stamper:
         paths, digests = discovered_inputs(compile_job(), str(tmp_path), stamper, started_ns)
     assert paths == ("a.h",)
@@ -39,12 +53,8 @@ def test_a_header_saved_while_its_job_ran_is_never_taken_for_what_it_read(tmp_pa
 
 def test_a_header_made_just_before_the_job_started_is_trusted(tmp_path):
     """A generated header: its maker ended (and its stamp was taken) a moment before this job started."""
-    (tmp_path / "a.d").write_text("a.o: a.c gen.h\n")
-    (tmp_path / "gen.h").write_text("made\n")
-    started_ns = time.time_ns() - 60 * 1_000_000_000
-    mtime = started_ns - CLOCK_TICK_NS // 4
-    os.utime(tmp_path / "gen.h", ns=(mtime, mtime))
+    started_ns = header(tmp_path) + CLOCK_TICK_NS // 4
     with Stamper(str(tmp_path), {}, now_ns=time.time_ns()) as stamper:
-        made = stamper.digest("gen.h")  # when its maker ended
+        made = stamper.digest("a.h")  # when its maker ended
         _, digests = discovered_inputs(compile_job(), str(tmp_path), stamper, started_ns)
     assert digests == (made,) != (MISSING,)
