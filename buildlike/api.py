@@ -34,11 +34,12 @@ from buildlike.globs import FileTree
 from buildlike.graph import JobGraph, closure, connect, missing_inputs, resolve_targets
 from buildlike.interrupts import Cancel
 from buildlike.jobs import Job, expand
-from buildlike.lock import ProjectLock
+from buildlike.lock import ProjectLock, started_by_a_killed_build
 from buildlike.maestrofile import read_project
 from buildlike.model import Settings
 from buildlike.paths import (
     MAESTROFILE,
+    STATE_DIR,
     escapes_via_symlink,
     in_project,
     is_inside,
@@ -268,13 +269,19 @@ def build(
         shell=loaded.settings.shell,
     )
     if options.dry_run:
-        return _build_locked(loaded, order, targets, run_options, reporter, cancel, seen)
+        killed = started_by_a_killed_build(os.path.join(loaded.root, STATE_DIR), loaded.state_dir)
+        return _build_locked(loaded, order, targets, run_options, reporter, cancel, seen, killed)
     folder = prepare_state_dir(loaded.root, loaded.state_dir)
     with ProjectLock(folder) as lock:
-        lock.acquire(wait=not options.no_wait, on_wait=reporter.waiting_for_lock, on_leftovers=reporter.warning)
+        lock.acquire(
+            wait=not options.no_wait,
+            on_wait=reporter.waiting_for_lock,
+            on_leftovers=reporter.warning,
+            state=loaded.state_dir,
+        )
         discard_snapshot(str(loaded.state_dir))
         run_options = dataclasses.replace(run_options, on_spawn=lock.record_group)
-        return _build_locked(loaded, order, targets, run_options, reporter, cancel, seen)
+        return _build_locked(loaded, order, targets, run_options, reporter, cancel, seen, lock.interrupted, lock.token)
 
 
 def _build_locked(
@@ -285,10 +292,14 @@ def _build_locked(
     reporter: Reporter,
     cancel: Cancel | None,
     seen: dict[str, Stamp | None] | None,
+    interrupted: dict[str, int],
+    build: int = 1,
 ) -> BuildResult:
     with Stamper(loaded.root, {}, now_ns=time.time_ns(), trees=loaded.graph.producer) as stamper:
         try:
-            result, checked, racy_after_ns = _run_with_store(loaded, order, run_options, reporter, cancel, stamper)
+            result, checked, racy_after_ns = _run_with_store(
+                loaded, order, run_options, reporter, cancel, stamper, interrupted, build
+            )
         finally:
             if seen is not None:  # also when the build raised: what it read so far
                 seen.update(stamper.looked())
@@ -313,9 +324,12 @@ def _run_with_store(
     reporter: Reporter,
     cancel: Cancel | None,
     stamper: Stamper,
+    interrupted: dict[str, int],
+    build: int,
 ) -> tuple[BuildResult, tuple[list[str], list[tuple[int, int]]] | None, int]:
-    """Run the build with the state open; with what an idle-build snapshot may rest on (None: no
-    snapshot) and the moment before which stats may be trusted."""
+    """Run the build (numbered `build`, for its records) with the state open; with what an idle-build
+    snapshot may rest on (None: no snapshot) and the moment before which stats may be trusted.
+    `interrupted`: the jobs killed builds had started, distrusted first (see `_distrust`)."""
     graph = loaded.graph
     # Before the store is opened: a bad input must leave nothing on disk but the lock.
     problems = missing_inputs(graph, order, stamper.exists)
@@ -323,7 +337,9 @@ def _run_with_store(
         raise MaestrofileError(problems)
     store = StateStore.open(loaded.state_dir, writable=not run_options.dry_run, warn=reporter.warning)
     stamper.known = store.stamps
+    store.build = build
     try:
+        _distrust(store, interrupted)
         for w in graph.warnings:
             reporter.warning(w)
         result = run_build(
@@ -343,6 +359,16 @@ def _run_with_store(
     finally:
         store.close()
     return result, checked, racy_after_ns
+
+
+def _distrust(store: StateStore, interrupted: dict[str, int]) -> None:
+    """Distrust the records of the jobs killed builds had started ({job: the build's number}), but
+    those the same build wrote after (the job finished before the kill): their last run was
+    interrupted. Once a writable state has noted them, the lock file need not (`interrupted` empties)."""
+    if interrupted:
+        store.commit(distrusted=sorted(j for j, build in interrupted.items() if store.written_by(j) != build))
+        if store.writable:
+            interrupted.clear()
 
 
 def _as_made(full: str, digest: bytes | None, *, tree: bool = False) -> bool:
@@ -406,6 +432,7 @@ def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | 
     order = selection(loaded, targets)
     store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
     try:
+        _distrust(store, started_by_a_killed_build(os.path.join(loaded.root, STATE_DIR), loaded.state_dir))
         with Stamper(loaded.root, store.stamps, now_ns=time.time_ns(), trees=loaded.graph.producer) as stamper:
             problems = missing_inputs(loaded.graph, order, stamper.exists)
             if problems:
@@ -434,9 +461,12 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
     # What the Maestrofile reads and no rule makes: the inputs, and the files foreach jobs are for.
     sources = {p for job in graph.jobs for p in (*job.inputs, job.match or "") if p not in graph.producer} - {""}
     with ProjectLock(prepare_state_dir(root, loaded.state_dir)) as lock:
-        lock.acquire(wait=not no_wait, on_wait=reporter.waiting_for_lock, on_leftovers=reporter.warning)
+        lock.acquire(
+            wait=not no_wait, on_wait=reporter.waiting_for_lock, on_leftovers=reporter.warning, state=loaded.state_dir
+        )
         store = StateStore.open(loaded.state_dir, writable=True, warn=reporter.warning)
         try:
+            _distrust(store, lock.interrupted)
             made = store.made_files()
             # A depfile is the command's too, once the job succeeded (as ninja's clean deletes it).
             for job in graph.jobs:

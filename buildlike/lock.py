@@ -1,8 +1,10 @@
 """One build per project: an exclusive `flock` on `.buildlike/lock`, which the OS frees if we die.
 
 The holder writes its pid into the file so a second build can say whom it waits for, then the process
-group of each command it starts: if it is killed (SIGKILL, a crash) its commands run on, and the next
-holder stops those before it builds anything, so that they cannot race the reruns of their own jobs.
+group of each command it starts, with the job it runs for: if it is killed (SIGKILL, a crash) its
+commands run on, and the next holder stops those before it builds anything, so that they cannot race
+the reruns of their own jobs; and those jobs count as interrupted (`interrupted`), to be noted in the
+state, while every other job keeps its record. A holder that ends as it should empties the file.
 """
 
 from __future__ import annotations
@@ -15,20 +17,37 @@ TYPE_CHECKING = False  # not from typing: the no-op path imports this module
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+# The jobs killed builds had started, by state folder (hex): {job (hex): the build's number}.
+_Started = dict[str, dict[str, int]]
+
 
 class ProjectLock:
     def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = os.fspath(folder)
         self.path = os.path.join(folder, "lock")
         self._fd = -1
         self._groups_fd = -1  # the same file opened for appending, once we hold it through `acquire`
         self._since: int | None = None  # clock ticks when we took the lock: our commands start later
+        self._state = _hex(".")  # our Maestrofile's state folder, relative to ours (hex)
+        # This build's number, saved with each record it writes: a job a killed build had started is
+        # interrupted unless its record carries that build's number (it finished, then came the kill).
+        self.token = int.from_bytes(os.urandom(6), "big") + 2  # (0 and 1 mean untrusted and trusted)
+        self.interrupted: dict[str, int] = {}  # jobs of our state a killed build had started: its number
+        self._others: _Started = {}  # the same for other Maestrofiles' states: kept for their builds
 
     def acquire(
-        self, *, wait: bool, on_wait: Callable[[str], None], on_leftovers: Callable[[str], None] | None = None
+        self,
+        *,
+        wait: bool,
+        on_wait: Callable[[str], None],
+        on_leftovers: Callable[[str], None] | None = None,
+        state: str | os.PathLike[str] | None = None,
     ) -> None:
         """Take the lock; if another build has it, call `on_wait(holder)` and block (or raise `LockBusy`).
 
-        Commands that a killed holder left running are stopped first, telling `on_leftovers` why.
+        Commands that a killed holder left running are stopped first, telling `on_leftovers` why. The
+        jobs it had started for `state` (the Maestrofile's state folder) are then in `interrupted`;
+        they stay noted in the file until the caller has noted them in the state and emptied it.
         """
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
@@ -44,12 +63,16 @@ class ProjectLock:
                 fcntl.flock(fd, fcntl.LOCK_EX)
             self._since = _ticks_now()
             where = _system()
-            killed, left = _leftovers(fd, where)
-            # Our pid first, for builds waiting behind us; the leftovers stay listed until stopped.
+            killed, left, started = _leftovers(fd, where)
+            self._state = _hex(os.path.relpath(state, self.folder)) if state is not None else _hex(".")
+            self.interrupted = {_unhex(j): t for j, t in started.pop(self._state, {}).items()}
+            self._others = started
+            # Our pid first, for builds waiting behind us; the leftovers stay listed until stopped, and
+            # the interrupted jobs until their state notes them (for ours: before we release).
             os.ftruncate(fd, 0)
             me = f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}\n" + (f"system {where}\n" if where else "")
             groups = "".join(f"group {g} {lo} {hi}\n" for g, (lo, hi) in left.items())
-            os.pwrite(fd, (me + groups).encode(), 0)
+            os.pwrite(fd, (me + f"state {self._state} {self.token}\n" + groups + self._job_lines()).encode(), 0)
             if left:
                 _stop_leftovers(killed, left, on_leftovers)
             self._groups_fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
@@ -58,8 +81,8 @@ class ProjectLock:
             raise
         self._fd = fd
 
-    def record_group(self, pgid: int) -> None:
-        """Note the process group of a command just started, for `_stop_leftovers`.
+    def record_group(self, pgid: int, job: str = "") -> None:
+        """Note the process group of a command just started (and its job), for `_stop_leftovers`.
 
         With when its leader started: after we took the lock, and no later than now. Until we reap
         it no other process can take its pid, so a process found later under that pid (in this boot
@@ -69,18 +92,32 @@ class ProjectLock:
         now = _ticks_now()
         if now is not None and self._since is not None and self._groups_fd >= 0:
             try:  # noqa: SIM105 - contextlib is one import too many on the no-op path
-                os.write(self._groups_fd, f"group {pgid} {self._since} {now}\n".encode())
+                os.write(self._groups_fd, f"group {pgid} {self._since} {now} {_hex(job)}\n".encode())
             except OSError:
                 pass  # then a kill of this build leaves that command for the user to stop
+
+    def _job_lines(self) -> str:
+        """The interrupted jobs no state has noted yet, ours and other Maestrofiles'."""
+        started = {**self._others, self._state: {_hex(j): t for j, t in self.interrupted.items()}}
+        return "".join(f"job {st} {t} {j}\n" for st, jobs in sorted(started.items()) for j, t in sorted(jobs.items()))
 
     @staticmethod
     def _holder(fd: int) -> str:
         text = os.pread(fd, 200, 0).decode(errors="replace").split("\n", 1)[0].strip()  # not its groups
         return text or "pid unknown"
 
-    def release(self) -> None:
+    def release(self, *, clean: bool = True) -> None:
+        """Let the next build in. `clean`: the build ended as it should (also failed or interrupted),
+        its state saying which jobs did not finish; else (a bug, a state that cannot be saved) the
+        file stays as after a kill, for the next build to treat our jobs as interrupted."""
         if self._groups_fd >= 0:
-            os.ftruncate(self._groups_fd, 0)  # every command ended: nothing for the next build to stop
+            # Every command ended, and the state knows which jobs did not finish: nothing for the next
+            # build to stop or note, but the interrupted jobs no state has noted yet (the caller
+            # empties `interrupted` once ours has; another Maestrofile's wait for its next build).
+            if clean:
+                os.ftruncate(self._groups_fd, 0)
+                if self._others or self.interrupted:
+                    os.write(self._groups_fd, self._job_lines().encode())
             os.close(self._groups_fd)
             self._groups_fd = -1
         if self._fd >= 0:
@@ -104,8 +141,15 @@ class ProjectLock:
     def __enter__(self) -> ProjectLock:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.release()
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.release()
+            return
+        from buildlike.errors import BuildlikeError, StateError
+
+        # A failed or interrupted build noted its unfinished jobs in the state; a state that could not
+        # be saved, or a bug, may not have.
+        self.release(clean=issubclass(kind, BuildlikeError) and not issubclass(kind, StateError))
 
 
 def _ticks_now() -> int | None:
@@ -136,23 +180,62 @@ def _system() -> str | None:
         return None
 
 
-def _leftovers(fd: int, where: str | None) -> tuple[str, dict[int, tuple[int, int]]]:
-    """Who held the lock last, and the groups it noted whose leader still runs: {pgid: (from, to)}.
+def _leftovers(fd: int, where: str | None) -> tuple[str, dict[int, tuple[int, int]], _Started]:
+    """Who held the lock last; the groups it noted whose leader still runs, {pgid: (from, to)}; and
+    the jobs it (or a killed holder before it) had started, with the number of the build.
 
     A leader is recognised by its start time too (within the noted bounds), so a process that reused
-    its pid is left alone; so is every group noted in another boot, container or machine.
+    its pid is left alone; so is every group noted in another boot, container or machine. Its job was
+    started all the same (the state it belongs to is on this disk, whoever wrote the note).
     """
     lines = os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace").splitlines()
     left: dict[int, tuple[int, int]] = {}
-    if where is None or len(lines) < 2 or lines[1] != f"system {where}":
-        return (lines[0].strip() if lines else ""), left
-    for line in lines[2:]:
+    started: _Started = {}
+    here = len(lines) > 1 and where is not None and lines[1] == f"system {where}"
+    state, token = _hex("."), 0  # (a holder from before builds were numbered: its jobs count as interrupted)
+    for line in lines:  # (a holder that released the lock may have left only notes of jobs)
         parts = line.split()
-        if len(parts) == 4 and parts[0] == "group" and all(p.isdigit() for p in parts[1:]):
+        if len(parts) == 3 and parts[0] == "state" and _is_hex(parts[1]) and parts[2].isdigit():
+            state, token = parts[1], int(parts[2])
+        elif len(parts) == 4 and parts[0] == "job" and _is_hex(parts[1]) and parts[2].isdigit() and _is_hex(parts[3]):
+            started.setdefault(parts[1], {})[parts[3]] = int(parts[2])
+        elif len(parts) in (4, 5) and parts[0] == "group" and all(p.isdigit() for p in parts[1:4]):
+            if len(parts) == 5 and _is_hex(parts[4]) and parts[4]:
+                started.setdefault(state, {})[parts[4]] = token
             pgid, lo, hi = int(parts[1]), int(parts[2]), int(parts[3])
-            if _still_ours(pgid, lo, hi):
+            if here and _still_ours(pgid, lo, hi):
                 left[pgid] = (lo, hi)
-    return lines[0].strip(), left
+    return (lines[0].strip() if lines and lines[0].startswith("pid ") else ""), left, started
+
+
+def started_by_a_killed_build(folder: str | os.PathLike[str], state: str | os.PathLike[str]) -> dict[str, int]:
+    """The jobs of `state` that a killed build had started, with its number (for `status` and dry
+    runs, which never take the lock): none while a build holds it, whose jobs may still run."""
+    try:
+        fd = os.open(os.path.join(folder, "lock"), os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return {}
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        started = _leftovers(fd, None)[2]
+    except OSError:
+        return {}
+    finally:
+        os.close(fd)
+    return {_unhex(j): t for j, t in started.get(_hex(os.path.relpath(state, folder)), {}).items()}
+
+
+def _hex(text: str) -> str:
+    """A job id or path as one word of the file, whatever characters it holds."""
+    return text.encode("utf-8", "surrogateescape").hex()
+
+
+def _unhex(word: str) -> str:
+    return bytes.fromhex(word).decode("utf-8", "surrogateescape")
+
+
+def _is_hex(word: str) -> bool:
+    return len(word) % 2 == 0 and all(c in "0123456789abcdef" for c in word)
 
 
 def _stop_leftovers(killed: str, left: dict[int, tuple[int, int]], warn: Callable[[str], None] | None) -> None:

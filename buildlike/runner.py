@@ -59,7 +59,7 @@ class RunOptions:
     shell: str = "/bin/sh"
     grace_seconds: float = 3.0  # between SIGTERM and SIGKILL when stopping commands
     env: Mapping[str, str] | None = None  # base environment; None: ours
-    on_spawn: Callable[[int], None] | None = None  # told the process group of each command started
+    on_spawn: Callable[[int, str], None] | None = None  # told the process group (and job id) of each command
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,10 +190,11 @@ def run_build(
         if verdict.reasons[0].kind is not ReasonKind.UPSTREAM and not any(d in members for d in deps[i])
     }
     records = {i: store.record(graph.jobs[i].id) for i in members}
-    restored: list[int] = []
-    # Those that never start (a failure stopped the build, or an interrupt) get their records back:
-    # they did not run, so their last run is still the one recorded.
-    unstarted = set(members)
+    # A job's record is replaced once it succeeded, and distrusted once it failed or was interrupted;
+    # one that never starts keeps it (its last run is still the one recorded). A build killed outright
+    # leaves the jobs it had started noted in the lock file: the next one distrusts those whose
+    # records it did not replace (api.py).
+    distrusted: list[str] = []
     consumers = graph.consumers()
     plan = Plan(deps, members, chain_lengths(consumers, order, members))
     state = _Build(total=len(members))
@@ -236,7 +237,7 @@ def run_build(
         )
 
     def save(*, stamps: bool = False) -> None:
-        """One transaction: the records of the jobs that succeeded, and of those judged up to date after all.
+        """One transaction: the records of the jobs that succeeded, and the jobs that failed.
 
         The fresh file stamps only save hashing files again, so they wait for the end of the build
         (`stamps=True`): a commit with them cost twice as much, and a crash before loses none of
@@ -245,9 +246,9 @@ def run_build(
         store.commit(
             finished=[(graph.jobs[i].id, record) for i, record, _ in finished],
             stamps=stamper.take_refreshed() if stamps else None,
-            restored=[graph.jobs[i].id for i in restored],
+            distrusted=distrusted,
         )
-        restored.clear()
+        distrusted.clear()
         for i, _, outcome in finished:  # reported once saved: a printed job is never lost
             state.done += 1
             state.ran.append(graph.jobs[i].id)
@@ -263,8 +264,6 @@ def run_build(
                 return i
             state.total -= 1
             state.cut_off.append(job.id)
-            unstarted.discard(i)
-            restored.append(i)
             reporter.job_cut_off(job)
             plan.finish(i)
         return None
@@ -282,12 +281,7 @@ def run_build(
             ready = next_stale()
             if ready is None:
                 break
-            unstarted.discard(ready)
             running[ready] = start_job(ready)
-
-    def give_back_unstarted() -> None:
-        restored.extend(i for i in unstarted if records[i] is not None)
-        unstarted.clear()
 
     restore: Callable[[], None] | None = None
     try:
@@ -296,22 +290,18 @@ def run_build(
             cancel.attach(on_cancel)
             if cancel.requested:
                 raise Interrupted(CANCELLED)
-        # Every job that may run is marked as started now, in one transaction, so that any of them
-        # can start the moment a slot is free; one judged up to date after all, or never started
-        # (a signal from here on is caught), gets its record back.
-        store.commit(stamps=stamper.take_refreshed(), started=[graph.jobs[i].id for i in members])
         while True:
             fill()
-            if not running:
-                give_back_unstarted()
             save(stamps=not running)
             if not running:
                 break
             ended = take_ended(processes.wait())
             while True:
                 if interrupts:
-                    give_back_unstarted()
-                    save(stamps=True)  # what succeeded stays done; the jobs just ended are not recorded: they rerun
+                    # What succeeded stays done; the jobs running or just ended are not recorded: they rerun.
+                    distrusted.extend(graph.jobs[i].id for i in running)
+                    distrusted.extend(run.job.id for run, _ in ended)
+                    save(stamps=True)
                     state.signal_name = interrupts[0]
                     reporter.interrupted(len(processes.running))
                     stop_all(processes, options.grace_seconds)
@@ -335,6 +325,8 @@ def run_build(
                 if record is not None:
                     finished.append((run.index, record, outcome))
                     launcher.made(run.job.outputs)
+                else:
+                    distrusted.append(run.job.id)
                 # Commands that ended meanwhile free their slots before this job's record is saved:
                 # a slot waiting for the loop's bookkeeping is a core doing nothing.
                 more = take_ended(processes.wait(timeout=0))
@@ -389,6 +381,7 @@ def _start(
         launcher=launcher,
         folders=folders,
         announce=lambda command: reporter.command_started(job, command),
+        tag=job.id,
     )
     started_ns = time.time_ns()
     processes.start(i, execution)

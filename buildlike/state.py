@@ -91,6 +91,7 @@ class StateStore:
         self._db = db
         self.writable = writable
         self.where = where
+        self.build = 1  # saved with each record (as its `ok`): the number of the build that wrote it
         self.stamps: dict[str, Stamp] = {}
         self._records: dict[str, tuple[int, bytes]] = {}
         self._decoded: dict[str, JobRecord | None] = {}  # each record is unmarshalled once
@@ -212,6 +213,12 @@ class StateStore:
             record = self._decoded[job_id] = _decode(row[1])
             return record
 
+    def written_by(self, job_id: str) -> int:
+        """The number of the build that wrote the job's trusted record (1 for builds before numbers);
+        0 if it has none."""
+        row = self._records.get(job_id)
+        return row[0] if row is not None and isinstance(row[0], int) else 0
+
     def had_record(self, job_id: str) -> bool:
         """Whether the job ever had a record (an interrupted or failed rerun keeps an untrusted one)."""
         return job_id in self._records
@@ -256,20 +263,17 @@ class StateStore:
         *,
         finished: Sequence[tuple[str, JobRecord]] = (),
         stamps: Mapping[str, Stamp] | None = None,
-        started: Sequence[str] = (),
-        restored: Sequence[str] = (),
+        distrusted: Sequence[str] = (),
     ) -> None:
-        """One transaction: the records of jobs that succeeded, fresh file stamps, the jobs that may
-        start (their old records distrusted until they succeed again) and those `restored` to trust
-        (judged up to date after all).
+        """One transaction: the records of jobs that succeeded, fresh file stamps, and the jobs whose
+        last run failed or was interrupted (their old records distrusted until they succeed again).
 
         A record replaces the job's old one: the old outputs the new one no longer lists are noted
         as dropped, so that `clean` still deletes them.
         """
         rows = [(job_id, marshal.dumps(tuple(record))) for job_id, record in finished]
         files = [(p, *s) for p, s in stamps.items()] if stamps else []
-        marks = [(i,) for i in started if i in self._records]
-        unmarks = [(i,) for i in restored if i in self._records]
+        marks = [(i,) for i in distrusted if i in self._records]
         dropped: list[tuple[str, str, bytes]] = []
         made_again: list[tuple[str]] = []
         for job_id, record in finished:
@@ -283,12 +287,12 @@ class StateStore:
                 now = set(record.outputs)
                 dropped.extend((p, job_id, d) for p, d in before.items() if p not in now)
                 made_again.extend((p,) for p in now - before.keys())
-        if not rows and not files and not marks and not unmarks:
+        if not rows and not files and not marks:
             return
 
         def write(db: sqlite3.Connection) -> None:
             if rows:
-                db.executemany("INSERT OR REPLACE INTO jobs VALUES (?, 1, ?)", rows)
+                db.executemany(f"INSERT OR REPLACE INTO jobs VALUES (?, {int(self.build)}, ?)", rows)
             if made_again:  # listed by a record again: no need to note them any more
                 db.executemany("DELETE FROM dropped WHERE path=?", made_again)
             if dropped:
@@ -297,17 +301,13 @@ class StateStore:
                 db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", files)
             if marks:
                 db.executemany("UPDATE jobs SET ok=0 WHERE id=?", marks)
-            if unmarks:
-                db.executemany("UPDATE jobs SET ok=1 WHERE id=?", unmarks)
 
         self._write(write)
         for (job_id, blob), (_, record) in zip(rows, finished, strict=True):
-            self._records[job_id] = (1, blob)
+            self._records[job_id] = (self.build, blob)
             self._decoded[job_id] = record
         for (i,) in marks:
             self._records[i] = (0, self._records[i][1])
-        for (i,) in unmarks:
-            self._records[i] = (1, self._records[i][1])
         if stamps:
             self.stamps.update(stamps)
 

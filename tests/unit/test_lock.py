@@ -130,3 +130,97 @@ def test_the_holder_is_named_to_a_second_build(tmp_path):
     finally:
         lock.release()
     acquire(tmp_path)[0].release()  # free again
+
+
+def gone_pid() -> int:
+    """The pid of a process that has ended: a group noted under it is never stopped (nor ours)."""
+    p = subprocess.Popen(["true"])
+    p.wait()
+    return p.pid
+
+
+def die(lock: ProjectLock) -> None:
+    """As if the holder died: the flock goes, the file stays as it was."""
+    os.close(lock._fd)
+    lock._fd = -1
+    os.close(lock._groups_fd)
+    lock._groups_fd = -1
+
+
+def test_the_jobs_a_killed_holder_started_are_interrupted_for_the_next_of_the_same_state(tmp_path):
+    killed = ProjectLock(tmp_path)
+    killed.acquire(wait=False, on_wait=print, state=tmp_path)
+    killed.record_group(gone_pid(), "compile:src/a b.c")  # any characters
+    killed.record_group(gone_pid(), "link")
+    die(killed)
+
+    other = ProjectLock(tmp_path)  # another Maestrofile's build: not its jobs
+    other.acquire(wait=False, on_wait=print, state=tmp_path / "by-name" / "b.toml")
+    assert other.interrupted == {}
+    other.release()
+
+    nxt = ProjectLock(tmp_path)
+    nxt.acquire(wait=False, on_wait=print, state=tmp_path)
+    assert nxt.interrupted == {"compile:src/a b.c": killed.token, "link": killed.token}
+    assert nxt.token not in (killed.token, 0, 1)
+    nxt.release()  # not emptied: no state noted them yet, so they stay for the next build
+    again = ProjectLock(tmp_path)
+    again.acquire(wait=False, on_wait=print, state=tmp_path)
+    assert again.interrupted == nxt.interrupted
+    again.interrupted.clear()  # as the build does once its state has noted them
+    again.release()
+    assert (tmp_path / "lock").read_text() == ""
+
+
+def test_a_killed_build_of_another_maestrofile_keeps_its_notes_for_its_own_next_build(tmp_path):
+    killed = ProjectLock(tmp_path)
+    killed.acquire(wait=False, on_wait=print, state=tmp_path / "by-name" / "b.toml")
+    killed.record_group(gone_pid(), "gen")
+    die(killed)
+    mine = ProjectLock(tmp_path)
+    mine.acquire(wait=False, on_wait=print, state=tmp_path)
+    mine.release()
+    theirs = ProjectLock(tmp_path)
+    theirs.acquire(wait=False, on_wait=print, state=tmp_path / "by-name" / "b.toml")
+    assert theirs.interrupted == {"gen": killed.token}
+    theirs.interrupted.clear()
+    theirs.release()
+
+
+def test_status_reads_a_killed_builds_jobs_but_not_a_running_builds(tmp_path):
+    from buildlike.lock import started_by_a_killed_build
+
+    running = ProjectLock(tmp_path)
+    running.acquire(wait=False, on_wait=print, state=tmp_path)
+    running.record_group(gone_pid(), "a")
+    assert started_by_a_killed_build(tmp_path, tmp_path) == {}  # it runs: its jobs may still finish
+    die(running)
+    assert started_by_a_killed_build(tmp_path, tmp_path) == {"a": running.token}
+    assert started_by_a_killed_build(tmp_path / "nothing-here", tmp_path) == {}
+
+
+@pytest.mark.parametrize(
+    ("error", "kept"),
+    [
+        pytest.param(None, False, id="a build that ended"),
+        pytest.param("BuildFailed", False, id="a failed build (its state notes the failures)"),
+        pytest.param("StateError", True, id="a state that could not be saved"),
+        pytest.param("RuntimeError", True, id="a bug"),
+    ],
+)
+def test_a_build_that_ends_unlike_it_should_leaves_its_jobs_noted_as_a_killed_one(tmp_path, error, kept):
+    import buildlike.errors
+
+    exc = {"BuildFailed": buildlike.errors.BuildFailed(["a"]), "StateError": buildlike.errors.StateError("full")}
+    try:
+        with ProjectLock(tmp_path) as lock:
+            lock.acquire(wait=False, on_wait=print, state=tmp_path)
+            lock.record_group(gone_pid(), "a")
+            if error is not None:
+                raise exc.get(error, RuntimeError("bug"))
+    except Exception:
+        pass
+    nxt = ProjectLock(tmp_path)
+    nxt.acquire(wait=False, on_wait=print, state=tmp_path)
+    assert nxt.interrupted == ({"a": lock.token} if kept else {})
+    nxt.release()

@@ -19,7 +19,7 @@ def open_store(folder: Path) -> StateStore:
 def test_outputs_a_new_record_drops_stay_made_files_until_forgotten(tmp_path: Path) -> None:
     store = open_store(tmp_path)
     store.commit(finished=[("x", record("a.txt", "b.txt")), ("y", record("y.txt"))])
-    store.commit(started=["x"])  # a rerun starts: the old record is untrusted, its outputs still count
+    store.commit(distrusted=["x"])  # a rerun failed: the old record is untrusted, its outputs still count
     store.close()
     store = open_store(tmp_path)
     store.commit(finished=[("x", record("a.txt", "c.txt"))])
@@ -70,3 +70,15 @@ def test_a_store_from_before_the_dropped_table_keeps_its_records_and_gains_the_t
     db = sqlite3.connect(tmp_path / "state.db")
     assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     db.close()
+
+
+def test_a_record_says_which_build_saved_it_and_a_distrusted_one_none(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    store.build = 123456789012
+    store.commit(finished=[("x", record("x.txt")), ("y", record("y.txt"))])
+    store.commit(distrusted=["y"])
+    store.close()
+    store = open_store(tmp_path)
+    assert (store.written_by("x"), store.written_by("y"), store.written_by("z")) == (123456789012, 0, 0)
+    assert store.record("x") == record("x.txt") and store.record("y") is None
+    store.close()
