@@ -280,7 +280,7 @@ def build(
             state=loaded.state_dir,
         )
         discard_snapshot(str(loaded.state_dir))
-        run_options = dataclasses.replace(run_options, on_spawn=lock.record_group)
+        run_options = dataclasses.replace(run_options, on_start=lock.record_start, on_spawn=lock.record_group)
         return _build_locked(loaded, order, targets, run_options, reporter, cancel, seen, lock.interrupted, lock.token)
 
 
@@ -367,7 +367,7 @@ def _distrust(store: StateStore, interrupted: dict[str, int]) -> None:
     interrupted. Once a writable state has noted them, the lock file need not (`interrupted` empties)."""
     if interrupted:
         store.commit(distrusted=sorted(j for j, build in interrupted.items() if store.written_by(j) != build))
-        if store.writable:
+        if store.on_disk:
             interrupted.clear()
 
 

@@ -78,13 +78,13 @@ class Launcher:
     costs a fraction of `subprocess.Popen`; the others go through Popen, which can change folder.
     """
 
-    def __init__(self, cwd: str, *, on_spawn: Callable[[int, str], None] | None = None) -> None:
+    def __init__(self, cwd: str, *, on_spawn: Callable[[int], None] | None = None) -> None:
         self._found: dict[tuple[str, str], str | None] = {}
         self.cwd = os.path.abspath(cwd)
         self._searched_here: set[str] = set()  # the folders of the PATHs in `_found` inside `cwd`
         # posix_spawn keeps inheritable descriptors open in the child; Popen(close_fds=True) does not.
         self.closing = [(os.POSIX_SPAWN_CLOSE, fd) for fd in _inherited_fds()]
-        self.on_spawn = on_spawn  # told each new process group and its `Execution.tag`, to note for the next build
+        self.on_spawn = on_spawn  # told each new process group, e.g. to record it for the next build
         self.default_signals = _signals_to_default()
         try:
             self.spawn_here = os.path.samefile(os.getcwd(), cwd) and hasattr(os, "posix_spawn")
@@ -181,10 +181,8 @@ class Execution:
         launcher: Launcher | None = None,
         folders: Sequence[str] = (),
         announce: Callable[[str], None] | None = None,
-        tag: str = "",
     ) -> None:
         self.commands = tuple(commands)
-        self.tag = tag  # what `Launcher.on_spawn` is told with each command's group (the job's id)
         self.announce = announce  # told each command as it starts (`-v`)
         self.folders = tuple(folders)  # to create first (relative to `cwd`): those of the outputs
         self.launcher = launcher if launcher is not None else Launcher(cwd)
@@ -346,7 +344,7 @@ class Execution:
             return code
         self.pgids.append(child.pid)
         if self.launcher.on_spawn is not None:
-            self.launcher.on_spawn(child.pid, self.tag)
+            self.launcher.on_spawn(child.pid)
         return child
 
 

@@ -1,10 +1,12 @@
 """One build per project: an exclusive `flock` on `.buildlike/lock`, which the OS frees if we die.
 
-The holder writes its pid into the file so a second build can say whom it waits for, then the process
-group of each command it starts, with the job it runs for: if it is killed (SIGKILL, a crash) its
-commands run on, and the next holder stops those before it builds anything, so that they cannot race
-the reruns of their own jobs; and those jobs count as interrupted (`interrupted`), to be noted in the
-state, while every other job keeps its record. A holder that ends as it should empties the file.
+The holder writes its pid into the file so a second build can say whom it waits for, then each job
+just before it starts and the process group of each command it starts. If it is killed (SIGKILL, a
+crash) its commands run on, and the next holder stops those before it builds anything, so that they
+cannot race the reruns of their own jobs; and its jobs count as interrupted (`interrupted`), to be
+noted in the state, unless their records show they finished. A holder that ends as it should leaves
+only what no state has noted yet. The file is rewritten in place, new content first, then cut to
+length: a kill in between leaves old lines, never fewer notes.
 """
 
 from __future__ import annotations
@@ -69,10 +71,9 @@ class ProjectLock:
             self._others = started
             # Our pid first, for builds waiting behind us; the leftovers stay listed until stopped, and
             # the interrupted jobs until their state notes them (for ours: before we release).
-            os.ftruncate(fd, 0)
             me = f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}\n" + (f"system {where}\n" if where else "")
             groups = "".join(f"group {g} {lo} {hi}\n" for g, (lo, hi) in left.items())
-            os.pwrite(fd, (me + f"state {self._state} {self.token}\n" + groups + self._job_lines()).encode(), 0)
+            _rewrite(fd, me + f"state {self._state} {self.token}\n" + groups + self._job_lines())
             if left:
                 _stop_leftovers(killed, left, on_leftovers)
             self._groups_fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
@@ -81,8 +82,16 @@ class ProjectLock:
             raise
         self._fd = fd
 
-    def record_group(self, pgid: int, job: str = "") -> None:
-        """Note the process group of a command just started (and its job), for `_stop_leftovers`.
+    def record_start(self, job: str) -> None:
+        """Note a job about to start: if we are killed, the next build takes its run as interrupted."""
+        if self._groups_fd >= 0:
+            try:  # noqa: SIM105 - contextlib is one import too many on the no-op path
+                os.write(self._groups_fd, f"run {_hex(job)}\n".encode())
+            except OSError:
+                pass  # then a kill of this build leaves the job trusted if nothing it reads changed
+
+    def record_group(self, pgid: int) -> None:
+        """Note the process group of a command just started, for `_stop_leftovers`.
 
         With when its leader started: after we took the lock, and no later than now. Until we reap
         it no other process can take its pid, so a process found later under that pid (in this boot
@@ -92,7 +101,7 @@ class ProjectLock:
         now = _ticks_now()
         if now is not None and self._since is not None and self._groups_fd >= 0:
             try:  # noqa: SIM105 - contextlib is one import too many on the no-op path
-                os.write(self._groups_fd, f"group {pgid} {self._since} {now} {_hex(job)}\n".encode())
+                os.write(self._groups_fd, f"group {pgid} {self._since} {now}\n".encode())
             except OSError:
                 pass  # then a kill of this build leaves that command for the user to stop
 
@@ -115,9 +124,7 @@ class ProjectLock:
             # build to stop or note, but the interrupted jobs no state has noted yet (the caller
             # empties `interrupted` once ours has; another Maestrofile's wait for its next build).
             if clean:
-                os.ftruncate(self._groups_fd, 0)
-                if self._others or self.interrupted:
-                    os.write(self._groups_fd, self._job_lines().encode())
+                _rewrite(self._fd, self._job_lines())
             os.close(self._groups_fd)
             self._groups_fd = -1
         if self._fd >= 0:
@@ -192,16 +199,16 @@ def _leftovers(fd: int, where: str | None) -> tuple[str, dict[int, tuple[int, in
     left: dict[int, tuple[int, int]] = {}
     started: _Started = {}
     here = len(lines) > 1 and where is not None and lines[1] == f"system {where}"
-    state, token = _hex("."), 0  # (a holder from before builds were numbered: its jobs count as interrupted)
+    state, token = _hex("."), 0
     for line in lines:  # (a holder that released the lock may have left only notes of jobs)
         parts = line.split()
         if len(parts) == 3 and parts[0] == "state" and _is_hex(parts[1]) and parts[2].isdigit():
             state, token = parts[1], int(parts[2])
+        elif len(parts) == 2 and parts[0] == "run" and _is_hex(parts[1]):
+            started.setdefault(state, {})[parts[1]] = token
         elif len(parts) == 4 and parts[0] == "job" and _is_hex(parts[1]) and parts[2].isdigit() and _is_hex(parts[3]):
-            started.setdefault(parts[1], {})[parts[3]] = int(parts[2])
-        elif len(parts) in (4, 5) and parts[0] == "group" and all(p.isdigit() for p in parts[1:4]):
-            if len(parts) == 5 and _is_hex(parts[4]) and parts[4]:
-                started.setdefault(state, {})[parts[4]] = token
+            started.setdefault(parts[1], {}).setdefault(parts[3], int(parts[2]))  # (a later run decides)
+        elif len(parts) == 4 and parts[0] == "group" and all(p.isdigit() for p in parts[1:]):
             pgid, lo, hi = int(parts[1]), int(parts[2]), int(parts[3])
             if here and _still_ours(pgid, lo, hi):
                 left[pgid] = (lo, hi)
@@ -209,20 +216,27 @@ def _leftovers(fd: int, where: str | None) -> tuple[str, dict[int, tuple[int, in
 
 
 def started_by_a_killed_build(folder: str | os.PathLike[str], state: str | os.PathLike[str]) -> dict[str, int]:
-    """The jobs of `state` that a killed build had started, with its number (for `status` and dry
-    runs, which never take the lock): none while a build holds it, whose jobs may still run."""
+    """The jobs of `state` that killed builds had started, with each build's number, for `status`
+    and dry runs, which never take the lock (nor disturb a build taking it). A build running now
+    lists its jobs too: those it finished carry its number, and those it runs are stale anyway."""
     try:
         fd = os.open(os.path.join(folder, "lock"), os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return {}
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         started = _leftovers(fd, None)[2]
     except OSError:
         return {}
     finally:
         os.close(fd)
     return {_unhex(j): t for j, t in started.get(_hex(os.path.relpath(state, folder)), {}).items()}
+
+
+def _rewrite(fd: int, text: str) -> None:
+    """Replace the file's content: the new one first, then cut to its length (never empty between)."""
+    data = text.encode()
+    os.pwrite(fd, data, 0)
+    os.ftruncate(fd, len(data))
 
 
 def _hex(text: str) -> str:

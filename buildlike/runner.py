@@ -59,7 +59,8 @@ class RunOptions:
     shell: str = "/bin/sh"
     grace_seconds: float = 3.0  # between SIGTERM and SIGKILL when stopping commands
     env: Mapping[str, str] | None = None  # base environment; None: ours
-    on_spawn: Callable[[int, str], None] | None = None  # told the process group (and job id) of each command
+    on_start: Callable[[str], None] | None = None  # told each job about to start, before its first command
+    on_spawn: Callable[[int], None] | None = None  # told the process group of each command started
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +235,7 @@ def run_build(
             processes=processes,
             launcher=launcher,
             reporter=reporter,
+            on_start=options.on_start,
         )
 
     def save(*, stamps: bool = False) -> None:
@@ -370,6 +372,7 @@ def _start(
     processes: Processes[int],
     launcher: Launcher,
     reporter: Progress,
+    on_start: Callable[[str], None] | None,
 ) -> _Running:
     folders = sorted({posixpath.dirname(p) for p in (*job.outputs, job.depfile or "")} - {""})
     env = {**base_env, **dict(job.env)} if job.env else base_env
@@ -381,8 +384,9 @@ def _start(
         launcher=launcher,
         folders=folders,
         announce=lambda command: reporter.command_started(job, command),
-        tag=job.id,
     )
+    if on_start is not None:
+        on_start(job.id)
     started_ns = time.time_ns()
     processes.start(i, execution)
     return _Running(i, job, execution, digests, started_ns)

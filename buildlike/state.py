@@ -1,7 +1,9 @@
 """The build state: SQLite in `.buildlike/state.db` (WAL), one transaction per step of the build loop.
 
-A job's record is written only after it succeeded; starting a job first marks its old record
-untrusted, so a build killed at any moment leaves a store the next run trusts correctly. Outputs a
+A job's record is written only after it succeeded, with the number of the build that wrote it; a
+failed or interrupted run marks its old record untrusted (a run a build killed outright left is
+noted in the lock file, and marked by the next build: lock.py), so a build killed at any moment
+leaves a store the next run trusts correctly. Outputs a
 job's new record no longer lists stay noted for `clean`. A damaged or foreign store is never fatal:
 we warn, start a fresh one and rebuild. Only this module knows SQLite.
 """
@@ -143,6 +145,11 @@ class StateStore:
                 warn(f"the build state in {path} is damaged ({e}); starting a fresh one, so every job runs once")
             _remove_database(path)
         return cls.in_memory()
+
+    @property
+    def on_disk(self) -> bool:
+        """Whether writes reach the database file (not the stand-in used when it cannot be written)."""
+        return self.writable and self.where != ":memory:"
 
     @classmethod
     def in_memory(cls) -> StateStore:

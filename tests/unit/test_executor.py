@@ -334,7 +334,7 @@ def test_our_inheritable_descriptors_do_not_reach_commands(cwd):
 
 def test_each_command_is_announced_and_leads_its_own_process_group(cwd):
     spawned: list[int] = []
-    launcher = Launcher(str(cwd), on_spawn=lambda pgid, _tag: spawned.append(pgid))
+    launcher = Launcher(str(cwd), on_spawn=spawned.append)
     ex = execution(
         ["sh -c 'cut -d\" \" -f5 /proc/$$/stat > pgid1'", "cut -d' ' -f5 /proc/$$/stat > pgid2"], cwd, launcher=launcher
     )

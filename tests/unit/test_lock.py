@@ -150,8 +150,9 @@ def die(lock: ProjectLock) -> None:
 def test_the_jobs_a_killed_holder_started_are_interrupted_for_the_next_of_the_same_state(tmp_path):
     killed = ProjectLock(tmp_path)
     killed.acquire(wait=False, on_wait=print, state=tmp_path)
-    killed.record_group(gone_pid(), "compile:src/a b.c")  # any characters
-    killed.record_group(gone_pid(), "link")
+    killed.record_start("compile:src/a b.c")  # any characters
+    killed.record_group(gone_pid())
+    killed.record_start("link")
     die(killed)
 
     other = ProjectLock(tmp_path)  # another Maestrofile's build: not its jobs
@@ -175,7 +176,7 @@ def test_the_jobs_a_killed_holder_started_are_interrupted_for_the_next_of_the_sa
 def test_a_killed_build_of_another_maestrofile_keeps_its_notes_for_its_own_next_build(tmp_path):
     killed = ProjectLock(tmp_path)
     killed.acquire(wait=False, on_wait=print, state=tmp_path / "by-name" / "b.toml")
-    killed.record_group(gone_pid(), "gen")
+    killed.record_start("gen")
     die(killed)
     mine = ProjectLock(tmp_path)
     mine.acquire(wait=False, on_wait=print, state=tmp_path)
@@ -187,16 +188,38 @@ def test_a_killed_build_of_another_maestrofile_keeps_its_notes_for_its_own_next_
     theirs.release()
 
 
-def test_status_reads_a_killed_builds_jobs_but_not_a_running_builds(tmp_path):
+def test_status_reads_the_notes_without_taking_the_lock(tmp_path, monkeypatch):
+    """A job is noted before its command starts (a kill right after the spawn still finds it), also
+    where there is no tick clock for the groups; status reads the notes while a build holds the lock."""
+    import buildlike.lock
     from buildlike.lock import started_by_a_killed_build
 
+    monkeypatch.setattr(buildlike.lock, "_ticks_now", lambda: None)
     running = ProjectLock(tmp_path)
     running.acquire(wait=False, on_wait=print, state=tmp_path)
-    running.record_group(gone_pid(), "a")
-    assert started_by_a_killed_build(tmp_path, tmp_path) == {}  # it runs: its jobs may still finish
+    running.record_start("a")
+    assert started_by_a_killed_build(tmp_path, tmp_path) == {"a": running.token}
+    with pytest.raises(LockBusy):  # (status took no lock a build could trip over)
+        acquire(tmp_path)
     die(running)
     assert started_by_a_killed_build(tmp_path, tmp_path) == {"a": running.token}
     assert started_by_a_killed_build(tmp_path / "nothing-here", tmp_path) == {}
+
+
+def test_a_job_run_again_by_a_later_killed_build_takes_that_builds_number(tmp_path):
+    first = ProjectLock(tmp_path)
+    first.acquire(wait=False, on_wait=print, state=tmp_path)
+    first.record_start("x")
+    first.record_start("y")
+    die(first)
+    second = ProjectLock(tmp_path)
+    second.acquire(wait=False, on_wait=print, state=tmp_path)  # (killed before its state noted them)
+    second.record_start("x")
+    die(second)
+    third = ProjectLock(tmp_path)
+    third.acquire(wait=False, on_wait=print, state=tmp_path)
+    assert third.interrupted == {"x": second.token, "y": first.token}
+    third.release()
 
 
 @pytest.mark.parametrize(
@@ -215,7 +238,7 @@ def test_a_build_that_ends_unlike_it_should_leaves_its_jobs_noted_as_a_killed_on
     try:
         with ProjectLock(tmp_path) as lock:
             lock.acquire(wait=False, on_wait=print, state=tmp_path)
-            lock.record_group(gone_pid(), "a")
+            lock.record_start("a")
             if error is not None:
                 raise exc.get(error, RuntimeError("bug"))
     except Exception:
