@@ -24,8 +24,9 @@ from buildlike.snapshot import SourceStamp, folders_unchanged
 CACHE_NAME = "graph.cache"
 # Bumped when what a cached graph holds changes (2: fingerprints carry digests of their parts;
 # 3: a foreach never matches its own outputs; 5: an output that is its own match is an error;
-# 6: an output or depfile inside another output is an error; 9: jobs know their foreach match).
-_FORMAT = ("buildlike-graph", 9, __version__, marshal.version)
+# 6: an output or depfile inside another output is an error; 9: jobs know their foreach match;
+# 10: an input inside a folder output depends on its maker).
+_FORMAT = ("buildlike-graph", 10, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:
@@ -86,14 +87,16 @@ def _encode(settings: Settings, graph: JobGraph) -> Any:
         ),
         graph.deps,
         tuple((w.message, w.file, w.line, w.rule, w.path) for w in graph.warnings),
+        tuple((p, i) for p, i in graph.producer.items() if p not in graph.jobs[i].outputs),  # inside folders
     )
 
 
 def _decode(payload: Any) -> tuple[Settings, JobGraph]:
-    settings_t, file, rule_lines, job_rows, deps, warnings = payload
+    settings_t, file, rule_lines, job_rows, deps, warnings, inside = payload
     settings = Settings(*settings_t)
     jobs = tuple(Job(*row) for row in job_rows)
     producer = {out: i for i, job in enumerate(jobs) for out in job.outputs}
+    producer.update(inside)
     graph = JobGraph(
         file=file,
         rule_lines=dict(rule_lines),

@@ -22,7 +22,7 @@ class JobGraph:
     rule_lines: Mapping[str, int | None]  # rule name -> line of its header, in Maestrofile order
     jobs: tuple[Job, ...]
     deps: tuple[tuple[int, ...], ...]
-    producer: Mapping[str, int]  # output path -> index of the job that makes it
+    producer: Mapping[str, int]  # output path (or input inside a folder output) -> the job that makes it
     warnings: tuple[Problem, ...] = ()
 
     def consumers(self) -> list[list[int]]:
@@ -97,6 +97,7 @@ def connect(
                     rule=odd.rule,
                 )
             )
+    producer.update(inside_folder_outputs(jobs, producer))
     deps: list[tuple[int, ...]] = []
     for job in jobs:
         ds: dict[int, None] = {}
@@ -119,6 +120,22 @@ def connect(
             )
         )
     return graph, problems
+
+
+def inside_folder_outputs(jobs: Sequence[Job], producer: Mapping[str, int]) -> dict[str, int]:
+    """Inputs no job lists as an output but that lie inside another job's output (a folder it
+    makes, `site/index.html` of `site`), with that job: they are its files too, made before."""
+    found: dict[str, int] = {}
+    for i, job in enumerate(jobs):
+        for p in job.inputs:
+            if p in producer or p.startswith("/"):
+                continue
+            folder = posixpath.dirname(p)
+            while folder and folder not in producer:
+                folder = posixpath.dirname(folder)
+            if folder and producer[folder] != i:  # (a job reading inside its own output stays as it was)
+                found[p] = producer[folder]
+    return found
 
 
 def link(

@@ -433,3 +433,30 @@ def test_paths_spelt_through_a_link_to_the_project_are_the_projects(make_project
         r = p.run("-C", str(link))
         assert r.code == 0, r.text
     assert p.read("use.txt") == "gen\n"
+
+
+def test_an_input_inside_a_folder_another_rule_makes_is_made_first(make_project):
+    """Found in review: `site/index.html`, inside the folder rule site makes, was 'not a file and no
+    rule makes it' on a fresh tree. It is site's file: made first, and judged once site is done."""
+    p = make_project(
+        """
+        [rules.site]
+        inputs = ["src.txt"]
+        outputs = ["site"]
+        run = "echo site >> ran.log; mkdir -p site/a && head -1 src.txt > site/a/index.html"
+        [rules.deploy]
+        inputs = ["site/a/index.html"]
+        outputs = ["deployed.txt"]
+        run = "echo deploy >> ran.log; cp site/a/index.html deployed.txt"
+        """,
+        {"src.txt": "v1\n"},
+    )
+    for _ in range(2):  # loaded, then from the graph cache
+        r = p.run("-j2")
+        assert r.code == 0, r.text
+    assert p.read("deployed.txt") == "v1\n" and p.log() == ["site", "deploy"]
+    p.write("src.txt", "v1\nmore\n")  # site reruns and writes the same index.html: deploy is cut off
+    assert p.run("-j2").code == 0
+    assert p.log() == ["site", "deploy", "site"]
+    r = p.run("build", "site/a/index.html")  # a target too
+    assert r.code == 0, r.text

@@ -202,3 +202,15 @@ def test_an_input_that_is_neither_a_file_nor_made_is_a_problem_naming_rule_and_p
     problems = missing_inputs(g, [0, 1], exists=lambda p: p == "src.txt")
     assert [(p.rule, p.path) for p in problems] == [("a", "gone.txt")]
     assert problems[0].file == "Maestrofile.toml"
+
+
+def test_an_input_inside_a_folder_output_is_made_by_that_folders_maker():
+    jobs = [
+        job("site", ("src.txt",), ("site",)),
+        job("deploy", ("site/a/index.html", "/abs/site/x", "sitemap.txt"), ("out.txt",)),
+        job("self", ("own/in.txt",), ("own",)),  # reads inside its own output: a source, as before
+    ]
+    g = graph_of(*jobs)
+    assert g.deps == ((), (0,), ())
+    assert g.producer == {"site": 0, "out.txt": 1, "own": 2, "site/a/index.html": 0}
+    assert missing_inputs(g, [1], lambda p: p != "site/a/index.html") == []
