@@ -1,9 +1,11 @@
 """Stopping a build: Ctrl-C and SIGTERM routed to the build loop, a `Cancel` from another thread, and
 stopping the commands' process groups. When to stop is the runner's call; this module only carries it out.
+Ctrl-Z suspends the commands with the build, and `fg`/`bg` resumes them.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -48,16 +50,19 @@ class Cancel:
 CANCELLED = "cancelled"  # the `signal_name` of the Interrupted raised for a Cancel request
 
 
-def route_signals(handler: Callable[[int, Any], None], wake_fd: int) -> Callable[[], None]:
-    """Route SIGINT/SIGTERM to `handler` while building (main thread only); returns a restorer.
+def route_signals(handler: Callable[[int, Any], None], processes: Processes[Any]) -> Callable[[], None]:
+    """Route SIGINT/SIGTERM to `handler` while `processes` run (main thread only), and Ctrl-Z to
+    `suspend_with`; returns a restorer.
 
-    Each signal also writes a byte to `wake_fd`, whichever thread the system delivered it to, so
-    a wait on that descriptor ends.
+    Each signal also writes a byte to the processes' `wake_fd`, whichever thread the system
+    delivered it to, so that their wait ends.
     """
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    old_fd = signal.set_wakeup_fd(wake_fd, warn_on_full_buffer=False)  # full: a wake-up is pending anyway
+    if signal.getsignal(signal.SIGTSTP) == signal.SIG_DFL:  # (one ignored, as under nohup, stays so)
+        old[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, lambda _s, _f: suspend_with(processes))
+    old_fd = signal.set_wakeup_fd(processes.wake_fd, warn_on_full_buffer=False)  # full: a wake-up is pending anyway
 
     def restore() -> None:
         signal.set_wakeup_fd(old_fd)  # (a previous owner's warn_on_full_buffer=False is not kept)
@@ -65,6 +70,20 @@ def route_signals(handler: Callable[[int, Any], None], wake_fd: int) -> Callable
             signal.signal(s, h)
 
     return restore
+
+
+def suspend_with(processes: Processes[Any]) -> None:
+    """Ctrl-Z: stop the running commands, then ourselves; once continued (`fg`, `bg`), them too.
+
+    They run in sessions of their own, out of the terminal's reach, so the terminal's SIGTSTP stops
+    only us. SIGSTOP, as the kernel drops SIGTSTP for such groups (and for ours, when no shell
+    with job control started us).
+    """
+    processes.signal(signal.SIGSTOP)
+    try:
+        os.kill(os.getpid(), signal.SIGSTOP)  # we stand still here until SIGCONT
+    finally:
+        processes.signal(signal.SIGCONT)
 
 
 def stop_all(processes: Processes[Any], grace: float) -> None:

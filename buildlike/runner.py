@@ -287,7 +287,7 @@ def run_build(
 
     restore: Callable[[], None] | None = None
     try:
-        restore = route_signals(on_signal, processes.wake_fd)
+        restore = route_signals(on_signal, processes)
         if cancel is not None:
             cancel.attach(on_cancel)
             if cancel.requested:

@@ -210,3 +210,29 @@ def test_ctrl_c_while_the_interpreter_shuts_down_is_a_message_and_exit_130() -> 
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert (proc.returncode, proc.stdout, proc.stderr) == (130, "", "buildlike: interrupted\n")
+
+
+def _state(pid: int) -> str:
+    """A process's state letter from /proc (T: stopped)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def test_ctrl_z_stops_the_commands_with_the_build_and_fg_resumes_them(make_project) -> None:
+    """Found by a tester: the commands run in sessions of their own, so the terminal's SIGTSTP stopped
+    only buildlike, and they ran on (a counter kept rising). Now they stop with it, and go on with it."""
+    p = make_project(
+        '[rules.count]\noutputs = ["n.txt"]\n'
+        'run = "echo $$ > pid; for i in $(seq 1 40); do echo $i >> n.txt; sleep 0.05; done"\n'
+    )
+    build = spawn(p.root)
+    wait_until(build, lambda: p.exists("n.txt"))
+    command = int(p.read("pid"))
+    build.send_signal(signal.SIGTSTP)
+    wait_until(build, lambda: _state(build.pid) == "T" and _state(command) == "T", timeout=10)
+    counted = p.read("n.txt")
+    time.sleep(0.3)
+    assert p.read("n.txt") == counted  # the command stands still while the build does
+    build.send_signal(signal.SIGCONT)  # as `fg` does
+    out, err = build.communicate(timeout=30)
+    assert build.returncode == 0, out + err
+    assert p.read("n.txt").split() == [str(i) for i in range(1, 41)]
