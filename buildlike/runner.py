@@ -8,6 +8,7 @@ signal or a `Cancel` is interrupts.py's job.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import signal
@@ -20,7 +21,7 @@ from buildlike.depfile import DepfileSyntaxError
 from buildlike.discovered import discovered_inputs, with_discovered
 from buildlike.errors import BuildFailed, Interrupted
 from buildlike.executor import Execution, Launcher, Outcome
-from buildlike.fingerprint import MISSING, Stamper
+from buildlike.fingerprint import MISSING, Stamper, hash_file
 from buildlike.graph import JobGraph
 from buildlike.interrupts import CANCELLED, Cancel, route_signals, stop_all
 from buildlike.jobs import Job
@@ -429,6 +430,10 @@ def _finish(
             state.stopping = True
         return None
     out_digests = tuple(stamper.digest(o) or MISSING for o in job.outputs)
+    depfile_digest = b""
+    if job.depfile is not None:  # made by the job as its outputs are: `clean` deletes it too
+        with contextlib.suppress(OSError):  # (none written: it is optional)
+            depfile_digest = hash_file(os.path.join(root, job.depfile))
     record = JobRecord(
         job.fingerprint,
         job.inputs,
@@ -437,6 +442,8 @@ def _finish(
         discovered_digests,
         job.outputs,
         out_digests,
+        job.depfile if depfile_digest else None,
+        depfile_digest,
     )
     plan.finish(run.index)
     return record

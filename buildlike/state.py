@@ -53,6 +53,20 @@ class JobRecord(NamedTuple):
     discovered_digests: tuple[bytes, ...]
     outputs: tuple[str, ...]
     output_digests: tuple[bytes, ...]
+    # The depfile the run wrote, made by the job as its outputs are (records from before lack it).
+    depfile: str | None = None
+    depfile_digest: bytes = b""
+
+    def made(self) -> dict[str, bytes | None]:
+        """Every file the run made, outputs and depfile, with its digest then (None if unknown)."""
+        out: dict[str, bytes | None] = {}
+        for k, p in enumerate(self.outputs):
+            if isinstance(p, str):
+                d = self.output_digests[k] if k < len(self.output_digests) else None
+                out[p] = d if isinstance(d, bytes) else None
+        if isinstance(self.depfile, str) and self.depfile not in out:
+            out[self.depfile] = self.depfile_digest if isinstance(self.depfile_digest, bytes) else None
+        return out
 
 
 def prepare_state_dir(root: str, files: Path | None = None) -> Path:
@@ -246,12 +260,8 @@ class StateStore:
                 yield p, job_id, digest if isinstance(digest, bytes) else None
         for job_id, (_ok, blob) in self._records.items():
             rec = _decode(blob)
-            if rec is None:
-                continue
-            digests = rec.output_digests
-            for k, p in enumerate(rec.outputs):
-                if isinstance(p, str):
-                    digest = digests[k] if k < len(digests) and isinstance(digests[k], bytes) else None
+            if rec is not None:
+                for p, digest in rec.made().items():
                     yield p, job_id, digest
 
     def depfile_inputs(self) -> set[str]:
@@ -285,15 +295,12 @@ class StateStore:
         made_again: list[tuple[str]] = []
         for job_id, record in finished:
             old = self._last_record(job_id)
-            if old is not None and old.outputs != record.outputs:  # a tuple compare: no cost when unchanged
-                before = {
-                    p: d
-                    for p, d in zip(old.outputs, old.output_digests, strict=False)
-                    if isinstance(p, str) and isinstance(d, bytes)
-                }
-                now = set(record.outputs)
+            # A tuple compare first: no cost when unchanged.
+            if old is not None and (old.outputs != record.outputs or old.depfile != record.depfile):
+                before = {p: d for p, d in old.made().items() if d is not None}
+                now = record.made()
                 dropped.extend((p, job_id, d) for p, d in before.items() if p not in now)
-                made_again.extend((p,) for p in now - before.keys())
+                made_again.extend((p,) for p in now.keys() - before.keys())
         if not rows and not files and not marks:
             return
 
@@ -367,7 +374,7 @@ class StateStore:
 def _decode(blob: bytes) -> JobRecord | None:
     """A record from its stored form; None (so the job reruns) if it is not well formed."""
     try:
-        rec = JobRecord._make(marshal.loads(blob))
+        rec = JobRecord(*marshal.loads(blob))  # (a record from before has fewer fields: their defaults)
     except (ValueError, EOFError, TypeError):
         return None
     paired = (

@@ -612,6 +612,23 @@ def test_clean_never_deletes_the_file_a_foreach_job_is_for(make_project):
     assert p.read("data/a.txt") == "precious\n" and not p.exists("out/a.txt")
 
 
+def test_clean_deletes_the_depfile_a_job_wrote_before_its_depfile_changed(make_project):
+    """Found in review: a depfile from before the rule's `depfile` changed was left behind."""
+    rule = (
+        '[rules.c]\ninputs = ["a.c"]\noutputs = ["build/a.o"]\ndepfile = "DEP"\n'
+        "run = \"cp a.c build/a.o; mkdir -p deps; echo 'build/a.o: a.c a.h' > DEP\"\n"
+    )
+    p = make_project(rule.replace("DEP", "build/a.d"), {"a.c": "a\n", "a.h": "h\n"})
+    assert p.run().code == 0
+    p.write("Maestrofile.toml", rule.replace("DEP", "deps/a.d"))
+    assert p.run().code == 0
+    assert p.exists("build/a.d") and p.exists("deps/a.d")
+    r = p.run("clean")
+    assert r.code == 0, r.text
+    assert not p.exists("build/a.d") and not p.exists("deps/a.d") and not p.exists("build/a.o")
+    assert p.read("a.h") == "h\n"
+
+
 def test_clean_of_a_project_never_built_deletes_nothing(make_project):
     p = make_project(PROJECT, {**FILES, "app": "a user's app\n"})
     r = p.run("clean")

@@ -82,3 +82,26 @@ def test_a_record_says_which_build_saved_it_and_a_distrusted_one_none(tmp_path: 
     assert (store.written_by("x"), store.written_by("y"), store.written_by("z")) == (123456789012, 0, 0)
     assert store.record("x") == record("x.txt") and store.record("y") is None
     store.close()
+
+
+def test_a_depfile_is_made_by_its_job_and_one_it_no_longer_writes_stays_known(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    store.commit(finished=[("x", record("x.o")._replace(depfile="build/x.d", depfile_digest=b"d" * 16))])
+    store.commit(finished=[("x", record("x.o")._replace(depfile="deps/x.d", depfile_digest=b"e" * 16))])
+    store.close()
+    store = open_store(tmp_path)
+    assert store.made_files() == {"x.o": "x", "build/x.d": "x", "deps/x.d": "x"}
+    assert store.made_digests()["build/x.d"] == b"d" * 16
+    store.close()
+
+
+def test_a_record_saved_before_depfiles_were_recorded_still_reads(tmp_path: Path) -> None:
+    import marshal
+
+    store = open_store(tmp_path)
+    old = tuple(record("x.o"))[:7]  # as saved before: seven fields
+    store._db.execute("INSERT INTO jobs VALUES ('x', 1, ?)", (marshal.dumps(old),))
+    store.close()
+    store = open_store(tmp_path)
+    assert store.record("x") == record("x.o") and store.made_files() == {"x.o": "x"}
+    store.close()
