@@ -13,7 +13,7 @@ import dataclasses
 import os
 import posixpath
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -371,28 +371,17 @@ def _distrust(store: StateStore, interrupted: dict[str, int]) -> None:
             interrupted.clear()
 
 
-def _as_made(full: str, digest: bytes | None, *, tree: bool = False) -> bool:
+def _as_made(full: str, digest: bytes | None) -> bool:
     """Whether the file at `full` still holds what buildlike made (`digest`); a link there, whether
-    what it leads to does (a link the user put there since leads elsewhere). A folder: every file in it."""
+    what it leads to does (a link the user put there since leads elsewhere)."""
     if digest is None:
         return False
     try:
-        return hash_file(full, tree=tree) == digest
+        return hash_file(full) == digest
     except FileNotFoundError:
         return not os.path.islink(full)  # gone: nothing to delete; a dangling link is not what we made
     except OSError:
         return False
-
-
-def _files_in(root: str, folder: str, keep: set[str]) -> Iterator[str]:
-    """The files and links under `folder` (project-relative), never through a link, but those in `keep`."""
-    for path, dirs, files in os.walk(os.path.join(root, folder)):
-        rel = os.path.relpath(path, root)
-        # A link to a folder is listed among `dirs` (os.walk never enters it): it goes like a file.
-        for name in sorted([*files, *(d for d in dirs if os.path.islink(os.path.join(path, d)))]):
-            p = posixpath.join(rel, name)
-            if p not in keep:
-                yield p
 
 
 def _checked_files(
@@ -485,20 +474,24 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
                 if escapes_via_symlink(root, path):
                     continue
                 full = os.path.join(root, path)
-                folder = os.path.isdir(full) and not os.path.islink(full)
-                if path not in current and not _as_made(full, digests.get(path), tree=folder):
+                if os.path.isdir(full) and not os.path.islink(full):
+                    # Its files may include some that were there before the job wrote into it (a
+                    # generator writing into src/): nothing tells those from the ones it made.
+                    reporter.warning(
+                        f"not deleting '{path}': it is a folder (delete what the build put there yourself)"
+                    )
+                    continue
+                if path not in current and not _as_made(full, digests.get(path)):
                     # No rule makes it now, and it is not what buildlike made: someone's file.
                     reporter.warning(
                         f"not deleting '{path}': no rule makes it now, and it changed since buildlike made it"
                     )
                     continue
-                # A folder output: the files in it go, the folders stay (as for any output's folder).
-                for p in _files_in(root, path, sources) if folder else (path,):
-                    try:
-                        os.unlink(os.path.join(root, p))  # a symlink itself, never what it points to
-                    except FileNotFoundError:
-                        continue
-                    removed.append(p)
+                try:
+                    os.unlink(full)  # a symlink itself, never what it points to
+                except FileNotFoundError:
+                    continue
+                removed.append(path)
             store.forget(set(made.values()), made)
         finally:
             store.close()

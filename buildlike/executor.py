@@ -223,9 +223,10 @@ class Execution:
         capture = self.capture
         return Outcome(self._code, self._failed, capture.text(), capture.size, time.monotonic() - self._started)
 
-    def signal(self, sig: int) -> None:
-        """Send `sig` to the process groups of this job (the running one and any left behind)."""
-        self._stopping = True
+    def signal(self, sig: int, *, stopping: bool = True) -> None:
+        """Send `sig` to the process groups of this job (the running one and any left behind);
+        `stopping`: the job is being stopped, so none of its further commands starts."""
+        self._stopping = self._stopping or stopping
         for pgid in self.pgids:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pgid, sig)

@@ -51,8 +51,9 @@ CANCELLED = "cancelled"  # the `signal_name` of the Interrupted raised for a Can
 
 
 def route_signals(handler: Callable[[int, Any], None], processes: Processes[Any]) -> Callable[[], None]:
-    """Route SIGINT/SIGTERM to `handler` while `processes` run (main thread only), and Ctrl-Z to
-    `suspend_with`; returns a restorer.
+    """Route SIGINT/SIGTERM to `handler` while `processes` run (main thread only), SIGHUP too (the
+    terminal closed: its commands, in sessions of their own, would run on), and Ctrl-Z to
+    `suspend_with`; returns a restorer. A SIGHUP or SIGTSTP ignored (under nohup) stays so.
 
     Each signal also writes a byte to the processes' `wake_fd`, whichever thread the system
     delivered it to, so that their wait ends.
@@ -60,7 +61,9 @@ def route_signals(handler: Callable[[int, Any], None], processes: Processes[Any]
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    if signal.getsignal(signal.SIGTSTP) == signal.SIG_DFL:  # (one ignored, as under nohup, stays so)
+    if signal.getsignal(signal.SIGHUP) == signal.SIG_DFL:
+        old[signal.SIGHUP] = signal.signal(signal.SIGHUP, handler)
+    if signal.getsignal(signal.SIGTSTP) == signal.SIG_DFL:
         old[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, lambda _s, _f: suspend_with(processes))
     old_fd = signal.set_wakeup_fd(processes.wake_fd, warn_on_full_buffer=False)  # full: a wake-up is pending anyway
 
@@ -79,11 +82,11 @@ def suspend_with(processes: Processes[Any]) -> None:
     only us. SIGSTOP, as the kernel drops SIGTSTP for such groups (and for ours, when no shell
     with job control started us).
     """
-    processes.signal(signal.SIGSTOP)
+    processes.signal(signal.SIGSTOP, stopping=False)
     try:
         os.kill(os.getpid(), signal.SIGSTOP)  # we stand still here until SIGCONT
     finally:
-        processes.signal(signal.SIGCONT)
+        processes.signal(signal.SIGCONT, stopping=False)
 
 
 def stop_all(processes: Processes[Any], grace: float) -> None:

@@ -89,10 +89,10 @@ class Processes(Generic[K]):
                 with contextlib.suppress(BlockingIOError):  # full: a wake-up is pending anyway
                     os.write(self.wake_fd, b"\0")
 
-    def signal(self, sig: int) -> None:
-        """Send `sig` to the process groups of every running job."""
+    def signal(self, sig: int, *, stopping: bool = True) -> None:
+        """Send `sig` to the process groups of every running job (see `Execution.signal`)."""
         for execution in self.running.values():
-            execution.signal(sig)
+            execution.signal(sig, stopping=stopping)
 
     def close(self) -> None:
         """Stop watching (commands still running are left to the caller to stop first)."""

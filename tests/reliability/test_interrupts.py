@@ -220,9 +220,9 @@ def _state(pid: int) -> str:
 def test_ctrl_z_stops_the_commands_with_the_build_and_fg_resumes_them(make_project) -> None:
     """Found by a tester: the commands run in sessions of their own, so the terminal's SIGTSTP stopped
     only buildlike, and they ran on (a counter kept rising). Now they stop with it, and go on with it."""
-    p = make_project(
-        '[rules.count]\noutputs = ["n.txt"]\n'
-        'run = "echo $$ > pid; for i in $(seq 1 40); do echo $i >> n.txt; sleep 0.05; done"\n'
+    p = make_project(  # a run list: the next command starts once the stopped one went on and ended
+        '[rules.count]\noutputs = ["n.txt", "done.txt"]\n'
+        'run = ["echo $$ > pid; for i in $(seq 1 40); do echo $i >> n.txt; sleep 0.05; done", "touch done.txt"]\n'
     )
     build = spawn(p.root)
     wait_until(build, lambda: p.exists("n.txt"))
@@ -235,4 +235,21 @@ def test_ctrl_z_stops_the_commands_with_the_build_and_fg_resumes_them(make_proje
     build.send_signal(signal.SIGCONT)  # as `fg` does
     out, err = build.communicate(timeout=30)
     assert build.returncode == 0, out + err
-    assert p.read("n.txt").split() == [str(i) for i in range(1, 41)]
+    assert p.read("n.txt").split() == [str(i) for i in range(1, 41)] and p.exists("done.txt")
+
+
+def test_a_terminal_closing_on_a_suspended_build_stops_its_commands(make_project) -> None:
+    """Found in review: the shell sends SIGHUP, then SIGCONT, to a stopped job. buildlike died of the
+    SIGHUP, leaving its commands stopped for good (in sessions of their own, nobody continued them).
+    SIGHUP now stops a build as SIGTERM does."""
+    p = make_project('[rules.one]\noutputs = ["out.txt"]\nrun = "echo $$ > pid; sleep 30; echo done > out.txt"\n')
+    build = spawn(p.root)
+    wait_until(build, lambda: p.exists("pid") and p.read("pid").strip() != "")
+    command = int(p.read("pid"))
+    build.send_signal(signal.SIGTSTP)
+    wait_until(build, lambda: _state(build.pid) == "T" and _state(command) == "T", timeout=10)
+    build.send_signal(signal.SIGHUP)
+    build.send_signal(signal.SIGCONT)
+    out, err = build.communicate(timeout=30)
+    assert build.returncode == 130, out + err
+    assert not Path(f"/proc/{command}").exists() and not p.exists("out.txt")
