@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from buildlike.depfile import parse_depfile
-from buildlike.fingerprint import MISSING, Stamper
+from buildlike.fingerprint import MISSING, Stamper, hash_bytes
 from buildlike.graph import JobGraph
 from buildlike.jobs import Job
 from buildlike.paths import in_project, is_inside, normalize, project_roots
@@ -43,20 +44,30 @@ def with_discovered(
     return deps
 
 
-def discovered_inputs(
-    job: Job, root: str, stamper: Stamper, started_ns: int
-) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
-    """Extra inputs listed in the job's depfile, with their digests now.
+class Discovered(NamedTuple):
+    """What a job's depfile said it read, and the depfile's own digest (b"": it wrote none)."""
+
+    paths: tuple[str, ...] = ()
+    digests: tuple[bytes, ...] = ()
+    depfile_digest: bytes = b""
+
+
+def discovered_inputs(job: Job, root: str, stamper: Stamper, started_ns: int) -> Discovered:
+    """Extra inputs listed in the job's depfile, with their digests now; and the depfile's digest
+    (it is the job's, as its outputs are: `clean` deletes it), from the one read of it.
 
     Raises OSError if it cannot be read, DepfileSyntaxError if it is not a depfile.
     """
     if job.depfile is None:
-        return (), ()
+        return Discovered()
     try:
-        with open(os.path.join(root, job.depfile), encoding="utf-8", errors="surrogateescape") as f:
-            listed = parse_depfile(f.read())
+        with open(os.path.join(root, job.depfile), "rb") as f:
+            data = f.read()
     except FileNotFoundError:
-        return (), ()
+        return Discovered()
+    # Universal newlines, as a file opened as text reads (a lone "\r" ends a line too).
+    text = data.decode("utf-8", "surrogateescape").replace("\r\n", "\n").replace("\r", "\n")
+    listed = parse_depfile(text)
     known = {*job.inputs, *job.outputs}
     roots = project_roots(root)
     real_root = roots[-1]
@@ -88,4 +99,4 @@ def discovered_inputs(
             stamper.forget((p,))
         else:
             digests.append(d)
-    return tuple(paths), tuple(digests)
+    return Discovered(tuple(paths), tuple(digests), hash_bytes(data))

@@ -8,7 +8,6 @@ signal or a `Cancel` is interrupts.py's job.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import posixpath
 import signal
@@ -18,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from buildlike.depfile import DepfileSyntaxError
-from buildlike.discovered import discovered_inputs, with_discovered
+from buildlike.discovered import Discovered, discovered_inputs, with_discovered
 from buildlike.errors import BuildFailed, Interrupted
 from buildlike.executor import Execution, Launcher, Outcome
-from buildlike.fingerprint import MISSING, Stamper, hash_file
+from buildlike.fingerprint import MISSING, Stamper
 from buildlike.graph import JobGraph
 from buildlike.interrupts import CANCELLED, Cancel, route_signals, stop_all
 from buildlike.jobs import Job
@@ -409,12 +408,11 @@ def _finish(
     job = run.job
     stamper.forget(job.outputs)
     missing = tuple(o for o in job.outputs if not stamper.exists(o)) if outcome.exit_code == 0 else ()
-    discovered: tuple[str, ...] = ()
-    discovered_digests: tuple[bytes, ...] = ()
+    discovered = Discovered()
     unreadable = None
     if outcome.exit_code == 0 and not missing:
         try:
-            discovered, discovered_digests = discovered_inputs(job, root, stamper, run.started_ns)
+            discovered = discovered_inputs(job, root, stamper, run.started_ns)
         except OSError as e:  # a folder, or not readable: what the job read is unknown
             unreadable = f"{job.depfile}: {e.strerror}"
         except DepfileSyntaxError as e:
@@ -430,20 +428,16 @@ def _finish(
             state.stopping = True
         return None
     out_digests = tuple(stamper.digest(o) or MISSING for o in job.outputs)
-    depfile_digest = b""
-    if job.depfile is not None:  # made by the job as its outputs are: `clean` deletes it too
-        with contextlib.suppress(OSError):  # (none written: it is optional)
-            depfile_digest = hash_file(os.path.join(root, job.depfile))
     record = JobRecord(
         job.fingerprint,
         job.inputs,
         run.input_digests,
-        discovered,
-        discovered_digests,
+        discovered.paths,
+        discovered.digests,
         job.outputs,
         out_digests,
-        job.depfile if depfile_digest else None,
-        depfile_digest,
+        job.depfile if discovered.depfile_digest else None,  # (none written: it is optional)
+        discovered.depfile_digest,
     )
     plan.finish(run.index)
     return record

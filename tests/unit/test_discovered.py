@@ -8,7 +8,7 @@ import time
 import pytest
 
 from buildlike.discovered import CLOCK_TICK_NS, discovered_inputs
-from buildlike.fingerprint import MISSING, Stamper, hash_bytes
+from buildlike.fingerprint import MISSING, Stamper, hash_bytes, hash_file
 from buildlike.jobs import Job
 
 SECOND = 1_000_000_000
@@ -46,7 +46,7 @@ def test_a_header_changed_while_its_job_ran_is_never_taken_for_what_it_read(
     mtime = None if mtime_from_now_ns is None else time.time_ns() + mtime_from_now_ns
     started_ns = header(tmp_path, mtime_ns=mtime) - changed_from_start_ns
     with Stamper(str(tmp_path), {}, now_ns=time.time_ns()) as stamper:
-        paths, digests = discovered_inputs(compile_job(), str(tmp_path), stamper, started_ns)
+        paths, digests, _ = discovered_inputs(compile_job(), str(tmp_path), stamper, started_ns)
     assert paths == ("a.h",)
     assert digests == ((hash_bytes(b"v2\n"),) if trusted else (MISSING,))
 
@@ -56,5 +56,6 @@ def test_a_header_made_just_before_the_job_started_is_trusted(tmp_path):
     started_ns = header(tmp_path) + CLOCK_TICK_NS // 4
     with Stamper(str(tmp_path), {}, now_ns=time.time_ns()) as stamper:
         made = stamper.digest("a.h")  # when its maker ended
-        _, digests = discovered_inputs(compile_job(), str(tmp_path), stamper, started_ns)
+        _, digests, depfile_digest = discovered_inputs(compile_job(), str(tmp_path), stamper, started_ns)
     assert digests == (made,) != (MISSING,)
+    assert depfile_digest == hash_file(str(tmp_path / "a.d"))  # what `clean` compares it with
