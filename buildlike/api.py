@@ -457,7 +457,8 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
         try:
             _distrust(store, lock.interrupted)
             made = store.made_files()
-            # A depfile is the command's too, once the job succeeded (as ninja's clean deletes it).
+            # A depfile is the command's too, once the job succeeded (as ninja's clean deletes it);
+            # records list theirs, but not those saved before records had a depfile field.
             for job in graph.jobs:
                 if job.depfile is not None and store.record(job.id) is not None:
                     made.setdefault(job.depfile, job.id)

@@ -59,10 +59,7 @@ def connect(
     # A file cannot be a folder too: `x` from one job and `x/y` (an output or a depfile) from another.
     for job in jobs:
         for out in (*job.outputs, *((job.depfile,) if job.depfile else ())):
-            folder = posixpath.dirname(out)
-            while folder and folder not in producer:
-                up = posixpath.dirname(folder)
-                folder = "" if up == folder else up  # "/" is its own folder (an absolute output, an error)
+            folder = _enclosing_output(out, producer)
             if folder:
                 owner = jobs[producer[folder]]
                 problems.append(
@@ -130,12 +127,19 @@ def inside_folder_outputs(jobs: Sequence[Job], producer: Mapping[str, int]) -> d
         for p in job.inputs:
             if p in producer or p.startswith("/"):
                 continue
-            folder = posixpath.dirname(p)
-            while folder and folder not in producer:
-                folder = posixpath.dirname(folder)
+            folder = _enclosing_output(p, producer)
             if folder and producer[folder] != i:  # (a job reading inside its own output stays as it was)
                 found[p] = producer[folder]
     return found
+
+
+def _enclosing_output(path: str, producer: Mapping[str, int]) -> str:
+    """The nearest folder above `path` that a job makes (a key of `producer`), or "" if none."""
+    folder = posixpath.dirname(path)
+    while folder and folder not in producer:
+        up = posixpath.dirname(folder)
+        folder = "" if up == folder else up  # "/" is its own folder (an absolute output, an error)
+    return folder
 
 
 def link(

@@ -30,7 +30,7 @@ class ProjectLock:
         self._fd = -1
         self._groups_fd = -1  # the same file opened for appending, once we hold it through `acquire`
         self._since: int | None = None  # clock ticks when we took the lock: our commands start later
-        self._state = _hex(".")  # our Maestrofile's state folder, relative to ours (hex)
+        self._state = _state_key(self.folder, self.folder)  # our Maestrofile's state folder (see there)
         # This build's number, saved with each record it writes: a job a killed build had started is
         # interrupted unless its record carries that build's number (it finished, then came the kill).
         self.token = int.from_bytes(os.urandom(6), "big") + 2  # (0 and 1 mean untrusted and trusted)
@@ -66,7 +66,7 @@ class ProjectLock:
             self._since = _ticks_now()
             where = _system()
             killed, left, started = _leftovers(fd, where)
-            self._state = _hex(os.path.relpath(state, self.folder)) if state is not None else _hex(".")
+            self._state = _state_key(self.folder, state if state is not None else self.folder)
             self.interrupted = {_unhex(j): t for j, t in started.pop(self._state, {}).items()}
             self._others = started
             # Our pid first, for builds waiting behind us; the leftovers stay listed until stopped, and
@@ -199,7 +199,7 @@ def _leftovers(fd: int, where: str | None) -> tuple[str, dict[int, tuple[int, in
     left: dict[int, tuple[int, int]] = {}
     started: _Started = {}
     here = len(lines) > 1 and where is not None and lines[1] == f"system {where}"
-    state, token = _hex("."), 0
+    state, token = _hex("."), 0  # (the notes of a holder from before states were named: Maestrofile.toml's)
     for line in lines:  # (a holder that released the lock may have left only notes of jobs)
         parts = line.split()
         if len(parts) == 3 and parts[0] == "state" and _is_hex(parts[1]) and parts[2].isdigit():
@@ -229,7 +229,12 @@ def started_by_a_killed_build(folder: str | os.PathLike[str], state: str | os.Pa
         return {}
     finally:
         os.close(fd)
-    return {_unhex(j): t for j, t in started.get(_hex(os.path.relpath(state, folder)), {}).items()}
+    return {_unhex(j): t for j, t in started.get(_state_key(folder, state), {}).items()}
+
+
+def _state_key(folder: str | os.PathLike[str], state: str | os.PathLike[str]) -> str:
+    """How the file names a Maestrofile's state folder: relative to the lock's folder, in hex."""
+    return _hex(os.path.relpath(state, folder))
 
 
 def _rewrite(fd: int, text: str) -> None:
