@@ -9,13 +9,12 @@ The CLI, watch mode and the git hook all go through here, and so can a Python sc
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import posixpath
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from buildlike import __version__
 from buildlike.cache import load_cached, save_cached
@@ -77,8 +76,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class BuildOptions:
+class BuildOptions(NamedTuple):
     """How `build` runs: as the command line's -j, -k, -n and --no-wait say."""
 
     jobs: int | None = None  # None: settings.jobs, else one per CPU
@@ -87,8 +85,7 @@ class BuildOptions:
     no_wait: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
+class Loaded(NamedTuple):
     """A Maestrofile turned into a job graph, ready to build."""
 
     maestrofile: Path
@@ -280,7 +277,7 @@ def build(
             state=loaded.state_dir,
         )
         discard_snapshot(str(loaded.state_dir))
-        run_options = dataclasses.replace(run_options, on_start=lock.record_start, on_spawn=lock.record_group)
+        run_options = run_options._replace(on_start=lock.record_start, on_spawn=lock.record_group)
         return _build_locked(loaded, order, targets, run_options, reporter, cancel, seen, lock.interrupted, lock.token)
 
 

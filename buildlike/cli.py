@@ -8,8 +8,7 @@ else goes through the typer application built in `make_app`.
 # name option types defined inside `make_app`, so they must be evaluated where they are written.
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 from buildlike import __version__
 from buildlike.errors import BuildlikeError, MaestrofileError, StaleWork
@@ -18,8 +17,7 @@ if TYPE_CHECKING:
     import typer
 
 
-@dataclass(frozen=True, slots=True)
-class CommonOptions:
+class CommonOptions(NamedTuple):
     """The options every command shares (SPEC: common options)."""
 
     file: str | None = None
@@ -30,7 +28,7 @@ class CommonOptions:
     verbose: bool = False
     quiet: bool = False
     no_wait: bool = False
-    targets: tuple[str, ...] = field(default=())
+    targets: tuple[str, ...] = ()
 
 
 def _report_error(e: BuildlikeError) -> None:

@@ -7,7 +7,7 @@ these; anything else escaping is a bug and keeps its traceback.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class BuildlikeError(Exception):
@@ -20,8 +20,7 @@ class BuildlikeError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with a Maestrofile, located as precisely as we know."""
 
     message: str

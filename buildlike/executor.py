@@ -12,8 +12,7 @@ import signal
 import stat
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from buildlike.capture import Capture
 from buildlike.shellwords import shell_words, split_simple
@@ -58,8 +57,7 @@ def _inherited_fds() -> list[int]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """How a job's commands ended."""
 
     exit_code: int  # 0 success; >0 the failing command's code; <0 killed by that signal
@@ -145,8 +143,7 @@ def _signals_to_default() -> tuple[int, ...]:
     return tuple(out)
 
 
-@dataclass(slots=True)
-class Child:
+class Child(NamedTuple):
     """A command we started: its pid (also its process group's id), and how to reap it."""
 
     pid: int

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from buildlike.errors import MaestrofileError, Problem, UsageError
 from buildlike.jobs import Job
 from buildlike.paths import normalize
 
 
-@dataclass(frozen=True, slots=True)
-class JobGraph:
+class JobGraph(NamedTuple):
     """Jobs in Maestrofile order, each with the indexes of the jobs that make its inputs."""
 
     file: str  # the Maestrofile's name, for messages

@@ -12,8 +12,8 @@ import os
 import shlex
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from buildlike.api import BuildOptions, build, load, status
 from buildlike.errors import BuildFailed, CommitRefused, HookConflict, UsageError
@@ -32,8 +32,7 @@ CHAINED_NAME = "pre-commit.buildlike-chained"  # a foreign hook kept by `install
 _CLEAN = b"clean"  # `changed_files`: the state of a file that does not differ from the index
 
 
-@dataclass(frozen=True, slots=True)
-class Repo:
+class Repo(NamedTuple):
     """A git work tree: its top folder, and the folder git runs hooks from."""
 
     top: Path
@@ -48,8 +47,7 @@ class Repo:
         return self.hooks / CHAINED_NAME
 
 
-@dataclass(frozen=True, slots=True)
-class Installed:
+class Installed(NamedTuple):
     """What `install_hook` did."""
 
     path: Path
@@ -57,8 +55,7 @@ class Installed:
     updated: bool  # the hook was already buildlike's and was rewritten
 
 
-@dataclass(frozen=True, slots=True)
-class Uninstalled:
+class Uninstalled(NamedTuple):
     """What `uninstall_hook` did."""
 
     path: Path

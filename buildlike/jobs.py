@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from buildlike.errors import Problem
 from buildlike.fingerprint import hash_bytes
@@ -20,8 +20,7 @@ from buildlike.template import Template, lookup_in, parse, quote, quote_all
 _FINGERPRINT_VERSION = b"buildlike-cmd-1"
 
 
-@dataclass(frozen=True, slots=True)
-class Job:
+class Job(NamedTuple):
     """One command to run: a rule, or one `foreach` match of it, with every placeholder filled in."""
 
     id: str  # the rule's name, or "rule:path" for a foreach match
@@ -37,8 +36,7 @@ class Job:
     match: str | None = None  # the file a foreach job was made for (a source, unless a rule makes it)
 
 
-@dataclass(frozen=True, slots=True)
-class JobSet:
+class JobSet(NamedTuple):
     """The jobs of all rules, with the warnings and problems found making them."""
 
     jobs: tuple[Job, ...]

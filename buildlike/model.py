@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from buildlike.executor import DEFAULT_SHELL
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(NamedTuple):
     """The `[settings]` table."""
 
     jobs: int = 0  # 0: one per CPU
@@ -16,8 +15,7 @@ class Settings:
     shell: str = DEFAULT_SHELL
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """One `[rules.NAME]` table, with its strings still holding placeholders."""
 
     name: str
@@ -32,8 +30,7 @@ class Rule:
     line: int | None = None  # of its `[rules.NAME]` header, when we could find it
 
 
-@dataclass(frozen=True, slots=True)
-class Project:
+class Project(NamedTuple):
     """A loaded Maestrofile: where it is, and what it says."""
 
     root: str  # absolute folder holding the Maestrofile; commands run here

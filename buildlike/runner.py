@@ -13,8 +13,7 @@ import posixpath
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from buildlike.depfile import DepfileSyntaxError
 from buildlike.discovered import Discovered, discovered_inputs, with_discovered
@@ -49,8 +48,7 @@ class Progress(Protocol):
     def summary(self, ran: int, failed: int, seconds: float) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class RunOptions:
+class RunOptions(NamedTuple):
     """How the build loop runs its jobs."""
 
     jobs: int
@@ -63,8 +61,7 @@ class RunOptions:
     on_spawn: Callable[[int], None] | None = None  # told the process group of each command started
 
 
-@dataclass(frozen=True, slots=True)
-class BuildResult:
+class BuildResult(NamedTuple):
     """The job ids of a build that ended, by what became of them, and how long it took."""
 
     ran: tuple[str, ...] = ()
@@ -125,29 +122,30 @@ def _remade_first(verdict: Verdict, producer: Mapping[str, int], stale: Mapping[
     return Verdict(tuple(dict.fromkeys(reasons)))
 
 
-@dataclass
-class _Running:
+class _Running(NamedTuple):
     """A job whose commands run, with what it read when it started."""
 
-    index: int
+    job_index: int
     job: Job
     execution: Execution
     input_digests: tuple[bytes, ...]
     started_ns: int
 
 
-@dataclass
 class _Build:
     """Mutable bookkeeping of one run; lives only inside `run_build`."""
 
-    total: int
-    done: int = 0
-    ran: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    cut_off: list[str] = field(default_factory=list)
-    stopping: bool = False
-    signal_name: str | None = None
+    __slots__ = ("cut_off", "done", "failed", "ran", "signal_name", "skipped", "stopping", "total")
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.ran: list[str] = []
+        self.failed: list[str] = []
+        self.skipped: list[str] = []
+        self.cut_off: list[str] = []
+        self.stopping = False
+        self.signal_name: str | None = None
 
 
 def run_build(
@@ -325,7 +323,7 @@ def run_build(
                     keep_going=options.keep_going,
                 )
                 if record is not None:
-                    finished.append((run.index, record, outcome))
+                    finished.append((run.job_index, record, outcome))
                     launcher.made(run.job.outputs)
                 else:
                     distrusted.append(run.job.id)
@@ -420,7 +418,7 @@ def _finish(
     if outcome.exit_code != 0 or missing or unreadable:
         state.failed.append(job.id)
         reporter.job_failed(job, outcome, missing=missing, unreadable_depfile=unreadable)
-        skipped = plan.fail(run.index)
+        skipped = plan.fail(run.job_index)
         state.total -= len(skipped)
         state.skipped.extend(graph.jobs[s].id for s in skipped)
         reporter.jobs_skipped([graph.jobs[s] for s in skipped])
@@ -439,5 +437,5 @@ def _finish(
         job.depfile if discovered.depfile_digest else None,  # (none written: it is optional)
         discovered.depfile_digest,
     )
-    plan.finish(run.index)
+    plan.finish(run.job_index)
     return record

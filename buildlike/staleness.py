@@ -7,8 +7,8 @@ anything. `status`, `--verbose` and the runner all read the same Verdict, so the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from buildlike.fingerprint import Stamper
 from buildlike.jobs import FINGERPRINT_PARTS, FINGERPRINT_WHOLE, Job
@@ -40,8 +40,7 @@ _TEXT = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     """Why a job is stale: the SPEC rule it breaks (or UPSTREAM), with the path or detail concerned."""
 
     kind: ReasonKind
@@ -51,8 +50,7 @@ class Reason:
         return _TEXT[self.kind].format(self.detail)
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     """Whether a job is stale, and every reason why (none: up to date)."""
 
     reasons: tuple[Reason, ...] = ()
@@ -145,8 +143,7 @@ def _what_changed(old: bytes, new: bytes) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-@dataclass(frozen=True, slots=True)
-class JobStatus:
+class JobStatus(NamedTuple):
     """A stale job as `status` reports it."""
 
     job: Job

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # A character that needs quoting in a POSIX shell word (all but these never do).
 _UNSAFE = re.compile(r"[^A-Za-z0-9@%+=:,./_-]").search
@@ -18,8 +18,7 @@ class TemplateSyntaxError(ValueError):
     """A brace that opens or closes nothing; the message says where."""
 
 
-@dataclass(frozen=True, slots=True)
-class Template:
+class Template(NamedTuple):
     """A parsed string: `pieces` alternate literal text (even indexes) and field names (odd)."""
 
     source: str

@@ -16,9 +16,8 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from buildlike.api import BuildOptions, Loaded, build, find_maestrofile, load, selection
 from buildlike.errors import BuildFailed, BuildlikeError, Interrupted, UsageError
@@ -53,8 +52,7 @@ class Event(enum.Enum):
     DELETED = "deleted"
 
 
-@dataclass(frozen=True, slots=True)
-class WatchSet:
+class WatchSet(NamedTuple):
     """What the selected jobs depend on, as project-relative paths (absolute outside the project)."""
 
     maestrofile: str
@@ -182,8 +180,7 @@ def _common_folder(folders: Iterable[str]) -> str:
     return "/".join(common)
 
 
-@dataclass(frozen=True, slots=True)
-class Batch:
+class Batch(NamedTuple):
     """The changes that end one wait: each path, sorted, with the strongest reason it had."""
 
     changes: tuple[tuple[str, Change], ...]
@@ -298,8 +295,7 @@ def _digest(stamp: Stamp | None) -> bytes | None:
     return None if stamp is None else stamp[2]
 
 
-@dataclass(frozen=True, slots=True)
-class WatchOptions:
+class WatchOptions(NamedTuple):
     """How `watch` reacts to changes."""
 
     debounce: float = 0.1  # seconds without a change that end a burst

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,7 +29,7 @@ def make_job(**changes) -> Job:
         depfile=None,
         fingerprint=FP,
     )
-    return replace(base, **changes)
+    return base._replace(**changes)
 
 
 @pytest.fixture
