@@ -26,7 +26,7 @@ _DRAIN_COMMAND = "cat <&{fd} >/dev/null {fd}<&- &"
 class Capture:
     """The output of one job's commands: they get `write_fd` as stdout and stderr.
 
-    Read with `read()` when the pipe has something (the caller polls `read_fd`), then `finish()` once
+    Read with `take()` when the pipe has something (the caller polls `read_fd`), then `finish()` once
     the last command ended. If no pipe can be made (no descriptors left), `error` says why and the
     job must not start.
     """
@@ -39,15 +39,31 @@ class Capture:
         except OSError as e:
             self.read_fd = self.write_fd = -1
             self.error = e
-        else:
-            os.set_blocking(self.read_fd, False)
+        # Our end stays blocking until `_read_rest`: `take` reads only what poll says is there, and
+        # making it non-blocking up front cost two fcntl calls per job.
+        self._blocking = True
+        self._ended = False
         self._limit = OUTPUT_SHOWN_LIMIT
         self._half = OUTPUT_SHOWN_LIMIT // 2
         self._head = bytearray()
         self._tail = bytearray()
 
-    def read(self, limit: int = _CHUNK) -> bool:
-        """Take what the pipe holds now, up to about `limit` bytes; never blocks. False at its end."""
+    def take(self) -> bool:
+        """Take what the pipe holds, once poll said it is readable (so this never blocks). False at its end."""
+        chunk = os.read(self.read_fd, _CHUNK)  # (the whole of a default pipe)
+        if not chunk:
+            self._ended = True
+            return False
+        self._add(chunk)
+        return True
+
+    def _read_rest(self, limit: int) -> bool:
+        """Take what the pipe holds now, up to about `limit` bytes, without waiting. False at its end."""
+        if self._ended:
+            return False
+        if self._blocking:
+            os.set_blocking(self.read_fd, False)
+            self._blocking = False
         taken = 0
         while taken < limit:
             try:
@@ -55,6 +71,7 @@ class Capture:
             except BlockingIOError:
                 return True
             if not chunk:
+                self._ended = True
                 return False
             taken += len(chunk)
             self._add(chunk)
@@ -74,7 +91,7 @@ class Capture:
     def note(self, message: str) -> None:
         """Add a message of ours (a command that could not start), after what the commands wrote."""
         if self.read_fd >= 0:
-            self.read(_FINAL_READ_LIMIT)
+            self._read_rest(_FINAL_READ_LIMIT)
         self._add(message.encode("utf-8", "surrogateescape"))
 
     def finish(self) -> None:
@@ -86,7 +103,7 @@ class Capture:
         """
         self.close_writer()
         if self.read_fd >= 0:
-            if self.read(_FINAL_READ_LIMIT):  # not at its end: someone else still holds it
+            if self._read_rest(_FINAL_READ_LIMIT):  # not at its end: someone else still holds it
                 _drain_elsewhere(self.read_fd)
             os.close(self.read_fd)
             self.read_fd = -1

@@ -67,7 +67,7 @@ class Processes(Generic[K]):
             for fd in ready:
                 capture = self._captures.get(fd)
                 if capture is not None:
-                    if not capture.read():  # every writer closed it (the command may still run)
+                    if not capture.take():  # every writer closed it (the command may still run)
                         self._unwatch(capture)  # else poll would report its end again and again
                 elif fd == self._wake_r:
                     with contextlib.suppress(BlockingIOError):
