@@ -243,6 +243,8 @@ def run_build(
         (`stamps=True`): a commit with them cost twice as much, and a crash before loses none of
         the records, only the chance to trust those files' stats next time.
         """
+        if not finished and not distrusted and not stamps:
+            return
         store.commit(
             finished=[(graph.jobs[i].id, record) for i, record, _ in finished],
             stamps=stamper.take_refreshed() if stamps else None,

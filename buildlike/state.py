@@ -304,19 +304,13 @@ class StateStore:
         if not rows and not files and not marks:
             return
 
-        def write(db: sqlite3.Connection) -> None:
-            if rows:
-                db.executemany(f"INSERT OR REPLACE INTO jobs VALUES (?, {int(self.build)}, ?)", rows)
-            if made_again:  # listed by a record again: no need to note them any more
-                db.executemany("DELETE FROM dropped WHERE path=?", made_again)
-            if dropped:
-                db.executemany("INSERT OR REPLACE INTO dropped VALUES (?, ?, ?)", dropped)
-            if files:
-                db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", files)
-            if marks:
-                db.executemany("UPDATE jobs SET ok=0 WHERE id=?", marks)
-
-        self._write(write)
+        self._write(
+            (f"INSERT OR REPLACE INTO jobs VALUES (?, {int(self.build)}, ?)", rows),
+            ("DELETE FROM dropped WHERE path=?", made_again),  # listed by a record again: noted no more
+            ("INSERT OR REPLACE INTO dropped VALUES (?, ?, ?)", dropped),
+            ("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", files),
+            ("UPDATE jobs SET ok=0 WHERE id=?", marks),
+        )
         for (job_id, blob), (_, record) in zip(rows, finished, strict=True):
             self._records[job_id] = (self.build, blob)
             self._decoded[job_id] = record
@@ -330,12 +324,11 @@ class StateStore:
         ids = [(i,) for i in job_ids]
         ps = [(p,) for p in paths]
 
-        def write(db: sqlite3.Connection) -> None:
-            db.executemany("DELETE FROM jobs WHERE id=?", ids)
-            db.executemany("DELETE FROM files WHERE path=?", ps)
-            db.executemany("DELETE FROM dropped WHERE path=?", ps)
-
-        self._write(write)
+        self._write(
+            ("DELETE FROM jobs WHERE id=?", ids),
+            ("DELETE FROM files WHERE path=?", ps),
+            ("DELETE FROM dropped WHERE path=?", ps),
+        )
         for (i,) in ids:
             self._records.pop(i, None)
             self._decoded.pop(i, None)
@@ -349,14 +342,24 @@ class StateStore:
         row = self._records.get(job_id)
         return _decode(row[1]) if row is not None else None
 
-    def _write(self, body: Callable[[sqlite3.Connection], object]) -> None:
+    def _write(self, *statements: tuple[str, Sequence[Sequence[object]]]) -> None:
+        """Run each statement once per row of its own, all in one transaction."""
         if not self.writable:
+            return
+        todo = [(sql, rows) for sql, rows in statements if rows]
+        if not todo:
             return
         db = self._db
         try:
+            if len(todo) == 1 and len(todo[0][1]) == 1:
+                # One row of one statement (a job that finished alone): a transaction of its own already,
+                # without the two round trips of BEGIN and COMMIT.
+                db.execute(todo[0][0], todo[0][1][0])
+                return
             db.execute("BEGIN IMMEDIATE")
             try:
-                body(db)
+                for sql, rows in todo:
+                    db.executemany(sql, rows)
                 db.execute("COMMIT")
             except BaseException:
                 # SQLite may have rolled back already (it does on a full disk): a failing ROLLBACK
