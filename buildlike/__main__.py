@@ -160,7 +160,7 @@ def _main(argv: list[str] | None) -> None:
 
             print(NOTHING_TO_DO)
         sys.exit(0)
-    _interrupt_on_sigterm()  # before the engine is imported: SIGTERM while loading exits 130 too
+    _set_up_signals()  # before the engine is imported: SIGTERM while loading exits 130 too
     import gc
 
     collecting = gc.isenabled()
@@ -178,8 +178,9 @@ def _main(argv: list[str] | None) -> None:
     sys.exit(code)
 
 
-def _interrupt_on_sigterm() -> None:
-    """Make SIGTERM stop us as Ctrl-C does (exit 130) at any moment, not only while commands run."""
+def _set_up_signals() -> None:
+    """Make SIGTERM stop us as Ctrl-C does (exit 130) at any moment, not only while commands run;
+    and see our children's exit codes even if whoever started us ignores SIGCHLD."""
     import signal
 
     def interrupt(_signum: int, _frame: object) -> None:
@@ -187,6 +188,9 @@ def _interrupt_on_sigterm() -> None:
 
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, interrupt)
+    # An ignored SIGCHLD stays ignored across exec (some daemons and CI agents pass it on): the kernel
+    # would then reap our commands (and git, for the hook) itself, and no exit code could be read.
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
 
 
 if __name__ == "__main__":

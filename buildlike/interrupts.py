@@ -1,6 +1,7 @@
 """Stopping a build: Ctrl-C and SIGTERM routed to the build loop, a `Cancel` from another thread, and
 stopping the commands' process groups. When to stop is the runner's call; this module only carries it out.
-Ctrl-Z suspends the commands with the build, and `fg`/`bg` resumes them.
+Ctrl-Z suspends the commands with the build, and `fg`/`bg` resumes them. A SIGCHLD ignored by whoever started
+us is set back to its default while commands run: ignored, their exit codes would be lost.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from buildlike.errors import UsageError
 from buildlike.processes import Processes
 
 
@@ -59,8 +61,17 @@ def route_signals(handler: Callable[[int, Any], None], processes: Processes[Any]
     delivered it to, so that their wait ends.
     """
     if threading.current_thread() is not threading.main_thread():
+        if signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN:
+            raise UsageError(
+                "SIGCHLD is ignored in this process, so the exit codes of commands cannot be read;"
+                " build from the main thread, or set SIGCHLD back to SIG_DFL first"
+            )
         return lambda: None
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    if signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN:
+        # Ignored (passed on across exec, or the host application's choice), the kernel would reap
+        # our commands itself: waitpid then fails with ECHILD, and their exit codes are lost.
+        old[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     if signal.getsignal(signal.SIGHUP) == signal.SIG_DFL:
         old[signal.SIGHUP] = signal.signal(signal.SIGHUP, handler)
     if signal.getsignal(signal.SIGTSTP) == signal.SIG_DFL:
