@@ -245,16 +245,20 @@ def install_hook(
             )
     keep_chained = (existing is not None and not ours) or os.path.lexists(repo.chained)
     text = hook_script(python=python, check=check, file=stored, chained=keep_chained)
-    repo.hooks.mkdir(parents=True, exist_ok=True)
     temp = repo.hooks / f".{HOOK_NAME}.buildlike-{os.getpid()}"
     try:
+        repo.hooks.mkdir(parents=True, exist_ok=True)
         temp.write_text(text)
         temp.chmod(0o755)
         if existing is not None and not ours:
             os.rename(repo.hook, repo.chained)
         os.replace(temp, repo.hook)
+    except OSError as e:  # e.g. core.hooksPath names a file
+        raise UsageError(
+            f"cannot write the pre-commit hook in {repo.hooks} (git's hooks folder, core.hooksPath): {e.strerror or e}"
+        ) from None
     finally:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
             temp.unlink()
     return Installed(repo.hook, repo.chained if keep_chained else None, ours)
 

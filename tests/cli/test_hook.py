@@ -230,3 +230,24 @@ def test_outside_a_git_repository_the_hook_commands_say_so(tmp_path, git_project
         r = p.buildlike("hook", command, cwd=outside)
         assert r.code == 2, r.text
         assert "not inside a git work tree" in r.err
+
+
+def test_install_where_core_hookspath_names_a_file_says_so(git_project):
+    p = git_project()
+    p.write("hooks-file", "not a folder\n")
+    p.git("config", "core.hooksPath", "hooks-file")
+    r = p.buildlike("hook", "install")
+    assert "Traceback" not in r.err, r.err
+    assert r.code == 2, r.text
+    assert "hooks-file" in r.err
+    assert p.read("hooks-file") == "not a folder\n"
+
+
+def test_install_where_core_hookspath_cannot_be_created_says_so(git_project):
+    p = git_project()
+    p.write("blocker", "a file where a folder would go\n")
+    p.git("config", "core.hooksPath", "blocker/hooks")
+    r = p.buildlike("hook", "install")
+    assert "Traceback" not in r.err, r.err
+    assert r.code == 2, r.text
+    assert "blocker/hooks" in r.err
