@@ -145,19 +145,22 @@ def load(
         return loaded
     st = os.stat(path)  # before reading: a later edit then always shows as a moved stat
     raw = path.read_bytes()
-    project = read_project(path, raw)
+    project, read_problems, every_rule = read_project(path, raw)
     tree = FileTree(project.root)
     jobset = expand(project, tree)
     rule_lines = {r.name: r.line for r in project.rules}
     warnings = [*jobset.warnings, *_folder_inputs(jobset.jobs, project.root, project.file, rule_lines)]
     graph, problems = connect(jobset.jobs, file=project.file, rule_lines=rule_lines, warnings=warnings)
-    problems = [*jobset.problems, *problems, *_default_problems(project.settings, graph, raw)]
+    problems = [*read_problems, *jobset.problems, *problems]
+    if every_rule:  # (else an input, or a default target, may be a rule left out's)
+        problems += _default_problems(project.settings, graph, raw)
     if problems:
         # One report for everything: with these, also the inputs that are missing.
         def exists(p: str) -> bool:
             return os.path.exists(os.path.join(project.root, p))
 
-        raise MaestrofileError([*problems, *missing_inputs(graph, range(len(graph.jobs)), exists)])
+        missing = missing_inputs(graph, range(len(graph.jobs)), exists) if every_rule else []
+        raise MaestrofileError([*problems, *missing])
     source: SourceStamp = (str(path), st.st_mtime_ns, st.st_size, jobset.listed_folders)
     if save_cache:
         prepare_state_dir(project.root, state_dir)

@@ -10,7 +10,7 @@ import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from buildlike.errors import MaestrofileError, Problem
 from buildlike.model import Project, Rule, Settings
@@ -108,10 +108,24 @@ def _split_dotted(key: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def read_project(path: Path, raw: bytes | None = None) -> Project:
+class Checked(NamedTuple):
+    """A Maestrofile read and checked: its project, and what is wrong with it.
+
+    With problems, `project` holds only the rules whose inputs and outputs could be read (their
+    commands may not), so that the graph's problems can be found too and reported with these
+    (`every_rule`: none was left out, so an input no rule makes is missing indeed).
+    """
+
+    project: Project
+    problems: tuple[Problem, ...] = ()
+    every_rule: bool = True
+
+
+def read_project(path: Path, raw: bytes | None = None) -> Checked:
     """Read and check the Maestrofile at `path` (whose bytes are `raw`, if already read).
 
-    Raises `MaestrofileError` listing every problem.
+    Raises `MaestrofileError` when it cannot be read as TOML at all; any other problem is in the
+    result, with what could be made of the rest.
     """
     shown = path.name
     try:
@@ -149,7 +163,7 @@ def read_project(path: Path, raw: bytes | None = None) -> Project:
     return _check(doc, root=str(path.parent.resolve()), shown=shown, where=_Locator(text))
 
 
-def _check(doc: dict[str, Any], *, root: str, shown: str, where: _Locator) -> Project:
+def _check(doc: dict[str, Any], *, root: str, shown: str, where: _Locator) -> Checked:
     problems: list[Problem] = []
 
     def problem(message: str, line: int | None, rule: str | None = None) -> None:
@@ -165,19 +179,24 @@ def _check(doc: dict[str, Any], *, root: str, shown: str, where: _Locator) -> Pr
         problem("no rules: add a [rules.NAME] table with inputs, outputs and run", None)
 
     settings = _check_settings(doc.get("settings", {}), problem, where)
-    vars_ = _check_vars(doc.get("vars", {}), problem, where)
+    raw_vars = doc.get("vars", {})
+    vars_ = _check_vars(raw_vars, problem, where)
+    # A var with a bad value is still a var: a rule using it has no unknown placeholder (one problem,
+    # reported once), though its fields using it cannot be worked out.
+    bad_vars = frozenset(raw_vars) - {k for k, _ in vars_} if isinstance(raw_vars, dict) else frozenset()
     rules: list[Rule] = []
+    every_rule = True
     raw_rules = doc.get("rules", {})
     if not isinstance(raw_rules, dict):
         problem(f"'rules' must be a table of rules, not {_type_name(raw_rules)}", where.key("rules"))
         raw_rules = {}
     for name, body in raw_rules.items():
-        rule = _check_rule(name, body, [k for k, _ in vars_], problem, where)
+        rule = _check_rule(name, body, [k for k, _ in vars_], bad_vars, problem, where)
         if rule is not None:
             rules.append(rule)
-    if problems:
-        raise MaestrofileError(problems)
-    return Project(root=root, file=shown, settings=settings, vars=tuple(vars_), rules=tuple(rules))
+        every_rule = every_rule and rule is not None
+    project = Project(root=root, file=shown, settings=settings, vars=tuple(vars_), rules=tuple(rules))
+    return Checked(project, tuple(problems), every_rule)
 
 
 def _check_settings(raw: object, problem: Any, where: _Locator) -> Settings:
@@ -260,10 +279,21 @@ def _string_list(value: object) -> list[str] | None:
     return None
 
 
-def _check_rule(name: str, body: object, var_names: list[str], problem: Any, where: _Locator) -> Rule | None:
+# The keys a rule's place in the graph rests on: with a problem in one of these, the rule is left out
+# of the graph's checks; with problems elsewhere only, it stays in them (without its commands).
+_GRAPH_KEYS = frozenset({"name", "inputs", "outputs", "foreach", "depfile"})
+
+
+def _check_rule(
+    name: str, body: object, var_names: list[str], bad_vars: frozenset[str], problem: Any, where: _Locator
+) -> Rule | None:
+    """The rule; with problems (reported through `problem`), the rule as far as the graph's checks
+    need it, or None if its inputs and outputs cannot be worked out."""
     header = where.table("rules", name)
+    wrong: set[str | None] = set()  # the keys with a problem (None: the rule as a whole)
 
     def bad(message: str, key: str | None = None) -> None:
+        wrong.add(key)
         problem(message, where.key(key, "rules", name) if key else header, name)
 
     if not isinstance(body, dict):
@@ -272,6 +302,7 @@ def _check_rule(name: str, body: object, var_names: list[str], problem: Any, whe
     ok = True
     if not name.strip() or "\0" in name:
         bad("a rule needs a name: write [rules.NAME] with a NAME that is not blank")
+        wrong.add("name")
         ok = False
     for key in body:
         if key not in RULE_KEYS:
@@ -361,11 +392,15 @@ def _check_rule(name: str, body: object, var_names: list[str], problem: Any, whe
     for key, texts, allowed in fields:
         for text in texts:
             try:
-                unknown = [f for f in parse(text).fields if f not in allowed]
+                used = parse(text).fields
             except TemplateSyntaxError as e:
                 bad(f"'{key}': {e}", key)
                 ok = False
                 continue
+            if not bad_vars.isdisjoint(used):  # (its problem is the var's)
+                wrong.add(key)
+                ok = False
+            unknown = [f for f in used if f not in allowed and f not in bad_vars]
             for f in unknown:
                 hint = did_you_mean(f, allowed)
                 if not hint and f in FOREACH_FIELDS:
@@ -374,9 +409,9 @@ def _check_rule(name: str, body: object, var_names: list[str], problem: Any, whe
                     hint = " (only run and description can use it)"
                 bad(f"unknown placeholder '{{{f}}}' in '{key}'{hint}", key)
                 ok = False
-    if not ok:
+    if not ok and not wrong.isdisjoint(_GRAPH_KEYS):
         return None
-    return Rule(
+    rule = Rule(
         name=name,
         inputs=inputs,
         outputs=outputs,
@@ -388,3 +423,5 @@ def _check_rule(name: str, body: object, var_names: list[str], problem: Any, whe
         depfile=depfile,
         line=header,
     )
+    # Only the graph's checks see a rule with problems: without what may not be worked out.
+    return rule if ok else rule._replace(run=(), description=None, env=())
