@@ -223,6 +223,8 @@ def _default_problems(settings: Settings, graph: JobGraph, raw: bytes) -> list[P
 def selection(loaded: Loaded, targets: Sequence[str] = ()) -> list[int]:
     """The indexes of the jobs that `targets` (default: the default targets) need, producers first."""
     graph = loaded.graph
+    if isinstance(targets, str):  # build(project, "report"): one target, not one per character
+        targets = (targets,)
     named = [_as_output(loaded, t) for t in targets] or list(loaded.settings.default)
     roots = resolve_targets(graph, named) if named else range(len(graph.jobs))
     return closure(graph, roots)
@@ -260,8 +262,10 @@ def build(
     (None: it found the file missing), so watch mode can tell a later edit from a rewrite.
     """
     reporter = reporter if reporter is not None else Reporter()
+    if options.jobs is not None and (type(options.jobs) is not int or options.jobs < 1):
+        raise UsageError(f"jobs must be a whole number of at least 1 (or None: the default), not {options.jobs!r}")
     order = selection(loaded, targets)
-    jobs = options.jobs if options.jobs else (loaded.settings.jobs or _cpu_count())
+    jobs = options.jobs or loaded.settings.jobs or _cpu_count()
     run_options = RunOptions(
         jobs=max(1, jobs),
         keep_going=options.keep_going,

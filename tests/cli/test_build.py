@@ -616,3 +616,32 @@ def test_the_python_api_raises_errors_the_package_exports(make_project, monkeypa
     assert isinstance(problem, buildlike.Problem) and problem.path == "x.txt" and problem.rule in ("x", "y")
     for name in buildlike.__all__:
         getattr(buildlike, name)  # every name the package lists is there
+
+
+def test_the_python_api_takes_one_target_as_a_string_and_refuses_jobs_below_one(make_project, monkeypatch):
+    """`build(project, "a")` builds a, not one target per character; jobs=0 is an error, as -j 0 is."""
+    import buildlike
+    from buildlike.reporter import Reporter
+
+    p = make_project(
+        """
+        [rules.a]
+        outputs = ["a.txt"]
+        run = "echo a > a.txt"
+
+        [rules.b]
+        outputs = ["b.txt"]
+        run = "echo b > b.txt"
+        """
+    )
+    monkeypatch.chdir(p.root)
+    loaded = buildlike.load("Maestrofile.toml")
+    for jobs in (0, -1):
+        with pytest.raises(buildlike.UsageError, match="at least 1"):
+            buildlike.build(loaded, options=buildlike.BuildOptions(jobs=jobs), reporter=Reporter(quiet=True))
+    assert not p.exists("a.txt")
+    result = buildlike.build(loaded, "a", reporter=Reporter(quiet=True))
+    assert result.ran == ("a",)
+    assert p.exists("a.txt") and not p.exists("b.txt")
+    [stale] = buildlike.status(loaded, "b")
+    assert stale.job.id == "b"
