@@ -130,11 +130,13 @@ def load(
     *,
     directory: str | os.PathLike[str] | None = None,
     save_cache: bool = False,
+    targets: Sequence[str] = (),
 ) -> Loaded:
     """Load the Maestrofile into a job graph, from the cache when nothing it was made from changed.
 
     Raises `MaestrofileError` with every problem found. `save_cache` writes `.buildlike/graph.cache`
-    (builds do; `status`, `list` and `graph` never write).
+    (builds do; `status`, `list` and `graph` never write), once the `targets` about to be built are
+    known to exist: bad usage writes nothing.
     """
     path = find_maestrofile(file, directory)
     state_dir = Path(state_folder(str(path)))
@@ -162,10 +164,12 @@ def load(
         missing = missing_inputs(graph, range(len(graph.jobs)), exists) if every_rule else []
         raise MaestrofileError([*problems, *missing])
     source: SourceStamp = (str(path), st.st_mtime_ns, st.st_size, jobset.listed_folders)
+    loaded = Loaded(path, project.settings, graph, source)
     if save_cache:
+        selection(loaded, targets)  # raises UsageError for an unknown one
         prepare_state_dir(project.root, state_dir)
         save_cached(state_dir, source, hash_bytes(raw), project.settings, graph)
-    return Loaded(path, project.settings, graph, source)
+    return loaded
 
 
 def _folder_inputs(jobs: Sequence[Job], root: str, file: str, rule_lines: dict[str, int | None]) -> list[Problem]:

@@ -63,7 +63,7 @@ def do_build(o: CommonOptions) -> int:
     from buildlike.reporter import Reporter
 
     reporter = Reporter(verbose=o.verbose, quiet=o.quiet)
-    loaded = load(o.file, directory=o.directory, save_cache=not o.dry_run)
+    loaded = load(o.file, directory=o.directory, save_cache=not o.dry_run, targets=o.targets)
     build(
         loaded,
         o.targets,

@@ -517,7 +517,7 @@ class Watcher:
         like a bad Maestrofile and watching goes on.
         """
         try:
-            loaded = load(self.maestrofile, save_cache=not self.build_options.dry_run)
+            loaded = load(self.maestrofile, save_cache=not self.build_options.dry_run, targets=self.targets)
             return loaded, selection(loaded, self.targets)
         except BuildlikeError as e:
             if first and isinstance(e, UsageError):

@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -671,6 +672,19 @@ def test_an_unknown_target_on_the_command_line_is_a_usage_error(make_project, re
     assert "Maestrofile.toml" in r.err
     if suggestion:
         assert f"did you mean '{suggestion}'" in r.err
+
+
+def test_an_unknown_target_writes_no_graph_cache_even_for_an_old_maestrofile(make_project, reject):
+    """A Maestrofile old enough to cache: bad usage still writes nothing but the lock."""
+    p = make_project(TARGETS, {"src/a.c": "x"})
+    past = time.time_ns() - 60 * 10**9
+    for rel in ("Maestrofile.toml", "src/a.c", "src", "."):
+        os.utime(p.root / rel, ns=(past, past))
+    reject(p, "build", "nope")
+    reject(p, "build", "nope", real=True)
+    r = p.run("build", "alpha")  # and a good one does
+    assert r.code == 0, r.text
+    assert p.exists(".buildlike/graph.cache")
 
 
 def test_an_unknown_target_in_settings_default_is_named_with_its_line(make_project, reject):
