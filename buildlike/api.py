@@ -457,6 +457,8 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
     graph = loaded.graph
     # What the Maestrofile reads and no rule makes: the inputs, and the files foreach jobs are for.
     sources = {p for job in graph.jobs for p in (*job.inputs, job.match or "") if p not in graph.producer} - {""}
+    if not os.path.isdir(os.path.join(root, STATE_DIR)):
+        return []  # never built here (nor building now): nothing is buildlike's, and nothing to write
     with ProjectLock(prepare_state_dir(root, loaded.state_dir)) as lock:
         lock.acquire(
             wait=not no_wait, on_wait=reporter.waiting_for_lock, on_leftovers=reporter.warning, state=loaded.state_dir

@@ -411,6 +411,21 @@ def test_clean_never_deletes_a_declared_output_that_buildlike_did_not_make(make_
     assert p.read("later.txt") == "also by hand\n"
 
 
+def test_clean_in_a_project_never_built_deletes_and_writes_nothing(make_project):
+    p = make_project(
+        """
+        [rules.gen]
+        outputs = ["gen.txt"]
+        run = "echo made > gen.txt"
+        """,
+        {"gen.txt": "written by hand\n"},
+    )
+    r = p.run("clean")
+    assert r.code == 0, r.text
+    assert p.read("gen.txt") == "written by hand\n"
+    assert not p.exists(".buildlike")
+
+
 def test_clean_deletes_what_a_rule_made_even_after_the_rule_was_removed(built):
     built.write("Maestrofile.toml", PROJECT.split("[rules.docs]")[0])
     assert built.run("clean").code == 0
