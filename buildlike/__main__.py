@@ -151,7 +151,9 @@ def _main(argv: list[str] | None) -> None:
 
         print(f"buildlike {__version__}")
         sys.exit(0)
+    misplaced: tuple[str, ...] = ()  # command names after options, taken for targets
     if not args or (args[0] not in COMMANDS and args[0] not in _TOP_LEVEL_FLAGS):
+        misplaced = tuple(a for a in args if a in COMMANDS)
         args.insert(0, "build")  # `buildlike -j 4 app` means `buildlike build -j 4 app`
     values = parse_args(args)
     if values is not None and values["command"] == "build" and nothing_to_do(values):
@@ -171,7 +173,7 @@ def _main(argv: list[str] | None) -> None:
     try:
         from buildlike.cli import run
 
-        code = run(args, values)
+        code = run(args, values, commands=misplaced)
     finally:
         if collecting:
             gc.enable()  # for a caller in the same process (tests)

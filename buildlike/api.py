@@ -60,6 +60,7 @@ __all__ = [
     "BuildResult",
     "BuildlikeError",
     "Interrupted",
+    "Job",
     "JobStatus",
     "Loaded",
     "LockBusy",

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 from buildlike import __version__
-from buildlike.errors import BuildlikeError, MaestrofileError, StaleWork
+from buildlike.errors import BuildlikeError, MaestrofileError, StaleWork, UnknownTargets
 
 if TYPE_CHECKING:
     import typer
@@ -31,20 +31,29 @@ class CommonOptions(NamedTuple):
     targets: tuple[str, ...] = ()
 
 
-def _report_error(e: BuildlikeError) -> None:
+def _report_error(e: BuildlikeError, commands: Sequence[str] = ()) -> None:
+    """Print `e` for the user; `commands`: names of commands that a build took for targets
+    (`buildlike -C DIR status`), to say how to run them if they are unknown targets."""
     if isinstance(e, MaestrofileError):
         for p in e.problems:
             print(f"error: {p}", file=sys.stderr)
     else:
         print(f"buildlike: {e.message}", file=sys.stderr)
+    if isinstance(e, UnknownTargets):
+        for name in (t for t in e.targets if t in commands):
+            print(
+                f"buildlike: to run the {name} command, write it first: options follow the command,"
+                f" as in `buildlike {name} -C DIR`",
+                file=sys.stderr,
+            )
 
 
-def run_guarded(action: Callable[[], int]) -> int:
+def run_guarded(action: Callable[[], int], commands: Sequence[str] = ()) -> int:
     """Run `action`, turning our errors and Ctrl-C into messages and exit codes."""
     try:
         return action()
     except BuildlikeError as e:
-        _report_error(e)
+        _report_error(e, commands)
         return e.exit_code
     except KeyboardInterrupt:
         print("buildlike: interrupted", file=sys.stderr)
@@ -390,9 +399,9 @@ def bare_poll(args: list[str]) -> list[str]:
     return out
 
 
-def run(args: Sequence[str], parsed: dict[str, object] | None) -> int:
+def run(args: Sequence[str], parsed: dict[str, object] | None, *, commands: Sequence[str] = ()) -> int:
     """Run a command line; `parsed` holds its command and options when __main__ could read them
-    (`parse_args`): then typer is not even imported."""
+    (`parse_args`): then typer is not even imported. `commands`: see `_report_error`."""
     if parsed is not None:
         values = dict(parsed)
         command, check = values.pop("command"), bool(values.pop("check", False))
@@ -401,7 +410,7 @@ def run(args: Sequence[str], parsed: dict[str, object] | None) -> int:
             return run_guarded(lambda: do_status(options, check=check))
         if command in ("list", "graph"):
             return run_guarded(lambda: do_print(options, str(command)))
-        return run_guarded(lambda: do_build(options))
+        return run_guarded(lambda: do_build(options), commands)
     app = make_app()
     try:
         app(args=bare_poll(list(args)), prog_name="buildlike")

@@ -53,6 +53,14 @@ class UsageError(BuildlikeError):
     exit_code = 2
 
 
+class UnknownTargets(UsageError):
+    """Targets that name no rule, job or output of the Maestrofile."""
+
+    def __init__(self, message: str, targets: Iterable[str]) -> None:
+        super().__init__(message)
+        self.targets = tuple(targets)
+
+
 class BuildFailed(BuildlikeError):
     """At least one job failed; the failures were already shown as they happened."""
 

@@ -9,7 +9,7 @@ import posixpath
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from buildlike.errors import MaestrofileError, Problem, UsageError
+from buildlike.errors import MaestrofileError, Problem, UnknownTargets
 from buildlike.jobs import Job
 from buildlike.paths import normalize
 
@@ -209,7 +209,7 @@ def resolve_targets(graph: JobGraph, targets: Sequence[str]) -> list[int]:
         for t in unknown:
             hint = did_you_mean(t, names) or did_you_mean(normalize(t), graph.producer)
             parts.append(f"unknown target '{t}': not a rule, a job or an output of {graph.file}{hint}")
-        raise UsageError("\n".join(parts))
+        raise UnknownTargets("\n".join(parts), unknown)
     return list(chosen)
 
 

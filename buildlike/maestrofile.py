@@ -315,7 +315,8 @@ def _check_rule(
             return ()
         items = _string_list(body[key])
         if items is None:
-            bad(f"'{key}' must be a list of strings, not {_type_name(body[key])}", key)
+            kind = "a string or a list of strings" if key == "run" else "a list of strings"
+            bad(f"'{key}' must be {kind}, not {_type_name(body[key])}", key)
             ok = False
             return ()
         if required and not any(s.strip() for s in items):

@@ -109,7 +109,7 @@ class Reporter:
         if jobs:
             names = ", ".join(j.id for j in jobs[:5]) + (f" and {len(jobs) - 5} more" if len(jobs) > 5 else "")
             self._print(
-                f"skipped {len(jobs)} job{'s' if len(jobs) != 1 else ''} that need a failed one: {names}",
+                f"skipped {len(jobs)} job{'s that need' if len(jobs) != 1 else ' that needs'} a failed one: {names}",
                 err=True,
             )
 
@@ -155,7 +155,10 @@ class WatchReporter(Reporter):
 
         self._print(f"[{time.strftime('%H:%M:%S')}] {text}", err=err)
 
+    _idle_said = False  # by this build's own status line (a dry run with nothing to do)
+
     def nothing_to_do(self) -> None:
+        self._idle_said = True
         if not self.quiet:
             self._status("nothing to do, everything is up to date; watching for changes")
 
@@ -181,8 +184,9 @@ class WatchReporter(Reporter):
         self._status("cannot build; waiting for changes", err=True)
 
     def watch_idle(self) -> None:
-        """After a dry run, which prints no summary of its own."""
-        if not self.quiet:
+        """After a dry run, which prints no summary of its own (but says when it had nothing to do)."""
+        said, self._idle_said = self._idle_said, False
+        if not self.quiet and not said:
             self._status("watching for changes")
 
     def changed(self, paths: list[str]) -> None:

@@ -328,7 +328,7 @@ def watch(
     path = find_maestrofile(file, directory)
     watcher = Watcher(
         path,
-        tuple(targets),
+        (targets,) if isinstance(targets, str) else tuple(targets),  # one target, not one per character
         build_options=build_options if build_options is not None else BuildOptions(),
         options=options,
         reporter=reporter,

@@ -244,7 +244,7 @@ def test_a_failure_lists_the_jobs_that_did_not_start(make_project):
     r = p.run()
     assert r.code == 1
     assert p.log() == ["bad"]  # the longest chain first, then nothing
-    assert "skipped 1 job that need a failed one: after_bad" in r.err
+    assert "skipped 1 job that needs a failed one: after_bad" in r.err
     assert "not started: 3 jobs, as a build stops at its first failure" in r.err
     assert "good:src/one.txt, good:src/two.txt, last" in r.err
     assert p.run("-k").code == 1
