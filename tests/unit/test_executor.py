@@ -757,6 +757,10 @@ def test_stopping_all_jobs_passes_over_one_that_had_ended_already(cwd, tmp_path)
         processes.start("slow", execution([f"sh -c 'echo $$ > {pid_file}; exec sleep 30'"], cwd))
         processes.start("bad", execution(["no-such-program-xyz"], cwd))
         wait_for_file(pid_file)
+        deadline = time.monotonic() + 5
+        while not pid_file.read_text().endswith("\n"):  # (`>` makes the file before `echo` writes)
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
         stop_all(processes, grace=1.0)
         assert processes.running == {}
     with pytest.raises(ProcessLookupError):
