@@ -6,9 +6,10 @@ Only this module knows TOML. Rules still hold their placeholders; expanding them
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -27,10 +28,15 @@ PATH_FIELDS = ("input", "inputs", "output", "outputs")
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`" (did you mean 'x'?)"` for the closest choice, or `""`."""
+    close = _closest(word, choices)
+    return f" (did you mean '{close}'?)" if close is not None else ""
+
+
+def _closest(word: str, choices: Iterable[str]) -> str | None:
     import difflib
 
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return close[0] if close else None
 
 
 def _type_name(value: object) -> str:
@@ -92,12 +98,16 @@ def _split_dotted(key: str) -> tuple[str, ...]:
         if c in " \t.":
             i += 1
         elif c in "\"'":
-            end = key.find(c, i + 1)
-            while c == '"' and end != -1 and key[end - 1] == "\\":
-                end = key.find(c, end + 1)
-            end = n if end == -1 else end
+            end = i + 1
+            while end < n and key[end] != c:
+                end += 2 if c == '"' and key[end] == "\\" else 1  # (a literal string has no escapes)
+            end = min(end, n)
             raw = key[i + 1 : end]
-            parts.append(raw.encode().decode("unicode_escape") if c == '"' and "\\" in raw else raw)
+            if c == '"' and "\\" in raw:
+                # (every line shaped like a header is read, even one inside a '''string''')
+                with contextlib.suppress(UnicodeDecodeError):
+                    raw = raw.encode("latin-1", "backslashreplace").decode("unicode_escape")
+            parts.append(raw)
             i = end + 1
         else:
             j = i
@@ -154,6 +164,8 @@ def read_project(path: Path, raw: bytes | None = None) -> Checked:
         import tomli as tomllib
     try:
         doc = tomllib.loads(text)
+    except RecursionError:
+        raise MaestrofileError([Problem("not valid TOML: nested too deeply", file=shown)]) from None
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e)) if m else str(e)
@@ -183,15 +195,20 @@ def _check(doc: dict[str, Any], *, root: str, shown: str, where: _Locator) -> Ch
     vars_ = _check_vars(raw_vars, problem, where)
     # A var with a bad value is still a var: a rule using it has no unknown placeholder (one problem,
     # reported once), though its fields using it cannot be worked out.
-    bad_vars = frozenset(raw_vars) - {k for k, _ in vars_} if isinstance(raw_vars, dict) else frozenset()
+    if isinstance(raw_vars, dict):
+        refused = frozenset(raw_vars) - {k for k, _ in vars_}
+        bad_var: Callable[[str], bool] = refused.__contains__
+    else:  # [vars] could not be read: any name that is no built-in placeholder may be one of them
+        bad_var = _not_built_in
     rules: list[Rule] = []
     every_rule = True
     raw_rules = doc.get("rules", {})
     if not isinstance(raw_rules, dict):
         problem(f"'rules' must be a table of rules, not {_type_name(raw_rules)}", where.key("rules"))
         raw_rules = {}
+        every_rule = False  # (a default target may name one of them)
     for name, body in raw_rules.items():
-        rule = _check_rule(name, body, [k for k, _ in vars_], bad_vars, problem, where)
+        rule = _check_rule(name, body, [k for k, _ in vars_], bad_var, problem, where)
         if rule is not None:
             rules.append(rule)
         every_rule = every_rule and rule is not None
@@ -284,8 +301,12 @@ def _string_list(value: object) -> list[str] | None:
 _GRAPH_KEYS = frozenset({"name", "inputs", "outputs", "foreach", "depfile"})
 
 
+def _not_built_in(name: str) -> bool:
+    return name not in FOREACH_FIELDS and name not in PATH_FIELDS
+
+
 def _check_rule(
-    name: str, body: object, var_names: list[str], bad_vars: frozenset[str], problem: Any, where: _Locator
+    name: str, body: object, var_names: list[str], bad_var: Callable[[str], bool], problem: Any, where: _Locator
 ) -> Rule | None:
     """The rule; with problems (reported through `problem`), the rule as far as the graph's checks
     need it, or None if its inputs and outputs cannot be worked out."""
@@ -304,9 +325,17 @@ def _check_rule(
         bad("a rule needs a name: write [rules.NAME] with a NAME that is not blank")
         wrong.add("name")
         ok = False
+    like: set[str] = set()  # the keys that an unknown key may be meant for
     for key in body:
         if key not in RULE_KEYS:
-            bad(f"unknown key '{key}'{did_you_mean(key, RULE_KEYS)}", key)
+            # (not `bad`: the key's own name says nothing of what it was meant for)
+            problem(f"unknown key '{key}'{did_you_mean(key, RULE_KEYS)}", where.key(key, "rules", name), name)
+            meant = _closest(key, RULE_KEYS)
+            if meant is not None:
+                like.add(meant)  # `output = [...]`: the rule's outputs may be there
+            if isinstance(body[key], dict):  # [rules.gen.c]: a rule of its own, maybe, inputs and outputs too
+                like.update(RULE_KEYS)
+            wrong.update(like & _GRAPH_KEYS)
             ok = False
 
     def strings(key: str, *, required: bool = False) -> tuple[str, ...]:
@@ -364,10 +393,10 @@ def _check_rule(
             elif "\0" in v:
                 bad(f"'env' value of {k} {_NUL}", "env")
                 ok = False
-    if "run" not in body and ok:
+    if "run" not in body and "run" not in like:
         bad("has no 'run': add the command that makes its outputs", None)
         ok = False
-    if not outputs and not always and ok:
+    if not outputs and not always and not (wrong | like) & {"outputs", "always"}:
         bad(
             "has no outputs: list the files it makes, or set always = true to run it on every build",
             None,
@@ -381,7 +410,7 @@ def _check_rule(
         ok = False
 
     # Placeholders: check every name against what that field can see.
-    each = FOREACH_FIELDS if foreach is not None else ()
+    each = FOREACH_FIELDS if "foreach" in body else ()  # (one of the wrong type is reported once)
     fields: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
         ("inputs", inputs, (*var_names, *each)),
         ("outputs", outputs, (*var_names, *each)),
@@ -398,10 +427,10 @@ def _check_rule(
                 bad(f"'{key}': {e}", key)
                 ok = False
                 continue
-            if not bad_vars.isdisjoint(used):  # (its problem is the var's)
+            if any(bad_var(f) and f not in allowed for f in used):  # (its problem is the var's)
                 wrong.add(key)
                 ok = False
-            unknown = [f for f in used if f not in allowed and f not in bad_vars]
+            unknown = [f for f in used if f not in allowed and not bad_var(f)]
             for f in unknown:
                 hint = did_you_mean(f, allowed)
                 if not hint and f in FOREACH_FIELDS:

@@ -1,0 +1,125 @@
+"""Black-box findings on how a bad Maestrofile is reported (after b3381b6): crashes, problems named
+that are not wrong, and problems still hidden. README (The Maestrofile): "Every problem in a
+Maestrofile is reported at once ... with file, line, rule and path, and exit code 2"; the graph is
+still checked "without the rules whose inputs or outputs cannot be worked out"."""
+
+from __future__ import annotations
+
+import pytest
+
+import buildlike
+
+
+def _problems(p) -> list[str]:
+    with pytest.raises(buildlike.MaestrofileError) as e:
+        buildlike.load(p.root / "Maestrofile.toml")
+    return [q.message for q in e.value.problems]
+
+
+# -- crashes ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", ['[ "$OS" = "C:\\Users" ]', '["\\x"]', '[x."\\N"]'])
+def test_a_header_like_line_in_a_literal_string_is_no_traceback(make_project, line):
+    """The line finder decodes anything shaped like `[..."..."]`, even inside a '''string''', with
+    Python's unicode_escape, which raises on `\\U`, `\\x` or `\\N` (TOML never sees them as escapes)."""
+    good = f"[rules.a]\noutputs = [\"a.txt\"]\nrun = '''\n{line}\necho > a.txt\n'''\n"
+    p = make_project(good)
+    r = p.run("build", "--dry-run")
+    assert "Traceback" not in r.err, r.err
+    assert r.code == 0, r.text
+    q = make_project(good.replace("[rules.a]\n", "[rules.a]\ncolour = 1\n"))
+    r = q.run()
+    assert "Traceback" not in r.err, r.err
+    assert r.code == 2 and "unknown key 'colour'" in r.err, r.text
+
+
+def test_deeply_nested_arrays_are_a_problem_not_a_traceback(make_project):
+    p = make_project('[rules.a]\noutputs = ["a"]\nrun = "true"\nenv = ' + "[" * 500 + "]" * 500 + "\n")
+    r = p.run()
+    assert "Traceback" not in r.err, r.err[-400:]
+    assert r.code == 2, r.text[-400:]
+
+
+# -- problems named that are not wrong --------------------------------------------------------------
+
+USE = '\n[rules.use]\ninputs = ["x.txt"]\noutputs = ["y.txt"]\nrun = "cp {input} {output}"\n'
+
+
+@pytest.mark.parametrize(
+    "maker",
+    [
+        '[rules.gen]\noutput = ["x.txt"]\nrun = "echo > x.txt"\n',  # (did you mean 'outputs'?)
+        '[rules.gen.x]\noutputs = ["x.txt"]\nrun = "echo > x.txt"\n',  # a dotted rule name: a nested table
+    ],
+)
+def test_a_rule_whose_outputs_are_under_an_unknown_key_makes_no_input_seem_missing(make_project, maker):
+    p = make_project('[settings]\ndefault = ["x.txt", "y.txt"]\n\n' + maker + USE)
+    messages = _problems(p)
+    assert any("unknown key" in m for m in messages), messages
+    assert not any("x.txt" in m for m in messages), messages  # gen makes it: it is not missing nor unknown
+
+
+def test_a_foreach_of_the_wrong_type_is_one_problem_not_also_unknown_placeholders(make_project):
+    p = make_project(
+        '[rules.cc]\nforeach = 5\ninputs = ["{path}"]\noutputs = ["o/{stem}.o"]\nrun = "cc -c {path} -o {output}"\n',
+        {"src/a.c": ""},
+    )
+    messages = _problems(p)
+    assert any("'foreach' must be a string" in m for m in messages), messages
+    assert not any("unknown placeholder" in m for m in messages), messages
+
+
+def test_vars_that_are_not_a_table_make_no_unknown_placeholder(make_project):
+    p = make_project('vars = ["CC"]\n\n[rules.a]\noutputs = ["a.o"]\nrun = "{CC} -c a.c -o {output}"\n')
+    messages = _problems(p)
+    assert any("[vars] must be a table" in m for m in messages), messages
+    assert not any("unknown placeholder" in m for m in messages), messages
+
+
+def test_rules_that_are_not_a_table_make_no_default_target_unknown(make_project):
+    p = make_project('[settings]\ndefault = ["app"]\n\n[[rules]]\noutputs = ["app"]\nrun = "true"\n')
+    messages = _problems(p)
+    assert any("'rules' must be a table" in m for m in messages), messages
+    assert not any("unknown target" in m for m in messages), messages
+
+
+# -- problems still hidden, though every rule's inputs and outputs could be read --------------------
+
+MISSING = '\n[rules.b]\ninputs = ["missing.h"]\noutputs = ["b.txt"]\nrun = "true"\n'
+
+
+def test_an_unknown_key_called_name_does_not_hide_missing_inputs(make_project):
+    """`name` is also the marker of a bad rule name in the keys that leave a rule out of the graph."""
+    p = make_project('[rules.a]\nname = "Make A"\noutputs = ["a.txt"]\nrun = "true"\n' + MISSING)
+    messages = _problems(p)
+    assert any("unknown key 'name'" in m for m in messages), messages
+    assert any("input 'missing.h' is not a file" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("field", ["name", "dir", "stem", "path"])
+def test_a_var_named_like_a_foreach_field_leaves_no_foreach_rule_out(make_project, field):
+    """With the var refused, `{name}` in a foreach rule's outputs is the matched file's: readable."""
+    p = make_project(
+        f'[vars]\n{field} = "proj"\n\n[rules.pack]\nforeach = "src/*.c"\noutputs = ["out/{{{field}}}.gz"]\n'
+        'run = "gzip -c {path} > {output}"\n' + MISSING,
+        {"src/a.c": ""},
+    )
+    messages = _problems(p)
+    assert any(f"var '{field}' has the name of a built-in placeholder" in m for m in messages), messages
+    assert any("input 'missing.h' is not a file" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("other", ["description = 5", 'env = "LC_ALL=C"', 'colour = "red"', 'always = "no"'])
+def test_a_rule_without_run_is_reported_whatever_else_is_wrong_with_it(make_project, other):
+    p = make_project(f'[rules.a]\noutputs = ["a.txt"]\n{other}\n')
+    messages = _problems(p)
+    assert len(messages) == 2, messages
+    assert any("has no 'run'" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("other", ["description = 5", 'env = "LC_ALL=C"', 'colour = "red"'])
+def test_a_rule_without_outputs_is_reported_whatever_else_is_wrong_with_it(make_project, other):
+    p = make_project(f'[rules.a]\nrun = "true"\n{other}\n')
+    messages = _problems(p)
+    assert any("has no outputs" in m for m in messages), messages
