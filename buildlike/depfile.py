@@ -2,8 +2,9 @@
 
 Handles continuation lines, escaped spaces (`\\ `), `\\#`, `$$`, several targets, the phony
 `header.h:` rules of `-MP`, `target:dep` without a blank, a byte-order mark, and skips variable
-assignments. Lines end at `\\n` (or `\\r\\n`) only. Pure text in, paths out; the runner decides what
-to do with them.
+assignments. Lines end at `\\n` or `\\r\\n` here; discovered.py reads a depfile with universal newlines
+(as a text-mode open would), so there a lone `\\r` ends a line too. Pure text in, paths out; the
+runner decides what to do with them.
 """
 
 from __future__ import annotations
