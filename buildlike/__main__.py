@@ -159,13 +159,18 @@ def _exit_at_once(code: int) -> None:
     """
     import atexit
 
-    if sys.getprofile() is not None or sys.gettrace() is not None or atexit._ncallbacks():
+    callbacks = getattr(atexit, "_ncallbacks", None)  # (CPython's; elsewhere, take the ordinary exit)
+    if sys.getprofile() is not None or sys.gettrace() is not None or callbacks is None or callbacks():
         return
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):  # (a closed pipe, a closed stream: the ordinary exit copes)
-        return
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # (started with that descriptor closed: `2>&-`)
+            continue
+        try:
+            stream.flush()
+        except BrokenPipeError:  # `buildlike graph | head -1`: the reader is gone, so is the rest
+            code = code or 1  # (as run_guarded; and os._exit does not flush again, with a traceback)
+        except (OSError, ValueError):  # (a full disk, a closed stream: the ordinary exit reports it)
+            return
     os._exit(code)
 
 

@@ -267,6 +267,8 @@ def build(
     (None: it found the file missing), so watch mode can tell a later edit from a rewrite.
     """
     reporter = reporter if reporter is not None else Reporter()
+    if isinstance(targets, str):  # one target, here too: the idle-build snapshot is saved under them
+        targets = (targets,)
     if options.jobs is not None and (type(options.jobs) is not int or options.jobs < 1):
         raise UsageError(f"jobs must be a whole number of at least 1 (or None: the default), not {options.jobs!r}")
     order = selection(loaded, targets)

@@ -49,6 +49,11 @@ class Cancel:
             wake()
 
 
+# Whether a main-thread build has set an ignored SIGCHLD to its default for its length (the one
+# process-wide fact here: signal dispositions are the process's, not a build's).
+_SIGCHLD_LOCK = threading.Lock()
+_SIGCHLD_LENT = threading.Event()
+
 CANCELLED = "cancelled"  # the `signal_name` of the Interrupted raised for a Cancel request
 
 
@@ -61,17 +66,20 @@ def route_signals(handler: Callable[[int, Any], None], processes: Processes[Any]
     delivered it to, so that their wait ends.
     """
     if threading.current_thread() is not threading.main_thread():
-        if signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN:
-            raise UsageError(
-                "SIGCHLD is ignored in this process, so the exit codes of commands cannot be read;"
-                " build from the main thread, or set SIGCHLD back to SIG_DFL first"
-            )
+        with _SIGCHLD_LOCK:  # (a default lent by a main-thread build goes back to SIG_IGN at its end)
+            if _SIGCHLD_LENT.is_set() or signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN:
+                raise UsageError(
+                    "SIGCHLD is ignored in this process, so the exit codes of commands cannot be read;"
+                    " build from the main thread, or set SIGCHLD back to SIG_DFL first"
+                )
         return lambda: None
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    if signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN:
-        # Ignored (passed on across exec, or the host application's choice), the kernel would reap
-        # our commands itself: waitpid then fails with ECHILD, and their exit codes are lost.
-        old[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    with _SIGCHLD_LOCK:
+        if signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN:
+            # Ignored (passed on across exec, or the host application's choice), the kernel would reap
+            # our commands itself: waitpid then fails with ECHILD, and their exit codes are lost.
+            old[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _SIGCHLD_LENT.set()
     if signal.getsignal(signal.SIGHUP) == signal.SIG_DFL:
         old[signal.SIGHUP] = signal.signal(signal.SIGHUP, handler)
     if signal.getsignal(signal.SIGTSTP) == signal.SIG_DFL:
@@ -80,8 +88,11 @@ def route_signals(handler: Callable[[int, Any], None], processes: Processes[Any]
 
     def restore() -> None:
         signal.set_wakeup_fd(old_fd)  # (a previous owner's warn_on_full_buffer=False is not kept)
-        for s, h in old.items():
-            signal.signal(s, h)
+        with _SIGCHLD_LOCK:
+            for s, h in old.items():
+                signal.signal(s, h)
+            if signal.SIGCHLD in old:
+                _SIGCHLD_LENT.clear()
 
     return restore
 

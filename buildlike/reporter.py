@@ -31,6 +31,12 @@ def _shorten(command: str, limit: int = 2000) -> str:
     return f"{head} [... {len(command) - len(head) - len(tail)} characters not shown ...] {tail}"
 
 
+def _nowhere() -> TextIO:
+    import os
+
+    return open(os.devnull, "w")  # (lives as long as the reporter, as sys.stdout would)
+
+
 class Reporter:
     def __init__(
         self,
@@ -40,8 +46,9 @@ class Reporter:
         verbose: bool = False,
         quiet: bool = False,
     ) -> None:
-        self.out = out if out is not None else sys.stdout
-        self.err = err if err is not None else sys.stderr
+        # (None when the process started with that descriptor closed: `buildlike >&-`)
+        self.out = out if out is not None else sys.stdout or _nowhere()
+        self.err = err if err is not None else sys.stderr or _nowhere()
         self.verbose = verbose
         self.quiet = quiet
 

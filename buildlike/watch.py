@@ -542,6 +542,8 @@ class Watcher:
             self.reporter.restarting()
         except BuildFailed:
             pass  # the failures and the status line were shown as they happened
+        except UsageError:
+            raise  # bad options, or a thread that cannot build: every build would say it again
         except BuildlikeError as e:
             self.on_error(e)
             self.reporter.watch_blocked()
