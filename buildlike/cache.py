@@ -25,8 +25,8 @@ CACHE_NAME = "graph.cache"
 # Bumped when what a cached graph holds changes (2: fingerprints carry digests of their parts;
 # 3: a foreach never matches its own outputs; 5: an output that is its own match is an error;
 # 6: an output or depfile inside another output is an error; 9: jobs know their foreach match;
-# 10: an input inside a folder output depends on its maker).
-_FORMAT = ("buildlike-graph", 10, __version__, marshal.version)
+# 10: an input inside a folder output depends on its maker; 11: links to no folder are listed too).
+_FORMAT = ("buildlike-graph", 11, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:

@@ -93,12 +93,18 @@ def literal_base(pattern: str) -> str:
     return "/".join(base)
 
 
+# What `FileTree.listed` notes for a name that leads to something other than a folder (snapshot.py's
+# `folders_unchanged` reads it: it cannot import this module).
+NOT_A_FOLDER = -1
+
+
 class FileTree:
     """Lists project folders on demand, once each, remembering their mtimes."""
 
     def __init__(self, root: str) -> None:
         self.root = root
-        self.listed: dict[str, int] = {}  # folder -> mtime_ns when listed
+        # folder -> mtime_ns when listed (0: none there; NOT_A_FOLDER: a link to something else)
+        self.listed: dict[str, int] = {}
         self._entries: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._ids: dict[str, tuple[int, int]] = {}  # folder -> (st_dev, st_ino), to see symlink loops
 
@@ -118,9 +124,15 @@ class FileTree:
             with os.scandir(full) as it:
                 for e in it:
                     try:
-                        (dirs if e.is_dir() else files).append(e.name)
+                        is_dir = e.is_dir()
                     except OSError:
-                        files.append(e.name)
+                        is_dir = False
+                    (dirs if is_dir else files).append(e.name)
+                    if not is_dir and e.is_symlink():
+                        # A link that leads to no folder now may lead to one later, whose files a
+                        # glob would then match with no listed folder's mtime moved: noted too.
+                        rel = f"{folder}/{e.name}" if folder else e.name
+                        self.listed.setdefault(rel, NOT_A_FOLDER if os.path.exists(e.path) else 0)
         except OSError:  # missing, not a folder, unreadable, or too many symlinks deep
             self.listed.setdefault(folder, 0)
         result = (tuple(sorted(files)), tuple(sorted(dirs)))

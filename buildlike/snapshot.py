@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import stat
 
 SNAPSHOT_NAME = "clean.snapshot"
 NOTHING_TO_DO = "buildlike: nothing to do, everything is up to date"
@@ -42,10 +43,12 @@ def _sources_unchanged(source: SourceStamp) -> bool:
 
 
 def folders_unchanged(root: str, listed: tuple[tuple[str, int], ...]) -> bool:
-    """Whether every folder globbing listed still has its mtime (0: it did not exist, and still does not)."""
+    """Whether every folder globbing listed still has its mtime (0: it did not exist, and still does not;
+    -1, globs.NOT_A_FOLDER: a link leading to something else, and still so)."""
     for name, mtime in listed:
         try:
-            now = os.stat(os.path.join(root, name) if name else root).st_mtime_ns
+            st = os.stat(os.path.join(root, name) if name else root)
+            now = st.st_mtime_ns if stat.S_ISDIR(st.st_mode) else -1
         except (FileNotFoundError, NotADirectoryError):
             now = 0
         if now != mtime:
