@@ -312,19 +312,20 @@ def _check_rule(
     need it, or None if its inputs and outputs cannot be worked out."""
     header = where.table("rules", name)
     wrong: set[str | None] = set()  # the keys with a problem (None: the rule as a whole)
+    ok = True  # no problem found in it (`bad` says one is)
 
     def bad(message: str, key: str | None = None) -> None:
+        nonlocal ok
+        ok = False
         wrong.add(key)
         problem(message, where.key(key, "rules", name) if key else header, name)
 
     if not isinstance(body, dict):
         bad(f"must be a table with inputs, outputs and run, not {_type_name(body)}")
         return None
-    ok = True
     if not name.strip() or "\0" in name:
         bad("a rule needs a name: write [rules.NAME] with a NAME that is not blank")
         wrong.add("name")
-        ok = False
     like: set[str] = set()  # the keys that an unknown key may be meant for
     for key in body:
         if key not in RULE_KEYS:
@@ -339,36 +340,28 @@ def _check_rule(
             ok = False
 
     def strings(key: str, *, required: bool = False) -> tuple[str, ...]:
-        nonlocal ok
         if key not in body:
             return ()
         items = _string_list(body[key])
         if items is None:
             kind = "a string or a list of strings" if key == "run" else "a list of strings"
             bad(f"'{key}' must be {kind}, not {_type_name(body[key])}", key)
-            ok = False
             return ()
         if required and not any(s.strip() for s in items):
             bad(f"'{key}' is empty", key)
-            ok = False
         if any(not s.strip() for s in items) and key != "run":
             bad(f"'{key}' holds an empty path", key)
-            ok = False
         if any("\0" in s for s in items):
             bad(f"'{key}' {_NUL}", key)
-            ok = False
         return tuple(items)
 
     def optional(key: str, kind: type) -> Any:
-        nonlocal ok
         value = body.get(key)
         if value is not None and type(value) is not kind:
             bad(f"'{key}' must be {_type_name(kind())}, not {_type_name(value)}", key)
-            ok = False
             return None
         if isinstance(value, str) and "\0" in value:
             bad(f"'{key}' {_NUL}", key)
-            ok = False
         return value
 
     inputs = strings("inputs")
@@ -383,31 +376,24 @@ def _check_rule(
     raw_env = body.get("env", {})
     if not isinstance(raw_env, dict) or not all(isinstance(v, str) for v in raw_env.values()):
         bad("'env' must be a table of strings, such as env = { LC_ALL = \"C\" }", "env")
-        ok = False
     else:
         env = sorted(raw_env.items())
         for k, v in env:
             if not k or "=" in k or "\0" in k:
                 bad(f"'env' name {k!r} is not a variable name: it must be non-empty, without '=' or NUL", "env")
-                ok = False
             elif "\0" in v:
                 bad(f"'env' value of {k} {_NUL}", "env")
-                ok = False
     if "run" not in body and "run" not in like:
         bad("has no 'run': add the command that makes its outputs", None)
-        ok = False
     if not outputs and not always and not (wrong | like) & {"outputs", "always"}:
         bad(
             "has no outputs: list the files it makes, or set always = true to run it on every build",
             None,
         )
-        ok = False
     if foreach is not None and not foreach.strip():
         bad("'foreach' is empty", "foreach")
-        ok = False
     if depfile is not None and not depfile.strip():
         bad("'depfile' is empty: name the file the command writes, or leave depfile out", "depfile")
-        ok = False
 
     # Placeholders: check every name against what that field can see.
     each = FOREACH_FIELDS if "foreach" in body else ()  # (one of the wrong type is reported once)
@@ -425,7 +411,6 @@ def _check_rule(
                 used = parse(text).fields
             except TemplateSyntaxError as e:
                 bad(f"'{key}': {e}", key)
-                ok = False
                 continue
             if any(bad_var(f) and f not in allowed for f in used):  # (its problem is the var's)
                 wrong.add(key)
@@ -438,7 +423,6 @@ def _check_rule(
                 elif not hint and f in PATH_FIELDS:
                     hint = " (only run and description can use it)"
                 bad(f"unknown placeholder '{{{f}}}' in '{key}'{hint}", key)
-                ok = False
     if not ok and not wrong.isdisjoint(_GRAPH_KEYS):
         return None
     rule = Rule(
