@@ -225,12 +225,16 @@ def _default_problems(settings: Settings, graph: JobGraph, raw: bytes) -> list[P
     return []
 
 
+def as_targets(targets: Sequence[str]) -> tuple[str, ...]:
+    """The targets a caller named: a lone string is one (`build(project, "report")`), not one per
+    character."""
+    return (targets,) if isinstance(targets, str) else tuple(targets)
+
+
 def selection(loaded: Loaded, targets: Sequence[str] = ()) -> list[int]:
     """The indexes of the jobs that `targets` (default: the default targets) need, producers first."""
     graph = loaded.graph
-    if isinstance(targets, str):  # build(project, "report"): one target, not one per character
-        targets = (targets,)
-    named = [_as_output(loaded, t) for t in targets] or list(loaded.settings.default)
+    named = [_as_output(loaded, t) for t in as_targets(targets)] or list(loaded.settings.default)
     roots = resolve_targets(graph, named) if named else range(len(graph.jobs))
     return closure(graph, roots)
 
@@ -267,8 +271,7 @@ def build(
     (None: it found the file missing), so watch mode can tell a later edit from a rewrite.
     """
     reporter = reporter if reporter is not None else Reporter()
-    if isinstance(targets, str):  # one target, here too: the idle-build snapshot is saved under them
-        targets = (targets,)
+    targets = as_targets(targets)  # (the idle-build snapshot is saved under them too)
     if options.jobs is not None and (type(options.jobs) is not int or options.jobs < 1):
         raise UsageError(f"jobs must be a whole number of at least 1 (or None: the default), not {options.jobs!r}")
     order = selection(loaded, targets)
@@ -280,8 +283,7 @@ def build(
         shell=loaded.settings.shell,
     )
     if options.dry_run:
-        killed = started_by_a_killed_build(os.path.join(loaded.root, STATE_DIR), loaded.state_dir)
-        return _build_locked(loaded, order, targets, run_options, reporter, cancel, seen, killed)
+        return _build_locked(loaded, order, targets, run_options, reporter, cancel, seen, _killed_builds_jobs(loaded))
     folder = prepare_state_dir(loaded.root, loaded.state_dir)
     with ProjectLock(folder) as lock:
         lock.acquire(
@@ -372,6 +374,12 @@ def _run_with_store(
     return result, checked, racy_after_ns
 
 
+def _killed_builds_jobs(loaded: Loaded) -> dict[str, int]:
+    """The jobs of this Maestrofile that killed builds had started, read without taking the lock
+    (for `-n` and `status`, which write nothing)."""
+    return started_by_a_killed_build(os.path.join(loaded.root, STATE_DIR), loaded.state_dir)
+
+
 def _distrust(store: StateStore, interrupted: dict[str, int]) -> None:
     """Distrust the records of the jobs killed builds had started ({job: the build's number}), but
     those the same build wrote after (the job finished before the kill): their last run was
@@ -432,7 +440,7 @@ def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | 
     order = selection(loaded, targets)
     store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
     try:
-        _distrust(store, started_by_a_killed_build(os.path.join(loaded.root, STATE_DIR), loaded.state_dir))
+        _distrust(store, _killed_builds_jobs(loaded))
         with Stamper(loaded.root, store.stamps, now_ns=time.time_ns(), trees=loaded.graph.producer) as stamper:
             problems = missing_inputs(loaded.graph, order, stamper.exists)
             if problems:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Container, Iterable, Mapping, 
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from buildlike.api import BuildOptions, Loaded, build, find_maestrofile, load, selection
+from buildlike.api import BuildOptions, Loaded, as_targets, build, find_maestrofile, load, selection
 from buildlike.errors import BuildFailed, BuildlikeError, Interrupted, UsageError
 from buildlike.fingerprint import Stamp, Stamper
 from buildlike.graph import JobGraph
@@ -328,7 +328,7 @@ def watch(
     path = find_maestrofile(file, directory)
     watcher = Watcher(
         path,
-        (targets,) if isinstance(targets, str) else tuple(targets),  # one target, not one per character
+        as_targets(targets),
         build_options=build_options if build_options is not None else BuildOptions(),
         options=options,
         reporter=reporter,
