@@ -301,9 +301,6 @@ class StateStore:
                 now = record.made()
                 dropped.extend((p, job_id, d) for p, d in before.items() if p not in now)
                 made_again.extend((p,) for p in now.keys() - before.keys())
-        if not rows and not files and not marks:
-            return
-
         self._write(
             (f"INSERT OR REPLACE INTO jobs VALUES (?, {int(self.build)}, ?)", rows),
             ("DELETE FROM dropped WHERE path=?", made_again),  # listed by a record again: noted no more
