@@ -109,6 +109,8 @@ def find_maestrofile(
 ) -> Path:
     """The absolute path of the Maestrofile named by `-f`/`-C` (default: ./Maestrofile.toml)."""
     if directory is not None and not os.path.isdir(directory):
+        if os.path.exists(directory):
+            raise UsageError(f"-C {directory}: not a folder; to name a Maestrofile, use -f {directory}")
         raise UsageError(f"-C {directory}: no such folder")
     found = maestrofile_path(
         os.fspath(file) if file is not None else None, os.fspath(directory) if directory is not None else None

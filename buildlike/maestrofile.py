@@ -54,12 +54,15 @@ class _Locator:
     """Finds the line of a table header or of a key inside it, by scanning the text once."""
 
     _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
+    # The first part of a key: bare, "basic" or 'literal', before `=` or the dot of a dotted key.
+    _KEY = re.compile(r"""^\s*([A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')\s*[.=]""")
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
         self._header_lines: list[int] = []
         self._tables: dict[tuple[str, ...], int] = {}
         self._tops: dict[str, int] = {}
+        self._keys: dict[int, dict[str, int]] = {}  # by the line of the table's header (0: the top)
         for n, line in enumerate(self.lines, 1):
             m = self._HEADER.match(line)
             if m:
@@ -77,17 +80,21 @@ class _Locator:
         return self._tops.get(top) or self.key(top)
 
     def key(self, key: str, *table: str) -> int | None:
+        """The line of `key = ...` (or `key.x = ...`) in the table, else of a table `[table.key]`,
+        else of the table's header."""
         start = self.table(*table) if table else 0
-        if start is None:
-            return None
-        k = bisect.bisect_right(self._header_lines, start)
-        end = self._header_lines[k] if k < len(self._header_lines) else len(self.lines) + 1
-        quoted = re.escape(key)
-        rx = re.compile(rf"^\s*(?:{quoted}|\"{quoted}\"|'{quoted}')\s*=")
-        for n in range(start + 1, end):
-            if rx.match(self.lines[n - 1]):
-                return n
-        return start or None
+        if start is None:  # (a table may have no header of its own: [rules.gen.c] alone)
+            return self._tables.get((*table, key))
+        keys = self._keys.get(start)
+        if keys is None:  # each table's lines are read once, however many keys are looked up
+            keys = self._keys[start] = {}
+            k = bisect.bisect_right(self._header_lines, start)
+            end = self._header_lines[k] if k < len(self._header_lines) else len(self.lines) + 1
+            for n in range(start + 1, end):
+                m = self._KEY.match(self.lines[n - 1])
+                if m:
+                    keys.setdefault(_split_dotted(m.group(1))[0], n)
+        return keys.get(key) or self._tables.get((*table, key)) or start or None
 
 
 def _split_dotted(key: str) -> tuple[str, ...]:

@@ -857,6 +857,7 @@ def test_a_rule_with_a_blank_name_is_an_error(make_project, reject):
         (["-f", "/dev/null"], "'/dev/null' is not a file"),
         (["-f", "nope.toml"], "nope.toml' does not exist"),
         (["-C", "src"], "src has no Maestrofile.toml"),
+        (["-C", "Maestrofile.toml"], "-C Maestrofile.toml: not a folder; to name a Maestrofile, use -f"),
     ],
 )
 def test_a_maestrofile_that_is_not_there_is_named_for_what_it_is(make_project, reject, args, said):

@@ -123,3 +123,26 @@ def test_a_rule_without_outputs_is_reported_whatever_else_is_wrong_with_it(make_
     p = make_project(f'[rules.a]\nrun = "true"\n{other}\n')
     messages = _problems(p)
     assert any("has no outputs" in m for m in messages), messages
+
+
+# -- lines named ------------------------------------------------------------------------------------
+
+
+def _lines(p) -> dict[str, int | None]:
+    with pytest.raises(buildlike.MaestrofileError) as e:
+        buildlike.load(p.root / "Maestrofile.toml")
+    return {q.message: q.line for q in e.value.problems}
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('[rules.gen]\noutputs = ["x"]\nrun = "true"\n\n[rules.gen.c]\nflags = 1\n', 5),  # its own table
+        ('[rules.gen.c]\nflags = 1\n\n[rules.gen]\noutputs = ["x"]\nrun = "true"\n', 1),  # before the rule's
+        ("[rules.gen.c]\nflags = 1\n", 1),  # the rule has no header of its own
+        ('[rules.gen]\noutputs = ["x"]\nrun = "true"\nc.flags = 1\n', 4),  # a dotted key
+        ('[rules.gen]\noutputs = ["x"]\nrun = "true"\n"c" = 1\n', 4),  # a quoted one
+    ],
+)
+def test_an_unknown_key_holding_a_table_is_named_with_its_line(make_project, text, line):
+    assert _lines(make_project(text)).get("unknown key 'c'", "absent") == line
