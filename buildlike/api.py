@@ -84,6 +84,7 @@ class BuildOptions(NamedTuple):
     keep_going: bool = False
     dry_run: bool = False
     no_wait: bool = False
+    always_make: bool = False  # run every job the targets need, stale or not (`make -B`)
 
 
 class Loaded(NamedTuple):
@@ -282,6 +283,7 @@ def build(
         jobs=max(1, jobs),
         keep_going=options.keep_going,
         dry_run=options.dry_run,
+        always_make=options.always_make,
         shell=loaded.settings.shell,
     )
     if options.dry_run:

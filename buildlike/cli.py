@@ -29,6 +29,7 @@ class CommonOptions(NamedTuple):
     quiet: bool = False
     no_wait: bool = False
     targets: tuple[str, ...] = ()
+    always_make: bool = False
 
 
 def _report_error(e: BuildlikeError, commands: Sequence[str] = ()) -> None:
@@ -76,7 +77,9 @@ def do_build(o: CommonOptions) -> int:
     build(
         loaded,
         o.targets,
-        options=BuildOptions(jobs=o.jobs, keep_going=o.keep_going, dry_run=o.dry_run, no_wait=o.no_wait),
+        options=BuildOptions(
+            jobs=o.jobs, keep_going=o.keep_going, dry_run=o.dry_run, no_wait=o.no_wait, always_make=o.always_make
+        ),
         reporter=reporter,
     )
     return 0
@@ -289,6 +292,9 @@ def make_app() -> "typer.Typer":
         verbose: Verbose = False,
         quiet: Quiet = False,
         no_wait: NoWait = False,
+        always_make: Annotated[
+            bool, typer.Option("--always-make", "-B", help="Run every job the targets need, stale or not.")
+        ] = False,
         show_version: Version = False,
     ) -> None:
         """Build the named rules or output files (default: the default targets) and what they need."""
@@ -302,6 +308,7 @@ def make_app() -> "typer.Typer":
             quiet,
             no_wait,
             tuple(targets or ()),
+            always_make,
         )
         finish(run_guarded(lambda: do_build(o)))
 

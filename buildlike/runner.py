@@ -54,6 +54,7 @@ class RunOptions(NamedTuple):
     jobs: int
     keep_going: bool = False
     dry_run: bool = False
+    always_make: bool = False  # run every job in `order`, stale or not
     shell: str = "/bin/sh"
     grace_seconds: float = 3.0  # between SIGTERM and SIGKILL when stopping commands
     env: Mapping[str, str] | None = None  # base environment; None: ours
@@ -122,6 +123,9 @@ def _remade_first(verdict: Verdict, producer: Mapping[str, int], stale: Mapping[
     return Verdict(tuple(dict.fromkeys(reasons)))
 
 
+FORCED = Verdict((Reason(ReasonKind.FORCED),))
+
+
 class _Running(NamedTuple):
     """A job whose commands run, with what it read when it started."""
 
@@ -164,7 +168,10 @@ def run_build(
     `cancel` lets another thread stop the build as a signal would.
     """
     start = time.monotonic()
-    stale = initial_verdicts(graph, order, store, stamper, own_reasons=options.dry_run)
+    if options.always_make:
+        stale = dict.fromkeys(order, FORCED)
+    else:
+        stale = initial_verdicts(graph, order, store, stamper, own_reasons=options.dry_run)
     if not stale:
         if not options.dry_run:
             store.commit(stamps=stamper.take_refreshed())
@@ -183,11 +190,15 @@ def run_build(
     deps = with_discovered(graph, order, members, store)
     # Jobs stale for reasons of their own, reading nothing this build remakes, run whatever happens;
     # the others are judged again once their producers are done (early cutoff).
-    fixed = {
-        i
-        for i, verdict in stale.items()
-        if verdict.reasons[0].kind is not ReasonKind.UPSTREAM and not any(d in members for d in deps[i])
-    }
+    fixed = (
+        members
+        if options.always_make
+        else {
+            i
+            for i, verdict in stale.items()
+            if verdict.reasons[0].kind is not ReasonKind.UPSTREAM and not any(d in members for d in deps[i])
+        }
+    )
     records = {i: store.record(graph.jobs[i].id) for i in members}
     # A job's record is replaced once it succeeded, and distrusted once it failed or was interrupted;
     # one that never starts keeps it (its last run is still the one recorded). A build killed outright

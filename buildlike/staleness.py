@@ -25,6 +25,7 @@ class ReasonKind(Enum):
     OUTPUT_CHANGED = 7  # rule 6
     ALWAYS = 8  # rule 7
     UPSTREAM = 9  # not a rule: an input is remade first (status and dry runs say this)
+    FORCED = 10  # not a rule: `--always-make` runs every job
 
 
 _TEXT = {
@@ -37,6 +38,7 @@ _TEXT = {
     ReasonKind.OUTPUT_CHANGED: "output '{}' changed since it was built",
     ReasonKind.ALWAYS: "always = true",
     ReasonKind.UPSTREAM: "input '{}' is remade first",
+    ReasonKind.FORCED: "--always-make",
 }
 
 
