@@ -9,6 +9,7 @@ The CLI, watch mode and the git hook all go through here, and so can a Python sc
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import time
@@ -47,6 +48,7 @@ from buildlike.paths import (
     normalize,
     project_roots,
     state_folder,
+    symlinked_folder,
 )
 from buildlike.reporter import Reporter
 from buildlike.runner import BuildResult, RunOptions, initial_verdicts, run_build
@@ -460,8 +462,8 @@ def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | 
 
 
 def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = False) -> list[str]:
-    """Delete the outputs that successful runs recorded (and the depfiles of the current jobs that
-    succeeded), and nothing else. Returns what was deleted.
+    """Delete the outputs that successful runs recorded (and the depfiles their commands wrote), and
+    nothing else. Returns what was deleted.
 
     Never deletes a path outside the project, inside `.buildlike/`, reached through a symlinked
     folder, or read as a source by the current Maestrofile. Folders stay, even emptied ones: nothing
@@ -481,12 +483,7 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
         store = StateStore.open(loaded.state_dir, writable=True, warn=reporter.warning)
         try:
             _distrust(store, lock.interrupted)
-            made = store.made_files()
-            # A depfile is the command's too, once the job succeeded (as ninja's clean deletes it);
-            # records list theirs, but not those saved before records had a depfile field.
-            for job in graph.jobs:
-                if job.depfile is not None and store.record(job.id) is not None:
-                    made.setdefault(job.depfile, job.id)
+            made = store.made_files()  # (with each depfile a command wrote: as ninja's clean, it goes too)
             # Sources too: what a depfile said a job read, and the Maestrofile itself.
             sources |= store.depfile_inputs() - graph.producer.keys()
             sources.add(normalize(os.path.relpath(loaded.maestrofile, root)))
@@ -497,7 +494,11 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
                 path = normalize(raw)
                 if path != raw or not is_inside(path) or is_state_path(path) or path in sources:
                     continue
-                if escapes_via_symlink(root, path):
+                link = symlinked_folder(root, path)
+                if link is not None:
+                    reporter.warning(
+                        f"not deleting '{path}': '{link}' is a symlinked folder (what it leads to is not the build's)"
+                    )
                     continue
                 full = os.path.join(root, path)
                 if os.path.isdir(full) and not os.path.islink(full):
@@ -516,6 +517,10 @@ def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = F
                 try:
                     os.unlink(full)  # a symlink itself, never what it points to
                 except FileNotFoundError:
+                    continue
+                except OSError as e:  # its folder became a file, say: nothing of the build's is there
+                    if e.errno != errno.ENOTDIR:
+                        reporter.warning(f"cannot delete '{path}': {e.strerror}")
                     continue
                 removed.append(path)
             store.forget(set(made.values()), made)

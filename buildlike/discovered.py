@@ -45,7 +45,7 @@ def with_discovered(
 
 
 class Discovered(NamedTuple):
-    """What a job's depfile said it read, and the depfile's own digest (b"": it wrote none)."""
+    """What a job's depfile said it read, and the depfile's own digest (b"": the job wrote none)."""
 
     paths: tuple[str, ...] = ()
     digests: tuple[bytes, ...] = ()
@@ -54,7 +54,8 @@ class Discovered(NamedTuple):
 
 def discovered_inputs(job: Job, root: str, stamper: Stamper, started_ns: int) -> Discovered:
     """Extra inputs listed in the job's depfile, with their digests now; and the depfile's digest
-    (it is the job's, as its outputs are: `clean` deletes it), from the one read of it.
+    if the job wrote it (then it is the job's, as its outputs are: `clean` deletes it; one that was
+    there before, written by hand, is read but stays the user's), from the one read of it.
 
     Raises OSError if it cannot be read, DepfileSyntaxError if it is not a depfile.
     """
@@ -62,6 +63,7 @@ def discovered_inputs(job: Job, root: str, stamper: Stamper, started_ns: int) ->
         return Discovered()
     try:
         with open(os.path.join(root, job.depfile), "rb") as f:
+            written = os.fstat(f.fileno()).st_ctime_ns >= started_ns - CLOCK_TICK_NS
             data = f.read()
     except FileNotFoundError:
         return Discovered()
@@ -99,4 +101,4 @@ def discovered_inputs(job: Job, root: str, stamper: Stamper, started_ns: int) ->
             stamper.forget((p,))
         else:
             digests.append(d)
-    return Discovered(tuple(paths), tuple(digests), hash_bytes(data))
+    return Discovered(tuple(paths), tuple(digests), hash_bytes(data) if written else b"")

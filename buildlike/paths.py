@@ -1,6 +1,7 @@
 """Project-relative POSIX paths: normalising them and telling whether they stay inside the project.
 
-Pure string work; the only disk access is `escapes_via_symlink`, which resolves existing folders.
+Pure string work; the only disk access is in `escapes_via_symlink` and `symlinked_folder`, which
+resolve existing folders.
 """
 
 from __future__ import annotations
@@ -100,3 +101,16 @@ def escapes_via_symlink(root: str, path: str) -> bool:
         return False
     real = os.path.realpath(os.path.join(root, parent))
     return real != real_root and not real.startswith(real_root + os.sep)
+
+
+def symlinked_folder(root: str, path: str) -> str | None:
+    """The folder on the way to `path` that is (or lies under) a symlink, if any: then `path` is
+    another file than its spelling says, maybe a source (`out -> src`)."""
+    parent = posixpath.dirname(path)
+    while parent and not os.path.lexists(os.path.join(root, parent)):
+        parent = posixpath.dirname(parent)
+    if not parent or os.path.realpath(os.path.join(root, parent)) == os.path.join(os.path.realpath(root), parent):
+        return None
+    while (up := posixpath.dirname(parent)) and not os.path.islink(os.path.join(root, parent)):
+        parent = up  # the link itself, to name it
+    return parent

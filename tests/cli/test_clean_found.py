@@ -1,0 +1,79 @@
+"""`clean` cases found by a black-box tester: what it must not delete, and what must not stop it.
+
+README: clean never deletes "a source ... or a file reached through a symlinked folder"; SPEC:
+"delete the outputs that buildlike made, and nothing else".
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+RULE = """
+[rules.a]
+inputs = ["src/s.txt"]
+outputs = ["out/s.txt"]
+run = "tr a-z A-Z < src/s.txt > out/s.txt"
+"""
+
+
+def test_clean_never_deletes_a_source_reached_through_a_symlinked_output_folder(make_project):
+    p = make_project(RULE, {"src/s.txt": "source\n"})
+    assert p.run().code == 0
+    shutil.rmtree(p.root / "out")
+    os.symlink("src", p.root / "out")  # out/s.txt is now src/s.txt, the rule's own input
+    r = p.run("clean")
+    assert r.code == 0, r.text
+    assert p.read("src/s.txt") == "source\n"
+    assert "not deleting 'out/s.txt': 'out' is a symlinked folder" in r.err
+
+
+def test_clean_never_deletes_a_file_reached_through_a_symlinked_folder(make_project):
+    p = make_project(RULE, {"src/s.txt": "source\n"})
+    assert p.run().code == 0
+    os.rename(p.root / "out", p.root / "old-out")
+    p.write("mine/deeper/s.txt", "my own notes\n")
+    os.symlink("mine", p.root / "out")
+    p.write("Maestrofile.toml", RULE.replace("out/s.txt", "out/deeper/s.txt"))
+    assert p.run().code == 0  # (it writes through the link: that is the user's set-up to make)
+    p.write("mine/deeper/s.txt", "my own notes\n")
+    r = p.run("clean")
+    assert r.code == 0, r.text
+    assert p.read("mine/deeper/s.txt") == "my own notes\n"
+    assert "'out' is a symlinked folder" in r.err  # the link named, not the folder under it
+
+
+def test_clean_where_an_output_folder_became_a_file_deletes_the_rest(make_project):
+    p = make_project(
+        '[rules.a]\ninputs = ["s.txt"]\noutputs = ["out/a.txt"]\nrun = "cp s.txt out/a.txt"\n\n'
+        '[rules.z]\ninputs = ["s.txt"]\noutputs = ["z.txt"]\nrun = "cp s.txt z.txt"\n',
+        {"s.txt": "s\n"},
+    )
+    assert p.run().code == 0
+    shutil.rmtree(p.root / "out")
+    p.write("out", "a file of mine now\n")
+    r = p.run("clean")
+    assert r.code == 0, r.text
+    assert "Traceback" not in r.text, r.text
+    assert p.read("out") == "a file of mine now\n"
+    assert not p.exists("z.txt")
+    r = p.run()  # out/a.txt cannot be made now: its job fails, saying why
+    assert r.code == 1 and "cannot create the folder 'out'" in r.err, r.text
+
+
+def test_clean_spares_a_depfile_the_command_never_wrote(make_project):
+    p = make_project(
+        '[rules.a]\ninputs = ["s.txt"]\noutputs = ["o.txt"]\ndepfile = "deps.mk"\n'
+        'run = "cat s.txt extra.txt > o.txt"\n',
+        {"s.txt": "s\n", "extra.txt": "e\n", "deps.mk": "o.txt: extra.txt\n"},
+    )
+    # (Its ctime tells: written before the build started, as by hand; the build's first command
+    # starts tens of milliseconds after the interpreter does, well beyond the clock's tick.)
+    assert p.run().code == 0
+    p.write("extra.txt", "e2\n")  # still read from it: editing what it lists reruns the job
+    assert p.run().code == 0
+    assert p.read("o.txt") == "s\ne2\n"
+    r = p.run("clean")
+    assert r.code == 0, r.text
+    assert not p.exists("o.txt")
+    assert p.read("deps.mk") == "o.txt: extra.txt\n"
