@@ -11,8 +11,8 @@ import posixpath
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from buildlike.depfile import parse_depfile
-from buildlike.fingerprint import MISSING, Stamper, hash_bytes
+from buildlike.depfile import DepfileSyntaxError, parse_depfile
+from buildlike.fingerprint import ABSENT, MISSING, Stamper, hash_bytes
 from buildlike.graph import JobGraph
 from buildlike.jobs import Job
 from buildlike.paths import in_project, is_inside, normalize, project_roots
@@ -75,7 +75,10 @@ def discovered_inputs(job: Job, root: str, stamper: Stamper, started_ns: int) ->
     real_root = roots[-1]
     paths: list[str] = []
     for p in listed:
-        p = in_project(normalize(p), roots)  # `/abs/proj/gen.h` and `../proj/gen.h` are `gen.h`
+        if "\0" in p:  # (no file name holds one: a binary file named as the depfile, say)
+            raise DepfileSyntaxError(f"a file name in it holds a NUL byte: {p!r}")
+        # `/abs/proj/gen.h` and `../proj/gen.h` are `gen.h`
+        p = in_project(normalize(_as_the_kernel_reads(p, root)), roots)
         if not is_inside(p) and not p.startswith("/"):
             p = normalize(posixpath.join(real_root, p))  # `../inc/x.h`: outside, so only ever read
         if p not in known and (is_inside(p) or p.startswith("/")):
@@ -88,10 +91,16 @@ def discovered_inputs(job: Job, root: str, stamper: Stamper, started_ns: int) ->
         # by up to a tick, so a file changed just after the start may read just before it; that margin
         # is for files this pass first looks at now (a generated header, stamped when its maker ended
         # just before, needs none).
-        since = started_ns if stamper.has_stat(p) else started_ns - CLOCK_TICK_NS
+        seen_before = stamper.has_stat(p)
+        since = started_ns if seen_before else started_ns - CLOCK_TICK_NS
         d = stamper.digest(p)
         try:
             changed = os.stat(os.path.join(root, p)).st_ctime_ns >= since
+        except FileNotFoundError:
+            if seen_before and d is None:  # absent when the job was judged, and still: it read none
+                digests.append(ABSENT)
+                continue
+            changed = True  # (first seen now: it may have been there while the command ran)
         except OSError:
             changed = True
         if d is None or changed:
@@ -102,3 +111,15 @@ def discovered_inputs(job: Job, root: str, stamper: Stamper, started_ns: int) ->
         else:
             digests.append(d)
     return Discovered(tuple(paths), tuple(digests), hash_bytes(data) if written else b"")
+
+
+def _as_the_kernel_reads(path: str, root: str) -> str:
+    """`path` with each `..` after a folder taken as the kernel takes it: after following that folder
+    if it is a symlink (`inc/../src/b.h`, with `inc -> vendor/lib/include`, is `vendor/lib/src/b.h`,
+    not `src/b.h`). Leading `..`s climb from the project's real folder (`in_project` does that)."""
+    parts = path.split("/")
+    first = next((k for k, part in enumerate(parts) if part not in ("..", "")), len(parts))
+    if ".." not in parts[first:]:
+        return path
+    folder, name = posixpath.split(path)
+    return posixpath.join(os.path.realpath(os.path.join(root, folder)), name)

@@ -24,6 +24,9 @@ RACY_WINDOW_NS = 2_000_000_000
 _UNTRUSTED_SIZE = -1
 # The digest recorded for a file that was absent (or is to be distrusted): no real file's digest.
 MISSING = b""
+# The digest recorded for a file a depfile lists that was absent both before its job started and
+# after it ended (`gcc -MG`, an optional file): still absent, it has not changed.
+ABSENT = b"\0"
 _CHUNK = 1 << 20
 
 

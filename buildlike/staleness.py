@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from enum import Enum
 from typing import NamedTuple
 
-from buildlike.fingerprint import Stamper
+from buildlike.fingerprint import ABSENT, Stamper
 from buildlike.jobs import FINGERPRINT_PARTS, FINGERPRINT_WHOLE, Job
 from buildlike.state import JobRecord
 
@@ -116,7 +116,8 @@ def _reasons(job: Job, record: JobRecord | None, stamper: Stamper, had_record: b
             if path in before and digest(path) != before[path]:
                 yield Reason(ReasonKind.INPUT_CHANGED, path)
     for path, old in zip(record.discovered, record.discovered_digests, strict=True):
-        if digest(path) != old:
+        now = digest(path)
+        if (ABSENT if now is None else now) != old:
             yield Reason(ReasonKind.INPUT_CHANGED, path)
     if record.outputs == job.outputs:
         for path, old in zip(record.outputs, record.output_digests, strict=True):

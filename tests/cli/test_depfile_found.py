@@ -1,0 +1,78 @@
+"""Depfile cases found by a black-box tester: a NUL byte, a file listed but absent, and `..` after a
+symlinked folder (README: Discovered dependencies)."""
+
+from __future__ import annotations
+
+import os
+
+
+def test_a_depfile_with_a_nul_byte_fails_its_job_with_a_message(make_project):
+    """README: a depfile "that cannot be read ... fails its job with a message naming it"."""
+    p = make_project(
+        '[rules.x]\ninputs = ["s.txt"]\noutputs = ["o.txt"]\ndepfile = "o.d"\n'
+        "run = \"cp s.txt o.txt; printf 'o.txt: s\\\\000.h\\\\n' > o.d\"\n",
+        {"s.txt": "s\n"},
+    )
+    r = p.run()
+    assert "Traceback" not in r.text, r.text
+    assert r.code == 1
+    assert "o.d: a file name in it holds a NUL byte" in r.err, r.err
+
+
+ABSENT = """
+[rules.x]
+inputs = ["s.txt"]
+outputs = ["o.txt"]
+depfile = "o.d"
+run = "echo x >> ran.log; cp s.txt o.txt; echo 'o.txt: s.txt optional.cfg' > o.d"
+"""
+
+
+def test_a_listed_file_absent_before_and_after_its_job_is_no_change(make_project):
+    """SPEC rule 5: stale when an input's content differs, "and only then". A file a depfile lists
+    that was never there (`gcc -MG`, an optional file) is absent, and stays so: one rerun at most,
+    as the first run cannot tell whether the file was there while its command ran."""
+    p = make_project(ABSENT, {"s.txt": "s\n"})
+    assert p.run().code == 0
+    assert p.run().code == 0
+    assert p.run("status", "--check").code == 0
+    assert p.run().code == 0
+    assert p.log() == ["x", "x"]
+    p.write("optional.cfg", "now here\n")  # appearing is a change
+    r = p.run("status", "--check")
+    assert r.code == 1 and "input 'optional.cfg' changed" in r.out, r.text
+    assert p.run().code == 0
+    assert p.log() == ["x", "x", "x"]
+
+
+DOTDOT = """
+[rules.cc]
+inputs = ["m.c"]
+outputs = ["m.o"]
+depfile = "m.d"
+run = "echo cc >> ran.log; cat m.c inc/../src/b.h > m.o; echo 'm.o: m.c inc/a.h inc/../src/b.h' > m.d"
+"""
+
+
+def test_a_header_reached_by_dotdot_after_a_symlinked_folder_is_the_one_the_kernel_opens(make_project):
+    """gcc writes `inc/../src/b.h` with `inc -> vendor/lib/include`: that is vendor/lib/src/b.h, not
+    src/b.h; taking `..` on the text tracked the wrong file, and an edit went unseen."""
+    p = make_project(
+        DOTDOT,
+        {
+            "m.c": "c\n",
+            "vendor/lib/include/a.h": "a\n",
+            "vendor/lib/src/b.h": "real 1\n",
+            "src/b.h": "an unrelated file of the same name\n",
+        },
+    )
+    os.symlink("vendor/lib/include", p.root / "inc")
+    assert p.run().code == 0
+    assert p.read("m.o") == "c\nreal 1\n"
+    assert p.run().code == 0
+    assert p.log() == ["cc"]  # (with no top-level src/b.h, the wrong path was missing: a rerun every time)
+    p.write("vendor/lib/src/b.h", "real 2\n")
+    r = p.run("status", "--check")
+    assert r.code == 1 and "vendor/lib/src/b.h" in r.out, r.text
+    assert p.run().code == 0
+    assert p.read("m.o") == "c\nreal 2\n"
