@@ -193,6 +193,11 @@ def _main(argv: list[str] | None) -> None:
             print(NOTHING_TO_DO)
         sys.exit(0)
     _set_up_signals()  # before the engine is imported: SIGTERM while loading exits 130 too
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            # A file name that is not UTF-8 (Python holds its bytes as surrogates) prints as its
+            # bytes, as ls prints it, rather than ending the build in a UnicodeEncodeError.
+            stream.reconfigure(errors="surrogateescape")
     import gc
 
     collecting = gc.isenabled()

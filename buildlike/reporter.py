@@ -54,7 +54,11 @@ class Reporter:
 
     def _print(self, text: str, *, err: bool = False) -> None:
         stream = self.err if err else self.out
-        stream.write(text if text.endswith("\n") else text + "\n")
+        text = text if text.endswith("\n") else text + "\n"
+        try:
+            stream.write(text)
+        except UnicodeEncodeError:  # a name that is not UTF-8, on a strict stream (the CLI's are not)
+            stream.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
         stream.flush()
 
     def _dump(self, data: bytes, *, err: bool = False) -> None:

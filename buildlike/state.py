@@ -16,7 +16,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from buildlike.errors import StateError
 from buildlike.fingerprint import Stamp
@@ -214,9 +214,12 @@ class StateStore:
 
     def _load(self) -> None:
         self.stamps = {
-            p: (m, s, d) for p, m, s, d in self._db.execute("SELECT path, mtime_ns, size, digest FROM files")
+            p: (m, s, d)
+            for p, m, s, d in self._db.execute("SELECT path, mtime_ns, size, digest FROM files ORDER BY path")
         }
-        self._records = {i: (ok, rec) for i, ok, rec in self._db.execute("SELECT id, ok, record FROM jobs")}
+        self._records = {i: (ok, rec) for i, ok, rec in self._db.execute("SELECT id, ok, record FROM jobs ORDER BY id")}
+        _unescape_keys(self.stamps)
+        _unescape_keys(self._records)
 
     def close(self) -> None:
         self._db.close()
@@ -257,7 +260,7 @@ class StateStore:
         """(path, job, digest) of every output made: the dropped ones' notes first, then the records'."""
         for p, job_id, digest in self._db.execute("SELECT path, job, digest FROM dropped"):
             if isinstance(p, str) and isinstance(job_id, str):  # a tampered store may hold anything
-                yield p, job_id, digest if isinstance(digest, bytes) else None
+                yield _unescaped(p), _unescaped(job_id), digest if isinstance(digest, bytes) else None
         for job_id, (_ok, blob) in self._records.items():
             rec = _decode(blob)
             if rec is not None:
@@ -288,9 +291,8 @@ class StateStore:
         A record replaces the job's old one: the old outputs the new one no longer lists are noted
         as dropped, so that `clean` still deletes them.
         """
-        rows = [(job_id, marshal.dumps(tuple(record))) for job_id, record in finished]
-        files = [(p, *s) for p, s in stamps.items()] if stamps else []
-        marks = [(i,) for i in distrusted if i in self._records]
+        blobs = [marshal.dumps(tuple(record)) for _, record in finished]
+        marked = [i for i in distrusted if i in self._records]
         dropped: list[tuple[str, str, bytes]] = []
         made_again: list[tuple[str]] = []
         for job_id, record in finished:
@@ -299,37 +301,38 @@ class StateStore:
             if old is not None and (old.outputs != record.outputs or old.depfile != record.depfile):
                 before = {p: d for p, d in old.made().items() if d is not None}
                 now = record.made()
-                dropped.extend((p, job_id, d) for p, d in before.items() if p not in now)
-                made_again.extend((p,) for p in now.keys() - before.keys())
+                dropped.extend((_text(p), _text(job_id), d) for p, d in before.items() if p not in now)
+                made_again.extend((_text(p),) for p in now.keys() - before.keys())
         self._write(
-            (f"INSERT OR REPLACE INTO jobs VALUES (?, {int(self.build)}, ?)", rows),
+            (
+                f"INSERT OR REPLACE INTO jobs VALUES (?, {int(self.build)}, ?)",
+                [(_text(job_id), blob) for (job_id, _), blob in zip(finished, blobs, strict=True)],
+            ),
             ("DELETE FROM dropped WHERE path=?", made_again),  # listed by a record again: noted no more
             ("INSERT OR REPLACE INTO dropped VALUES (?, ?, ?)", dropped),
-            ("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", files),
-            ("UPDATE jobs SET ok=0 WHERE id=?", marks),
+            ("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", [(_text(p), *s) for p, s in (stamps or {}).items()]),
+            ("UPDATE jobs SET ok=0 WHERE id=?", [(_text(i),) for i in marked]),
         )
-        for (job_id, blob), (_, record) in zip(rows, finished, strict=True):
+        for (job_id, record), blob in zip(finished, blobs, strict=True):
             self._records[job_id] = (self.build, blob)
             self._decoded[job_id] = record
-        for (i,) in marks:
+        for i in marked:
             self._records[i] = (0, self._records[i][1])
         if stamps:
             self.stamps.update(stamps)
 
     def forget(self, job_ids: Iterable[str], paths: Iterable[str]) -> None:
         """Drop records, stamps and dropped-output notes (after `clean` deleted their files)."""
-        ids = [(i,) for i in job_ids]
-        ps = [(p,) for p in paths]
-
+        ids, ps = list(job_ids), list(paths)
         self._write(
-            ("DELETE FROM jobs WHERE id=?", ids),
-            ("DELETE FROM files WHERE path=?", ps),
-            ("DELETE FROM dropped WHERE path=?", ps),
+            ("DELETE FROM jobs WHERE id=?", [(_text(i),) for i in ids]),
+            ("DELETE FROM files WHERE path=?", [(_text(p),) for p in ps]),
+            ("DELETE FROM dropped WHERE path=?", [(_text(p),) for p in ps]),
         )
-        for (i,) in ids:
+        for i in ids:
             self._records.pop(i, None)
             self._decoded.pop(i, None)
-        for (p,) in ps:
+        for p in ps:
             self.stamps.pop(p, None)
 
     def _last_record(self, job_id: str) -> JobRecord | None:
@@ -369,6 +372,45 @@ class StateStore:
                 f"cannot save the build state in {self.where}: {e}. The state saved before is intact; "
                 "free some space (or fix the folder's permissions) and build again"
             ) from None
+
+
+# A name (a path, a job's id) that is not valid UTF-8 (Linux names are bytes, which Python holds as
+# surrogates) is stored as this, then its bytes in hex: SQLite's text is UTF-8. No name holds a NUL.
+_ESCAPED = "\0"
+V = TypeVar("V")
+
+
+def _text(name: str) -> str:
+    """`name` as SQLite can store it (see `_ESCAPED`)."""
+    if name.isascii():
+        return name
+    try:
+        name.encode()
+        return name
+    except UnicodeEncodeError:
+        return _ESCAPED + name.encode("utf-8", "surrogateescape").hex()
+
+
+def _unescaped(text: str) -> str:
+    """The name `_text` stored as `text`."""
+    if not text.startswith(_ESCAPED):
+        return text
+    try:
+        return bytes.fromhex(text[1:]).decode("utf-8", "surrogateescape")
+    except ValueError:  # a tampered store: a name no file has
+        return text
+
+
+def _unescape_keys(by_name: dict[str, V]) -> None:
+    """Give the names `_text` escaped back their own spelling; `by_name` was read in order of names
+    (the order the table keeps them in: no sorting), so the escaped ones, starting with NUL, come first."""
+    escaped = []
+    for name in by_name:
+        if not name.startswith(_ESCAPED):
+            break
+        escaped.append(name)
+    for name in escaped:
+        by_name[_unescaped(name)] = by_name.pop(name)
 
 
 def _decode(blob: bytes) -> JobRecord | None:

@@ -106,3 +106,23 @@ def test_a_record_saved_before_depfiles_were_recorded_still_reads(tmp_path: Path
     store = open_store(tmp_path)
     assert store.record("x") == record("x.o") and store.made_files() == {"x.o": "x"}
     store.close()
+
+
+def test_names_that_are_not_utf8_are_stored_and_read_back_as_they_were(tmp_path: Path) -> None:
+    """Python holds a non-UTF-8 file name's bytes as surrogates; SQLite's text must be UTF-8."""
+    name = b"caf\xe9.txt".decode("utf-8", "surrogateescape")
+    job = f"up:{name}"
+    store = open_store(tmp_path)
+    store.commit(finished=[(job, record(name)), ("plain", record("é.txt"))], stamps={name: (1, 2, b"d" * 16)})
+    store.commit(finished=[(job, record("other.txt"))])  # `name` is dropped: noted for clean
+    store.commit(distrusted=[job])
+    store.close()
+    store = open_store(tmp_path)
+    assert store.stamps == {name: (1, 2, b"d" * 16)}
+    assert store.had_record(job) and store.record(job) is None and store.record("plain") is not None
+    assert store.made_files() == {name: job, "other.txt": job, "é.txt": "plain"}
+    store.forget([job], [name])
+    store.close()
+    store = open_store(tmp_path)
+    assert store.stamps == {} and not store.had_record(job) and store.made_files() == {"é.txt": "plain"}
+    store.close()
