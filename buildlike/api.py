@@ -13,7 +13,7 @@ import errno
 import os
 import posixpath
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -461,69 +461,88 @@ def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | 
     return [JobStatus(jobs[i], always[i], i in stale) for i in order if i in always]
 
 
-def clean(loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = False) -> list[str]:
+def clean(
+    loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = False, dry_run: bool = False
+) -> list[str]:
     """Delete the outputs that successful runs recorded (and the depfiles their commands wrote), and
-    nothing else. Returns what was deleted.
+    nothing else. Returns what was deleted; with `dry_run`, what would be, deleting and writing nothing.
 
     Never deletes a path outside the project, inside `.buildlike/`, reached through a symlinked
     folder, or read as a source by the current Maestrofile. Folders stay, even emptied ones: nothing
     tells one that a build created from one the user made (and set up) before.
     """
     reporter = reporter if reporter is not None else Reporter()
-    root = loaded.root
-    graph = loaded.graph
-    # What the Maestrofile reads and no rule makes: the inputs, and the files foreach jobs are for.
-    sources = {p for job in graph.jobs for p in (*job.inputs, job.match or "") if p not in graph.producer} - {""}
-    if not os.path.isdir(os.path.join(root, STATE_DIR)):
+    if not os.path.isdir(os.path.join(loaded.root, STATE_DIR)):
         return []  # never built here (nor building now): nothing is buildlike's, and nothing to write
-    with ProjectLock(prepare_state_dir(root, loaded.state_dir)) as lock:
+    if dry_run:  # (no lock, as a dry run of a build: it reads the state as it is)
+        store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
+        try:
+            made = store.made_files()
+            return [path for path, full in _deletable(loaded, store, made, reporter) if os.path.lexists(full)]
+        finally:
+            store.close()
+    with ProjectLock(prepare_state_dir(loaded.root, loaded.state_dir)) as lock:
         lock.acquire(
             wait=not no_wait, on_wait=reporter.waiting_for_lock, on_leftovers=reporter.warning, state=loaded.state_dir
         )
         store = StateStore.open(loaded.state_dir, writable=True, warn=reporter.warning)
         try:
             _distrust(store, lock.interrupted)
-            made = store.made_files()  # (with each depfile a command wrote: as ninja's clean, it goes too)
-            # Sources too: what a depfile said a job read, and the Maestrofile itself.
-            sources |= store.depfile_inputs() - graph.producer.keys()
-            sources.add(normalize(os.path.relpath(loaded.maestrofile, root)))
-            removed: list[str] = []
-            current = {*graph.producer, *(job.depfile for job in graph.jobs if job.depfile)}
-            digests = store.made_digests() if not current.issuperset(made) else {}
-            for raw in sorted(made):
-                path = normalize(raw)
-                if path != raw or not is_inside(path) or is_state_path(path) or path in sources:
-                    continue
-                link = symlinked_folder(root, path)
-                if link is not None:
-                    reporter.warning(
-                        f"not deleting '{path}': '{link}' is a symlinked folder (what it leads to is not the build's)"
-                    )
-                    continue
-                full = os.path.join(root, path)
-                if os.path.isdir(full) and not os.path.islink(full):
-                    # Its files may include some that were there before the job wrote into it (a
-                    # generator writing into src/): nothing tells those from the ones it made.
-                    reporter.warning(
-                        f"not deleting '{path}': it is a folder (delete what the build put there yourself)"
-                    )
-                    continue
-                if path not in current and not _as_made(full, digests.get(path)):
-                    # No rule makes it now, and it is not what buildlike made: someone's file.
-                    reporter.warning(
-                        f"not deleting '{path}': no rule makes it now, and it changed since buildlike made it"
-                    )
-                    continue
-                try:
-                    os.unlink(full)  # a symlink itself, never what it points to
-                except FileNotFoundError:
-                    continue
-                except OSError as e:  # its folder became a file, say: nothing of the build's is there
-                    if e.errno != errno.ENOTDIR:
-                        reporter.warning(f"cannot delete '{path}': {e.strerror}")
-                    continue
-                removed.append(path)
+            made = store.made_files()
+            removed = [
+                path for path, full in _deletable(loaded, store, made, reporter) if _delete(path, full, reporter)
+            ]
             store.forget(set(made.values()), made)
         finally:
             store.close()
     return removed
+
+
+def _deletable(
+    loaded: Loaded, store: StateStore, made: dict[str, str], reporter: Reporter
+) -> Iterator[tuple[str, str]]:
+    """Each file of `made` (the outputs and depfiles the store says buildlike made) that `clean` may
+    delete, as a path and in full; a warning for each it must not, saying why."""
+    root = loaded.root
+    graph = loaded.graph
+    # What the Maestrofile reads and no rule makes: the inputs, and the files foreach jobs are for;
+    # what a depfile said a job read; and the Maestrofile itself.
+    sources = {p for job in graph.jobs for p in (*job.inputs, job.match or "") if p not in graph.producer} - {""}
+    sources |= store.depfile_inputs() - graph.producer.keys()
+    sources.add(normalize(os.path.relpath(loaded.maestrofile, root)))
+    current = {*graph.producer, *(job.depfile for job in graph.jobs if job.depfile)}
+    digests = store.made_digests() if not current.issuperset(made) else {}
+    for raw in sorted(made):
+        path = normalize(raw)
+        if path != raw or not is_inside(path) or is_state_path(path) or path in sources:
+            continue
+        link = symlinked_folder(root, path)
+        if link is not None:
+            reporter.warning(
+                f"not deleting '{path}': '{link}' is a symlinked folder (what it leads to is not the build's)"
+            )
+            continue
+        full = os.path.join(root, path)
+        if os.path.isdir(full) and not os.path.islink(full):
+            # Its files may include some that were there before the job wrote into it (a
+            # generator writing into src/): nothing tells those from the ones it made.
+            reporter.warning(f"not deleting '{path}': it is a folder (delete what the build put there yourself)")
+            continue
+        if path not in current and not _as_made(full, digests.get(path)):
+            # No rule makes it now, and it is not what buildlike made: someone's file.
+            reporter.warning(f"not deleting '{path}': no rule makes it now, and it changed since buildlike made it")
+            continue
+        yield path, full
+
+
+def _delete(path: str, full: str, reporter: Reporter) -> bool:
+    """Delete the file (a symlink itself, never what it points to); whether there was one."""
+    try:
+        os.unlink(full)
+    except FileNotFoundError:
+        return False
+    except OSError as e:  # its folder became a file, say: nothing of the build's is there
+        if e.errno != errno.ENOTDIR:
+            reporter.warning(f"cannot delete '{path}': {e.strerror}")
+        return False
+    return True

@@ -131,11 +131,17 @@ def do_clean(o: CommonOptions) -> int:
     from buildlike.reporter import Reporter
 
     reporter = Reporter(verbose=o.verbose, quiet=o.quiet)
-    removed = clean(load(o.file, directory=o.directory), reporter=reporter, no_wait=o.no_wait)
+    removed = clean(load(o.file, directory=o.directory), reporter=reporter, no_wait=o.no_wait, dry_run=o.dry_run)
+    files = f"{len(removed)} file{'s' if len(removed) != 1 else ''}"
+    if o.dry_run:
+        for p in removed:
+            print(f"would delete {p}")
+        reporter.info(f"buildlike: would delete {files} that buildlike made (dry run: nothing was deleted)")
+        return 0
     if o.verbose:
         for p in removed:
             print(f"deleted {p}")
-    reporter.info(f"buildlike: deleted {len(removed)} file{'s' if len(removed) != 1 else ''} that buildlike made")
+    reporter.info(f"buildlike: deleted {files} that buildlike made")
     return 0
 
 
@@ -377,10 +383,13 @@ def make_app() -> "typer.Typer":
         verbose: Verbose = False,
         quiet: Quiet = False,
         no_wait: NoWait = False,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", "-n", help="Say what would be deleted; delete nothing.")
+        ] = False,
         show_version: Version = False,
     ) -> None:
         """Delete the outputs that buildlike made, and nothing else."""
-        o = CommonOptions(file, directory, verbose=verbose, quiet=quiet, no_wait=no_wait)
+        o = CommonOptions(file, directory, verbose=verbose, quiet=quiet, no_wait=no_wait, dry_run=dry_run)
         finish(run_guarded(lambda: do_clean(o)))
 
     app.add_typer(_hook_app(), name="hook")

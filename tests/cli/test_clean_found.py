@@ -77,3 +77,23 @@ def test_clean_spares_a_depfile_the_command_never_wrote(make_project):
     assert r.code == 0, r.text
     assert not p.exists("o.txt")
     assert p.read("deps.mk") == "o.txt: extra.txt\n"
+
+
+def test_clean_dry_run_names_what_clean_would_delete_and_writes_nothing(make_project):
+    """SPEC lists -n among the common options; a preview of clean is what a careful user runs first."""
+    p = make_project(
+        RULE + '\n[rules.b]\ninputs = ["out/s.txt"]\noutputs = ["b.txt"]\nrun = "cp out/s.txt b.txt"\n',
+        {"src/s.txt": "source\n"},
+    )
+    assert p.run().code == 0
+    p.write("out/s.txt", "edited by hand\n")  # (a current rule's output: clean deletes it all the same)
+    before = {f: f.read_bytes() for f in p.root.rglob("*") if f.is_file()}
+    stamps = {f: f.stat().st_mtime_ns for f in before}
+    r = p.run("clean", "-n")
+    assert r.code == 0, r.text
+    assert r.out.splitlines()[:2] == ["would delete b.txt", "would delete out/s.txt"]
+    assert "would delete 2 files" in r.out + r.err
+    assert {f: f.read_bytes() for f in p.root.rglob("*") if f.is_file()} == before
+    assert {f: f.stat().st_mtime_ns for f in before} == stamps
+    r = p.run("clean", "-v")
+    assert r.out.splitlines()[:2] == ["deleted b.txt", "deleted out/s.txt"]
