@@ -221,7 +221,7 @@ def run_build(
         interrupts.append(CANCELLED)
         processes.wake()
 
-    launcher = Launcher(root, on_spawn=options.on_spawn)
+    launcher = Launcher(root, on_spawn=options.on_spawn, env=base_env)
     slots = room_for_jobs(options.jobs)
     if slots < options.jobs:
         reporter.warning(
@@ -386,7 +386,7 @@ def _start(
     on_start: Callable[[str], None] | None,
 ) -> _Running:
     folders = sorted({posixpath.dirname(p) for p in (*job.outputs, job.depfile or "")} - {""})
-    env = {**base_env, **dict(job.env)} if job.env else base_env
+    env = {**base_env, **dict(job.env)} if job.env else None  # None: the launcher's, `base_env`
     execution = Execution(
         job.commands,
         shell=shell,
