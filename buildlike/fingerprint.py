@@ -54,18 +54,23 @@ def hash_file(path: str, *, dir_fd: int | None = None, tree: bool = False) -> by
             return h.digest()
         if not statmod.S_ISREG(st.st_mode):
             return b""
-        # A small file in one read of its size (+1 to see the end): a 1 MiB buffer for a few bytes
-        # costs an mmap, an mremap and a munmap (with its TLB flush) per file.
-        size = st.st_size + 1 if st.st_size < _CHUNK else _CHUNK
-        first = os.read(fd, size)
-        if len(first) < size:
-            return hash_bytes(first)
-        h = xxhash.xxh3_128(first)
-        while chunk := os.read(fd, _CHUNK):
-            h.update(chunk)
-        return h.digest()
+        return _hash_open_file(fd, st.st_size)
     finally:
         os.close(fd)
+
+
+def _hash_open_file(fd: int, size: int) -> bytes:
+    """Hash the regular file open as `fd`, of about `size` bytes, from where it is."""
+    # A small file in one read of its size (+1 to see the end): a 1 MiB buffer for a few bytes
+    # costs an mmap, an mremap and a munmap (with its TLB flush) per file.
+    want = size + 1 if size < _CHUNK else _CHUNK
+    first = os.read(fd, want)
+    if len(first) < want:
+        return hash_bytes(first)
+    h = xxhash.xxh3_128(first)
+    while chunk := os.read(fd, _CHUNK):
+        h.update(chunk)
+    return h.digest()
 
 
 # One entry of a folder's tree: kind ("f" a file, "d" a folder, "o" anything else: a dangling link, a
@@ -185,6 +190,38 @@ class Stamper:
                     self.refreshed[path] = self.stamp_for(st, digest)
         self._digests[path] = digest
         return digest
+
+    def rehash(self, path: str) -> bytes | None:
+        """`digest` of a file a command just wrote, forgetting what this pass saw of it before.
+
+        Its stat is taken from the opened file: the stamp of a file just written hardly ever still
+        matches, so it is read anyway, and a `stat` before opening it would be one system call more.
+        """
+        self.forget((path,))
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), dir_fd=self._fd)
+        except (FileNotFoundError, NotADirectoryError):
+            self._stats[path] = self._digests[path] = None
+            return None
+        except OSError:
+            return self.digest(path)  # (which says why it cannot be read)
+        try:
+            st = os.fstat(fd)
+            if not statmod.S_ISREG(st.st_mode):
+                digest = None  # a folder or a special file: `digest` knows those
+            else:
+                stat: Stat = (st.st_mtime_ns, st.st_size)
+                self._stats[path] = stat
+                k = self.known.get(path)
+                if k is not None and k[0] == stat[0] and k[1] == stat[1]:
+                    digest = k[2]
+                else:
+                    digest = _hash_open_file(fd, st.st_size)
+                    self.refreshed[path] = self.stamp_for(stat, digest)
+                self._digests[path] = digest
+        finally:
+            os.close(fd)
+        return digest if digest is not None else self.digest(path)
 
     def stamp_for(self, st: Stat, digest: bytes) -> Stamp:
         """The stamp to save for a file; a racily recent mtime is saved as untrusted."""

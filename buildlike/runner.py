@@ -417,8 +417,12 @@ def _finish(
 ) -> JobRecord | None:
     """Account for a job that ended: its record to save if it succeeded, None if it failed."""
     job = run.job
-    stamper.forget(job.outputs)
-    missing = tuple(o for o in job.outputs if not stamper.exists(o)) if outcome.exit_code == 0 else ()
+    if outcome.exit_code == 0:
+        out_digests = tuple(stamper.rehash(o) for o in job.outputs)  # None: missing
+        missing = tuple(o for o, d in zip(job.outputs, out_digests, strict=True) if d is None)
+    else:
+        stamper.forget(job.outputs)  # (rewritten, maybe: looked at again when needed)
+        out_digests, missing = (), ()
     discovered = Discovered()
     unreadable = None
     if outcome.exit_code == 0 and not missing:
@@ -438,7 +442,6 @@ def _finish(
         if not keep_going:
             state.stopping = True
         return None
-    out_digests = tuple(stamper.digest(o) or MISSING for o in job.outputs)
     record = JobRecord(
         job.fingerprint,
         job.inputs,
@@ -446,7 +449,7 @@ def _finish(
         discovered.paths,
         discovered.digests,
         job.outputs,
-        out_digests,
+        tuple(d or MISSING for d in out_digests),
         job.depfile if discovered.depfile_digest else None,  # (none written: it is optional)
         discovered.depfile_digest,
     )

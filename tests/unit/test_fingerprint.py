@@ -51,3 +51,28 @@ def test_a_source_folder_counts_as_its_names(tmp_path):
     first = hash_file(str(tmp_path / "d"))
     (tmp_path / "d" / "a.txt").write_text("2")
     assert hash_file(str(tmp_path / "d")) == first
+
+
+def test_rehashing_a_rewritten_file_gives_what_a_fresh_stamper_sees(tmp_path):
+    from buildlike.fingerprint import Stamper
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "f").write_text("a")
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "x").write_text("1")
+    os.mkfifo(tmp_path / "fifo")
+    paths = ["out/f", "tree", "fifo", "gone", "out/f/below"]
+    with Stamper(str(tmp_path), {}, now_ns=0, trees={"tree"}) as stamper:
+        before = {p: stamper.digest(p) for p in paths}
+        (tmp_path / "out" / "f").write_text("b")
+        (tmp_path / "tree" / "x").write_text("2")
+        after = {p: stamper.rehash(p) for p in paths}
+        stats = {p: stamper.stat(p) for p in paths}
+        refreshed = stamper.take_refreshed()
+    with Stamper(str(tmp_path), {}, now_ns=0, trees={"tree"}) as fresh:
+        assert after == {p: fresh.digest(p) for p in paths}
+        assert stats == {p: fresh.stat(p) for p in paths}
+        assert refreshed == fresh.take_refreshed()
+    assert after["out/f"] != before["out/f"] and after["tree"] != before["tree"]
+    assert after["gone"] is None and after["out/f/below"] is None and after["fifo"] == b""
+    assert {"out/f", "tree"} <= set(refreshed)
