@@ -57,30 +57,43 @@ class Processes(Generic[K]):
         return capture
 
     def wait(self, timeout: float | None = None) -> list[tuple[K, Outcome]]:
-        """The jobs that ended: at once if some have; else after a command ends, output comes, a
-        wake-up or `timeout` s (so it may return none)."""
-        if not self._ended:
-            ready = [fd for fd, _ in self._poll.poll(None if timeout is None else max(timeout, 0.0) * 1000)]
-            # Handling an ended command may close a pipe or a pidfd, and a new pidfd or pipe may then
-            # take its number: which descriptor meant what is settled first.
-            exited = [fd for fd in ready if fd in self._watched]
-            for fd in ready:
-                capture = self._captures.get(fd)
-                if capture is not None:
-                    if not capture.take():  # every writer closed it (the command may still run)
-                        self._unwatch(capture)  # else poll would report its end again and again
-                elif fd == self._wake_r:
-                    with contextlib.suppress(BlockingIOError):
-                        os.read(fd, 4096)
-            for fd in exited:
-                key, child = self._watched.pop(fd)
-                self._poll.unregister(fd)
-                os.close(fd)
-                self._command_ended(key, child.reap())
-            while self._reaped:
-                self._command_ended(*self._reaped.pop(0))
+        """The jobs that ended: at once if some have; else once a job ends or a wake-up comes, or
+        after `timeout` s or some output (so it may return none).
+
+        Without a timeout, output alone does not end the wait: a command's pipe usually ends just
+        before the command does, and returning then cost the caller a round of its loop per job.
+        """
+        while not self._ended:
+            woken = self._poll_once(timeout)
+            if woken or timeout is not None:
+                break
         ended, self._ended = self._ended, []
         return ended
+
+    def _poll_once(self, timeout: float | None) -> bool:
+        """Wait once for whatever comes and handle it; whether it was a wake-up."""
+        ready = [fd for fd, _ in self._poll.poll(None if timeout is None else max(timeout, 0.0) * 1000)]
+        # Handling an ended command may close a pipe or a pidfd, and a new pidfd or pipe may then
+        # take its number: which descriptor meant what is settled first.
+        exited = [fd for fd in ready if fd in self._watched]
+        woken = False
+        for fd in ready:
+            capture = self._captures.get(fd)
+            if capture is not None:
+                if not capture.take():  # every writer closed it (the command may still run)
+                    self._unwatch(capture)  # else poll would report its end again and again
+            elif fd == self._wake_r:
+                woken = True
+                with contextlib.suppress(BlockingIOError):
+                    os.read(fd, 4096)
+        for fd in exited:
+            key, child = self._watched.pop(fd)
+            self._poll.unregister(fd)
+            os.close(fd)
+            self._command_ended(key, child.reap())
+        while self._reaped:
+            self._command_ended(*self._reaped.pop(0))
+        return woken
 
     def wake(self) -> None:
         """Make `wait` return now; safe from another thread (not from a signal handler: it locks)."""
