@@ -74,23 +74,25 @@ def decide(
     """Judge `job` against its last successful run; `had_record`: a failed or cut-off run left one.
 
     `first_only`: stop at the first reason found (the runner needs only whether, not why; it then
-    skips hashing the outputs of a job whose input changed).
+    skips hashing the outputs of a job whose input changed, and looks at its inputs before it stats
+    its outputs: the inputs' digests are known already, or needed when the job starts).
     """
     reasons: list[Reason] = []
-    for reason in _reasons(job, record, stamper, had_record):
+    for reason in _reasons(job, record, stamper, had_record, outputs_last=first_only):
         reasons.append(reason)
         if first_only:
             break
     return Verdict(tuple(reasons)) if reasons else UP_TO_DATE
 
 
-def _reasons(job: Job, record: JobRecord | None, stamper: Stamper, had_record: bool) -> Iterator[Reason]:
-    """Every broken SPEC rule, cheapest checks first."""
+def _reasons(
+    job: Job, record: JobRecord | None, stamper: Stamper, had_record: bool, *, outputs_last: bool = False
+) -> Iterator[Reason]:
+    """Every broken SPEC rule, cheapest checks first; `outputs_last`: the outputs' after the inputs'."""
     if job.always:
         yield Reason(ReasonKind.ALWAYS)
-    for out in job.outputs:
-        if stamper.stat(out) is None:
-            yield Reason(ReasonKind.OUTPUT_MISSING, out)
+    if not outputs_last:
+        yield from _missing_outputs(job, stamper)
     if record is None:
         yield Reason(ReasonKind.LAST_RUN_FAILED if had_record else ReasonKind.NEVER_BUILT)
         return
@@ -119,6 +121,8 @@ def _reasons(job: Job, record: JobRecord | None, stamper: Stamper, had_record: b
         now = digest(path)
         if (ABSENT if now is None else now) != old:
             yield Reason(ReasonKind.INPUT_CHANGED, path)
+    if outputs_last:
+        yield from _missing_outputs(job, stamper)
     if record.outputs == job.outputs:
         for path, old in zip(record.outputs, record.output_digests, strict=True):
             now = digest(path)
@@ -130,6 +134,12 @@ def _reasons(job: Job, record: JobRecord | None, stamper: Stamper, had_record: b
             now = digest(path)
             if now is not None and made.get(path) != now:
                 yield Reason(ReasonKind.OUTPUT_CHANGED, path)
+
+
+def _missing_outputs(job: Job, stamper: Stamper) -> Iterator[Reason]:
+    for out in job.outputs:
+        if stamper.stat(out) is None:
+            yield Reason(ReasonKind.OUTPUT_MISSING, out)
 
 
 def _what_changed(old: bytes, new: bytes) -> str:

@@ -229,3 +229,23 @@ def test_a_known_stamp_with_the_same_stat_is_trusted_without_reading_the_file(ro
             assert "in.txt" not in stamper.refreshed  # not hashed (root could read it, so check this too)
     finally:
         (root / "in.txt").chmod(0o644)
+
+
+@pytest.mark.parametrize("change", ["nothing", "input", "output gone", "output edited", "command"])
+def test_the_runners_first_reason_agrees_with_the_whole_verdict_on_whether(root, change):
+    """`first_only` looks at the inputs before the outputs' stats; stale or not stays the same."""
+    job = make_job()
+    record = record_of(root, job)
+    if change == "input":
+        (root / "in.txt").write_text("changed\n")
+    elif change == "output gone":
+        (root / "out.txt").unlink()
+    elif change == "output edited":
+        (root / "out.txt").write_text("by hand\n")
+    elif change == "command":
+        job = make_job(fingerprint=command_fingerprint(["cp -p in.txt out.txt"], [], "/bin/sh"))
+    whole = judge(root, job, record)
+    first = judge(root, job, record, first_only=True)
+    assert first.stale == whole.stale == (change != "nothing")
+    assert len(first.reasons) == min(len(whole.reasons), 1)
+    assert set(first.reasons) <= set(whole.reasons)
