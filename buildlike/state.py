@@ -306,11 +306,16 @@ class StateStore:
         self._write(
             (
                 f"INSERT OR REPLACE INTO jobs VALUES (?, {int(self.build)}, ?)",
-                [(_text(job_id), blob) for (job_id, _), blob in zip(finished, blobs, strict=True)],
+                # (bytearrays: for a bytes value, sqlite3 looks for an adapter first, making and
+                # dropping two AttributeErrors per value)
+                [(_text(job_id), bytearray(blob)) for (job_id, _), blob in zip(finished, blobs, strict=True)],
             ),
             ("DELETE FROM dropped WHERE path=?", made_again),  # listed by a record again: noted no more
             ("INSERT OR REPLACE INTO dropped VALUES (?, ?, ?)", dropped),
-            ("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", [(_text(p), *s) for p, s in (stamps or {}).items()]),
+            (
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+                [(_text(p), m, s, bytearray(d)) for p, (m, s, d) in (stamps or {}).items()],
+            ),
             ("UPDATE jobs SET ok=0 WHERE id=?", [(_text(i),) for i in marked]),
         )
         for (job_id, record), blob in zip(finished, blobs, strict=True):
