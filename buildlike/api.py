@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from buildlike import __version__
 from buildlike.cache import load_cached, save_cached
+from buildlike.discovered import with_discovered
 from buildlike.errors import (
     BuildFailed,
     BuildlikeError,
@@ -72,6 +73,7 @@ __all__ = [
     "UsageError",
     "build",
     "clean",
+    "discovered_edges",
     "find_maestrofile",
     "load",
     "selection",
@@ -242,6 +244,21 @@ def selection(loaded: Loaded, targets: Sequence[str] = ()) -> list[int]:
     named = [_as_output(loaded, t) for t in as_targets(targets)] or list(loaded.settings.default)
     roots = resolve_targets(graph, named) if named else range(len(graph.jobs))
     return closure(graph, roots)
+
+
+def discovered_edges(loaded: Loaded, *, reporter: Reporter | None = None) -> list[tuple[int, int]]:
+    """The edges (producer, consumer) that the build follows too though no line of the Maestrofile
+    names them: to a job from the one making a file its depfile listed last time (a generated
+    header). Read from the state; nothing is written."""
+    reporter = reporter if reporter is not None else Reporter()
+    graph = loaded.graph
+    order = closure(graph, range(len(graph.jobs)))
+    store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
+    try:
+        deps = with_discovered(graph, order, set(order), store)
+    finally:
+        store.close()
+    return [(d, i) for i in order for d in deps[i] if d not in graph.deps[i]]
 
 
 def _as_output(loaded: Loaded, target: str) -> str:

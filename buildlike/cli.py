@@ -118,11 +118,11 @@ def do_status(o: CommonOptions, *, check: bool) -> int:
 
 
 def do_print(o: CommonOptions, what: str) -> int:
-    from buildlike.api import load
+    from buildlike.api import discovered_edges, load
     from buildlike.render import dot_text, list_text
 
     loaded = load(o.file, directory=o.directory)
-    print(dot_text(loaded.graph) if what == "graph" else list_text(loaded.graph))
+    print(dot_text(loaded.graph, discovered_edges(loaded)) if what == "graph" else list_text(loaded.graph))
     return 0
 
 

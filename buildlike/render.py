@@ -38,13 +38,16 @@ def _dot_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def dot_text(graph: JobGraph) -> str:
-    """The job graph in Graphviz DOT: one node per job, an edge from each producer to its consumers."""
+def dot_text(graph: JobGraph, discovered: Sequence[tuple[int, int]] = ()) -> str:
+    """The job graph in Graphviz DOT: one node per job, an edge from each producer to its consumers;
+    dashed, the `discovered` ones (producer, consumer: from depfiles)."""
     lines = ["digraph buildlike {", "  rankdir=LR;", "  node [shape=box];"]
     for job in graph.jobs:
         lines.append(f"  {_dot_string(job.id)} [label={_dot_string(job.description)}];")
     for i, deps in enumerate(graph.deps):
         for d in deps:
             lines.append(f"  {_dot_string(graph.jobs[d].id)} -> {_dot_string(graph.jobs[i].id)};")
+    for d, i in discovered:
+        lines.append(f"  {_dot_string(graph.jobs[d].id)} -> {_dot_string(graph.jobs[i].id)} [style=dashed];")
     lines.append("}")
     return "\n".join(lines)

@@ -329,6 +329,25 @@ def test_graph_is_valid_dot_with_one_node_per_job_and_edges_from_producer_to_con
     assert edges == {("compile:src/a.c", "link"), ("compile:src/b.c", "link")}
 
 
+def test_graph_draws_the_edges_depfiles_added_dashed_and_writes_nothing(make_project):
+    """Found by a tester: a generated header's producer -> the job whose depfile listed it is an
+    edge the build follows (it orders the two), so the graph draws it too, dashed."""
+    p = make_project(
+        '[rules.gen]\noutputs = ["gen.h"]\nrun = "echo g > gen.h"\n\n'
+        '[rules.cc]\ninputs = ["m.c"]\noutputs = ["m.o"]\ndepfile = "m.d"\n'
+        "run = \"cat m.c gen.h > m.o; echo 'm.o: m.c gen.h' > m.d\"\n",
+        {"m.c": "c\n"},
+    )
+    assert parse_dot(p.run("graph").out)[1] == set()  # nothing known before a build
+    assert p.run("-j1").code == 0
+    before = sorted((f, f.stat().st_mtime_ns) for f in p.root.rglob("*"))
+    r = p.run("graph")
+    assert r.code == 0, r.text
+    assert parse_dot(r.out)[1] == {("gen", "cc")}
+    assert '"gen" -> "cc" [style=dashed];' in r.out
+    assert sorted((f, f.stat().st_mtime_ns) for f in p.root.rglob("*")) == before
+
+
 def test_graph_quotes_job_names_with_quotes_and_backslashes(make_project):
     p = make_project(
         """
