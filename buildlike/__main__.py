@@ -10,9 +10,17 @@ import os  # first: nothing of buildlike's may run before the hooks below (no `_
 import sys
 
 
+def _interrupted(e: BaseException) -> bool:
+    """Whether `e` is Ctrl-C: Python 3.11 hands one that came while a class was being made (in an
+    import) on as a RuntimeError ("Error calling __set_name__"), caused by it."""
+    return isinstance(e, KeyboardInterrupt) or (
+        isinstance(e, RuntimeError) and isinstance(e.__cause__, KeyboardInterrupt)
+    )
+
+
 def _quiet_interrupt(kind: type[BaseException], value: BaseException, tb: object) -> None:
     """Ctrl-C in the instant before `main` catches it: the message and exit 130, not a traceback."""
-    if not issubclass(kind, KeyboardInterrupt):
+    if not _interrupted(value):
         sys.__excepthook__(kind, value, tb)  # type: ignore[arg-type]
         return
     try:  # noqa: SIM105 - contextlib is one import too many on the no-op path
@@ -26,7 +34,7 @@ def _quiet_interrupt(kind: type[BaseException], value: BaseException, tb: object
 
 def _quiet_unraisable(unraisable: "sys.UnraisableHookArgs") -> None:
     """The same for Ctrl-C as the interpreter shuts down (Python reports it as "Exception ignored")."""
-    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+    if unraisable.exc_value is not None and _interrupted(unraisable.exc_value):
         _quiet_interrupt(KeyboardInterrupt, unraisable.exc_value, None)
     sys.__unraisablehook__(unraisable)
 
@@ -140,7 +148,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         try:
             _main(argv)
-        except KeyboardInterrupt:  # Ctrl-C before the command's own handling starts (while importing)
+        except (KeyboardInterrupt, RuntimeError) as e:  # Ctrl-C while importing (the commands' own
+            if not _interrupted(e):  # handling does not know that RuntimeError)
+                raise
             sys.stderr.write("buildlike: interrupted\n")
             sys.exit(130)
     except SystemExit as e:
