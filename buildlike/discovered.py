@@ -19,8 +19,10 @@ from buildlike.paths import in_project, is_inside, normalize, project_roots
 from buildlike.state import StateStore
 
 # How far a file's ctime may lag the moment it changed: Linux stamps files from a coarse clock, one
-# timer tick (1-10 ms) behind. (File systems with 1-2 s timestamps, FAT and HFS+, lag further: there
-# a header first listed by this run and saved in the first second of its job goes unseen.)
+# timer tick (1-10 ms) behind. Used for a header first listed by this run, and for whether the job
+# wrote its depfile. (File systems with 1-2 s timestamps, FAT and HFS+, lag further: there such a
+# header saved in the first second of its job goes unseen, and `clean` may take a depfile written
+# in that second for the user's, and leave it.)
 CLOCK_TICK_NS = 20_000_000
 
 
@@ -77,8 +79,7 @@ def discovered_inputs(job: Job, root: str, stamper: Stamper, started_ns: int) ->
     for p in listed:
         if "\0" in p:  # (no file name holds one: a binary file named as the depfile, say)
             raise DepfileSyntaxError(f"a file name in it holds a NUL byte: {p!r}")
-        # `/abs/proj/gen.h` and `../proj/gen.h` are `gen.h`
-        p = in_project(normalize(_as_the_kernel_reads(p, root)), roots)
+        p = in_project(_spelled(p, root), roots)  # `/abs/proj/gen.h` and `../proj/gen.h` are `gen.h`
         if not is_inside(p) and not p.startswith("/"):
             p = normalize(posixpath.join(real_root, p))  # `../inc/x.h`: outside, so only ever read
         if p not in known and (is_inside(p) or p.startswith("/")):
@@ -113,13 +114,18 @@ def discovered_inputs(job: Job, root: str, stamper: Stamper, started_ns: int) ->
     return Discovered(tuple(paths), tuple(digests), hash_bytes(data) if written else b"")
 
 
-def _as_the_kernel_reads(path: str, root: str) -> str:
-    """`path` with each `..` after a folder taken as the kernel takes it: after following that folder
-    if it is a symlink (`inc/../src/b.h`, with `inc -> vendor/lib/include`, is `vendor/lib/src/b.h`,
-    not `src/b.h`). Leading `..`s climb from the project's real folder (`in_project` does that)."""
+def _spelled(path: str, root: str) -> str:
+    """`path` as a record keeps it: normalised (`./a//b/../c` is `a/c`), unless a `..` follows a
+    symlinked folder. The kernel climbs from where the link leads (`inc/../src/b.h`, with
+    `inc -> vendor/lib/include`, is `vendor/lib/src/b.h`, not `src/b.h`), and wherever it leads at
+    the time: such a path keeps its `..`, so that each stat follows the link anew."""
+    clean = normalize(path)
     parts = path.split("/")
-    first = next((k for k, part in enumerate(parts) if part not in ("..", "")), len(parts))
+    first = next((k for k, part in enumerate(parts) if part not in ("..", ".", "")), len(parts))
     if ".." not in parts[first:]:
-        return path
-    folder, name = posixpath.split(path)
-    return posixpath.join(os.path.realpath(os.path.join(root, folder)), name)
+        return clean  # (leading `..`s climb from the project's real folder: `in_project` does that)
+    folder = os.path.join(root, posixpath.dirname(path))
+    if os.path.realpath(folder) == os.path.realpath(os.path.join(root, posixpath.dirname(clean))):
+        return clean  # no symlinked folder before a `..`: the text says where it leads
+    kept = "/".join(part for part in parts if part not in ("", "."))
+    return "/" + kept if path.startswith("/") else kept
