@@ -234,6 +234,10 @@ def run_build(
         # Input stamps are taken before the command starts: an input edited while its job runs
         # then differs from the record, and the job runs again next time.
         job = graph.jobs[i]
+        record = records[i]
+        if record is not None:
+            for p in record.discovered:  # (its depfile's files too, as far as known: one absent now and
+                stamper.stat(p)  # after is no change, see discovered.py; most are stat'ed already)
         return _start(
             job,
             i,
