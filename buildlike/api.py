@@ -527,7 +527,13 @@ def _deletable(
     sources = {p for job in graph.jobs for p in (*job.inputs, job.match or "") if p not in graph.producer} - {""}
     sources |= store.depfile_inputs() - graph.producer.keys()
     sources.add(normalize(os.path.relpath(loaded.maestrofile, root)))
-    current = {*graph.producer, *(job.depfile for job in graph.jobs if job.depfile)}
+    # What rules make now: their outputs, and each depfile that the job's last run wrote (one it no
+    # longer writes may be the user's now: it goes only if it still holds what buildlike made).
+    current = {*graph.producer}
+    for job in graph.jobs:
+        record = store.record(job.id) if job.depfile else None
+        if record is not None and record.depfile is not None and record.depfile == job.depfile:
+            current.add(record.depfile)
     digests = store.made_digests() if not current.issuperset(made) else {}
     for raw in sorted(made):
         path = normalize(raw)
