@@ -204,10 +204,14 @@ def _main(argv: list[str] | None) -> None:
         sys.exit(0)
     _set_up_signals()  # before the engine is imported: SIGTERM while loading exits 130 too
     for stream in (sys.stdout, sys.stderr):
-        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+        if getattr(stream, "errors", None) in ("strict", "backslashreplace") and hasattr(stream, "reconfigure"):
             # A file name that is not UTF-8 (Python holds its bytes as surrogates) prints as its
-            # bytes, as ls prints it, rather than ending the build in a UnicodeEncodeError.
-            stream.reconfigure(errors="surrogateescape")
+            # bytes, as ls prints it, rather than ending the build in a UnicodeEncodeError (stdout)
+            # or as `\udce9` (stderr). Not on stderr in a locale other than UTF-8: there, another
+            # character it cannot write would fail instead of printing as `\xe9`.
+            utf8 = (getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8"
+            if stream is sys.stdout or utf8:
+                stream.reconfigure(errors="surrogateescape")
     import gc
 
     collecting = gc.isenabled()

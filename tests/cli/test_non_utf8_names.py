@@ -83,3 +83,17 @@ def test_a_reporter_on_a_strict_stream_prints_such_a_name_replaced(make_project)
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict", write_through=True)
     buildlike.build(buildlike.load(p.root / "Maestrofile.toml"), reporter=Reporter(out))
     assert "up src/caf\ufffd.txt" in out.buffer.getvalue().decode()
+
+
+def test_a_failed_job_with_such_a_name_is_named_by_its_bytes_on_stderr(make_project):
+    """Found in review: stderr (backslashreplace by default) spelt the name `caf\\udce9`."""
+    p = make_project(
+        '[rules.up]\nforeach = "src/*.txt"\noutputs = ["out/{stem}.up"]\nrun = "false"\n', {"src/a.txt": ""}
+    )
+    os.remove(p.root / "src/a.txt")
+    with open(os.path.join(bytes(p.root), b"src/caf\xe9.txt"), "wb") as f:
+        f.write(b"x\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONIOENCODING"}
+    r = subprocess.run([sys.executable, "-m", "buildlike"], cwd=p.root, capture_output=True, timeout=60, env=env)
+    assert r.returncode == 1
+    assert b"up:src/caf\xe9.txt" in r.stderr and b"\\udce9" not in r.stderr, r.stderr
