@@ -13,98 +13,15 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from watching import QUIET
 
-DEBOUNCE_MS = 80
-QUIET = 0.6  # seconds without a new build that prove no build followed
 # Tests that count builds after a multi-step save use more: on a loaded machine the test itself may
 # pause between two steps of one save for longer than 50 ms.
 SAVE_DEBOUNCE_MS = 200
-STATUS = re.compile(r"^\[\d\d:\d\d:\d\d\] ", re.M)
-
-
-class Watching:
-    """A running `buildlike watch`, with its output collected as it comes."""
-
-    def __init__(self, root: Path, *args: str) -> None:
-        self.root = root
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "buildlike", "watch", *args],
-            cwd=root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        self._chunks: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._chunks.append(line)
-
-    @property
-    def out(self) -> str:
-        return "".join(self._chunks)
-
-    def builds(self) -> int:
-        """How many status lines (one per build) were printed."""
-        return len(STATUS.findall(self.out))
-
-    def wait_for(self, what: Callable[[], bool], timeout: float = 15.0, why: str = "") -> None:
-        deadline = time.monotonic() + timeout
-        while not what():
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out waiting for {why or what}; output so far:\n{self.out}")
-            if self.proc.poll() is not None:
-                pytest.fail(f"watch exited with {self.proc.returncode}; output:\n{self.out}")
-            time.sleep(0.02)
-
-    def wait_builds(self, n: int, timeout: float = 15.0) -> None:
-        self.wait_for(lambda: self.builds() >= n, timeout, f"{n} builds")
-        time.sleep(0.05)  # let the rest of the status line's output arrive
-
-    def wait_text(self, text: str, timeout: float = 15.0) -> None:
-        self.wait_for(lambda: text in self.out, timeout, repr(text))
-
-    def stays_at(self, n: int) -> None:
-        """Assert that no build beyond the n-th comes within the quiet period."""
-        time.sleep(QUIET)
-        assert self.builds() == n, self.out
-
-    def stop(self, sig: int = signal.SIGINT, timeout: float = 15.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        return self.exited(timeout)
-
-    def exited(self, timeout: float = 15.0) -> int:
-        code = self.proc.wait(timeout=timeout)
-        self._reader.join(timeout=5)
-        return code
-
-
-@pytest.fixture
-def watching(tmp_path: Path) -> Iterator[Callable[..., Watching]]:
-    started: list[Watching] = []
-
-    def start(root: Path, *args: str, debounce: int | None = DEBOUNCE_MS) -> Watching:
-        extra = ("--debounce", str(debounce)) if debounce is not None else ()
-        w = Watching(root, *extra, *args)
-        started.append(w)
-        return w
-
-    yield start
-    for w in started:
-        if w.proc.poll() is None:
-            w.proc.kill()
-            w.proc.wait()
 
 
 def alive(pid: int) -> bool:
