@@ -134,6 +134,7 @@ def _made(path: str, made: frozenset[str]) -> bool:
 
 
 Watch = tuple[str, bool]  # (folder, recursive)
+Identity = tuple[int, int]  # a folder's (st_dev, st_ino); (0, 0) when it is missing
 
 
 def plan_watches(
@@ -366,6 +367,7 @@ class Watcher:
         self._ws = watch_set(_EMPTY_GRAPH, (), maestrofile=maestrofile.name, listed=())
         self._cancel: Cancel | None = None
         self._watches: dict[Watch, ObservedWatch] = {}
+        self._identities: dict[Watch, Identity] = {}  # each watched folder's (st_dev, st_ino) when watched
         self._unwatched: set[str] = set()
         self._discovered: dict[str, tuple[str, ...]] = {}
         self._selected: tuple[Job, ...] | None = None
@@ -467,11 +469,11 @@ class Watcher:
         self._check_maestrofile(loaded)
         if loaded is None:
             self._selected = None
-            self._apply(self._ws)  # keep watching what we did, and at least the Maestrofile
+            self._apply(self._ws, batch)  # keep watching what we did, and at least the Maestrofile
             self._announce(batch)
             self.reporter.watch_blocked()
             return
-        added = self._apply(self._watch_set(loaded, order))  # before building, to see what it changes
+        added = self._apply(self._watch_set(loaded, order), batch)  # before building, to see what it changes
         self._announce(batch)
         jobs = tuple(loaded.graph.jobs[i] for i in order)
         if (
@@ -573,8 +575,9 @@ class Watcher:
         self._listed_mtimes = dict(loaded.source[3])
         return watch_set(graph, order, maestrofile=self.maestrofile.name, listed=listed, discovered=discovered)
 
-    def _apply(self, ws: WatchSet) -> list[Watch]:
-        """Watch exactly the folders `ws` needs; return the watches added."""
+    def _apply(self, ws: WatchSet, batch: Batch | None = None) -> list[Watch]:
+        """Watch exactly the folders `ws` needs, anew those that `batch` or their inode says were
+        replaced; return the watches added."""
         if ws is not self._ws:
             self._contents.keep(ws.inputs | {ws.maestrofile})
         self._ws = ws
@@ -582,8 +585,10 @@ class Watcher:
         if set(left_out) - self._unwatched:
             self.reporter.not_watched(list(left_out))
         self._unwatched = set(left_out)
-        for w in set(self._watches) - set(wanted):
+        changed = batch.paths if batch is not None else ()
+        for w in set(self._watches) - set(wanted) | self._replaced(changed):
             self._observer.unschedule(self._watches.pop(w))
+            self._identities.pop(w, None)
         added = [w for w in wanted if w not in self._watches]
         for w in added:
             self._schedule(w)
@@ -594,8 +599,20 @@ class Watcher:
                 self._inbox.put((time.monotonic(), Change.LISTING, folder))
         return added
 
+    def _replaced(self, changed: Collection[str]) -> set[Watch]:
+        """The watches on a folder that was deleted, moved or made since it was watched: the OS watch
+        stays on the inode it was given, so edits in a folder made anew under the same name are
+        unseen. An event on the folder (or above it) says so; its inode, when that was not reused."""
+        return {
+            w
+            for w in self._watches
+            if any(_is_within(w[0], p) for p in changed) or self._identities.get(w) != _identity(self._absolute(w[0]))
+        }
+
     def _schedule(self, w: Watch) -> None:
         folder, recursive = w
+        # Before the watch is made: a folder replaced in between has another inode, seen next time.
+        self._identities[w] = _identity(self._absolute(folder))
         try:
             self._watches[w] = self._observer.schedule(
                 self._handler, self._absolute(folder), recursive=recursive, event_filter=self._event_types
@@ -612,6 +629,19 @@ class Watcher:
             if folder == base or (recursive and (not base or folder.startswith(base + "/"))):
                 return True
         return False
+
+
+def _is_within(path: str, folder: str) -> bool:
+    """Whether `path` is `folder` or inside it (both project-relative, or both absolute)."""
+    return path == folder or (folder != "" and path.startswith(folder.rstrip("/") + "/"))
+
+
+def _identity(path: str) -> Identity:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (0, 0)
+    return (st.st_dev, st.st_ino)
 
 
 def _mtime_ns(path: str) -> int:
