@@ -200,6 +200,13 @@ class Batch(NamedTuple):
         """The paths that matter for their content (inputs, the Maestrofile), not for coming or going."""
         return tuple(p for p, c in self.changes if c >= Change.CONTENT)
 
+    def named(self, *inputs: Container[str]) -> tuple[str, ...]:
+        """The paths to name in `changed:`: those that matter for their content, and the files among
+        `inputs` (that a glob matches now, or matched). A folder that an earlier build made, or a temporary
+        file, is left out; all are named when that leaves none (a folder that came with its files)."""
+        named = tuple(p for p, c in self.changes if c >= Change.CONTENT or any(p in i for i in inputs))
+        return named or self.paths
+
     def without(self, paths: Collection[str]) -> Batch | None:
         """This batch less `paths`; None when nothing is left."""
         kept = tuple((p, c) for p, c in self.changes if p not in paths)
@@ -465,6 +472,7 @@ class Watcher:
         """Reload the graph, watch what it needs, and build (unless no change can matter to it)."""
         if batch is None:
             self._contents.changed([self._ws.maestrofile])  # the first look at it
+        before = self._ws
         loaded, order = self._load(first=batch is None)
         self._check_maestrofile(loaded)
         if loaded is None:
@@ -489,7 +497,7 @@ class Watcher:
         if self.options.clear:
             self.reporter.clear_screen()
         if batch is not None:
-            self.reporter.changed(list(batch.paths))
+            self.reporter.changed(list(batch.named(before.inputs, self._ws.inputs)))
         seen = self._build(loaded)
         if any(job.depfile for job in jobs):
             self._remember_discovered(loaded, jobs)

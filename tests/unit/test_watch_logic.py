@@ -262,6 +262,21 @@ def test_a_batch_less_the_unchanged_files_keeps_the_strongest_reason_left():
     assert batch.without({"Maestrofile.toml", "src/x.c", "src/new.c"}) is None
 
 
+def test_changed_names_the_edited_files_and_the_inputs_that_came_or_went_not_other_names():
+    batch = Batch(
+        (
+            ("out", Change.LISTING),  # a folder the last build made, under a globbed folder
+            ("src/.a.c.tmp-1234", Change.LISTING),  # an editor's temporary file
+            ("src/a.c", Change.CONTENT),
+            ("src/gone.c", Change.LISTING),
+            ("src/new.c", Change.LISTING),
+        )
+    )
+    assert batch.named({"src/a.c", "src/gone.c"}, {"src/a.c", "src/new.c"}) == ("src/a.c", "src/gone.c", "src/new.c")
+    only_a_folder = Batch((("src/sub", Change.LISTING),))
+    assert only_a_folder.named(set(), {"src/sub/x.c"}) == ("src/sub",)
+
+
 # -- Contents --------------------------------------------------------------------------------------
 
 
