@@ -117,8 +117,10 @@ def classify(path: str, event: Event, *, is_dir: bool, ws: WatchSet) -> Change |
     if event is Event.MODIFIED:
         return None  # only a file coming or going changes what a glob matches
     folder, name = posixpath.split(path)
-    if name.startswith(".") or is_editor_dropping(name):
-        return None  # globs never match a leading dot
+    if is_editor_dropping(name):
+        return None
+    # A name with a leading dot counts too: a glob that writes the dot matches it (`conf/.*.ini`,
+    # `.github/**`), and the reload tells whether one does.
     if folder in ws.listed or (is_dir and (path in ws.folders or path in ws.ancestors)):
         return Change.LISTING
     return None

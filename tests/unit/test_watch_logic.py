@@ -134,10 +134,29 @@ def test_ordinary_names_are_not_droppings(name):
     assert not is_editor_dropping(name)
 
 
-@pytest.mark.parametrize("name", [".a.c.swp", "a.c~", "4913", ".#a.c", "#a.c#", "a.c___jb_tmp___", ".hidden.c"])
+@pytest.mark.parametrize("name", [".a.c.swp", "a.c~", "4913", ".#a.c", "#a.c#", "a.c___jb_tmp___"])
 @pytest.mark.parametrize("event", list(Event))
-def test_droppings_and_hidden_files_in_a_globbed_folder_never_matter(name, event):
+def test_droppings_in_a_globbed_folder_never_matter(name, event):
     assert classify(f"src/{name}", event, is_dir=False, ws=WS) is None
+
+
+def test_a_hidden_name_coming_or_going_in_a_globbed_folder_may_change_the_graph():
+    """A glob that writes the leading dot (`src/.*.c`) matches it; the reload tells whether one does."""
+    assert classify("src/.hidden.c", Event.CREATED, is_dir=False, ws=WS) is Change.LISTING
+    assert classify("src/.hidden.c", Event.MODIFIED, is_dir=False, ws=WS) is None
+
+
+def test_a_hidden_folder_that_is_watched_for_appearing_matters():
+    ws = watch_set(
+        link([job("load", (".cache/data.json",), ("data.out",))], file="M", rule_lines={}),
+        [0],
+        maestrofile="Maestrofile.toml",
+        listed=[".github", ".github/workflows"],
+    )
+    assert classify(".cache", Event.CREATED, is_dir=True, ws=ws) is Change.LISTING
+    assert classify(".github", Event.CREATED, is_dir=True, ws=ws) is Change.LISTING
+    assert classify(".github/workflows/.ci.yml", Event.CREATED, is_dir=False, ws=ws) is Change.LISTING
+    assert classify(".other", Event.CREATED, is_dir=True, ws=ws) is None
 
 
 def test_a_file_coming_or_going_in_a_globbed_folder_may_change_the_graph():
