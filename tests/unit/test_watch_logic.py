@@ -20,7 +20,9 @@ from buildlike.watch import (
     classify,
     is_editor_dropping,
     plan_watches,
+    relevant,
     watch_set,
+    with_disk,
 )
 
 
@@ -181,6 +183,21 @@ def test_a_rename_over_save_is_a_deletion_and_a_creation_of_an_input():
     assert classify("src/a.c", Event.DELETED, is_dir=False, ws=WS) is Change.CONTENT
     assert classify("src/a.c", Event.CREATED, is_dir=False, ws=WS) is Change.CONTENT
     assert classify("src/a.c~", Event.CREATED, is_dir=False, ws=WS) is None
+
+
+def test_a_name_coming_or_going_in_a_folder_input_changes_that_input():
+    """A source folder as an input is the names in it: watched itself, its new names are its change."""
+    base = watch_set(
+        link([job("ls", ("assets",), ("list.txt",))], file="M", rule_lines={}), [0], maestrofile="M", listed=()
+    )
+    assert "assets" not in base.folders  # whether it is a folder, only the disk says
+    ws = with_disk(base, trees=["assets"])
+    assert "assets" in ws.folders
+    assert relevant("assets/b.png", Event.CREATED, is_dir=False, ws=ws) == [("assets", Change.CONTENT)]
+    assert relevant("assets/b.png", Event.DELETED, is_dir=False, ws=ws) == [("assets", Change.CONTENT)]
+    assert relevant("assets/b.png", Event.MODIFIED, is_dir=False, ws=ws) == []  # its content is not tracked
+    assert relevant("assets/.b.png.swp", Event.CREATED, is_dir=False, ws=ws) == []
+    assert relevant("assets", Event.CREATED, is_dir=True, ws=ws) == [("assets", Change.CONTENT)]
 
 
 # -- plan_watches ----------------------------------------------------------------------------------
