@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
 from buildlike.api import BuildOptions, Loaded, as_targets, build, find_maestrofile, load, selection
@@ -62,6 +63,10 @@ class WatchSet(NamedTuple):
     folders: frozenset[str]  # folders to watch: the inputs', the listed ones, the Maestrofile's
     ancestors: frozenset[str]  # folders above `folders` inside the project, whose creation matters
     trees: frozenset[str] = frozenset()  # inputs that are folders: a name coming or going changes one
+    # Watched paths (inputs, the Maestrofile, folders) that are symlinks or lie under one -> where they
+    # lead; and the other way round, a link's target -> the watched paths that lead there.
+    targets: Mapping[str, str] = MappingProxyType({})
+    links: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
 
 def watch_set(
@@ -100,11 +105,58 @@ def _ancestors(folders: Iterable[str]) -> frozenset[str]:
     return frozenset(ancestors)
 
 
-def with_disk(ws: WatchSet, *, trees: Iterable[str]) -> WatchSet:
+def with_disk(ws: WatchSet, *, trees: Iterable[str], targets: Mapping[str, str] = MappingProxyType({})) -> WatchSet:
     """`ws` with what only the disk tells: which inputs are folders (watched themselves, since a name
-    coming or going in one changes it)."""
+    coming or going in one changes it), and where the symlinks among its paths lead.
+
+    A link's target is watched (for a file: its folder), as the OS watches what it is given, not what
+    it leads to; an event there is then also one on the link (see `aliases`).
+    """
     tree_set = frozenset(trees)
-    return ws._replace(trees=tree_set, folders=ws.folders | tree_set)
+    folders = ws.folders | tree_set
+    led_to = frozenset(t if p in folders else posixpath.dirname(t) for p, t in targets.items())
+    links: dict[str, list[str]] = {}
+    for p, t in targets.items():
+        links.setdefault(t, []).append(p)
+    return ws._replace(
+        trees=tree_set,
+        folders=folders | led_to,
+        ancestors=ws.ancestors | _ancestors(led_to),
+        targets=MappingProxyType(dict(targets)),
+        links=MappingProxyType({t: tuple(sorted(ps)) for t, ps in links.items()}),
+    )
+
+
+def resolve_via(path: str, targets: Mapping[str, str]) -> str:
+    """Where `path` leads through the links in `targets` (its own, or a folder's above it)."""
+    at = path
+    while targets:
+        target = targets.get(at)
+        if target is not None:
+            return target + path[len(at) :]
+        if at in ("", "/"):
+            break
+        at = posixpath.dirname(at)
+    return path
+
+
+def aliases(path: str, links: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """The watched paths that lead to `path` through a symlink: to it, or to a folder above it.
+
+    One step only: a link to a link is resolved to its end when `links` is made, and a loop (a link
+    to a folder above itself) gives one alias, not endless ones.
+    """
+    out: list[str] = []
+    at = path
+    while links:
+        for link in links.get(at, ()):
+            alias = link + path[len(at) :] if at else f"{link}/{path}"
+            if alias not in out and alias != path:
+                out.append(alias)
+        if at in ("", "/"):
+            break
+        at = posixpath.dirname(at)
+    return out
 
 
 def is_editor_dropping(name: str) -> bool:
@@ -134,21 +186,23 @@ def classify(path: str, event: Event, *, is_dir: bool, ws: WatchSet) -> Change |
         return None
     # A name with a leading dot counts too: a glob that writes the dot matches it (`conf/.*.ini`,
     # `.github/**`), and the reload tells whether one does.
-    if folder in ws.listed or (is_dir and (path in ws.folders or path in ws.ancestors)):
+    # (A symlink to a folder is no folder to the OS: its creation counts too.)
+    if folder in ws.listed or path in ws.folders or path in ws.ancestors:
         return Change.LISTING
     return None
 
 
 def relevant(path: str, event: Event, *, is_dir: bool, ws: WatchSet) -> list[tuple[str, Change]]:
-    """Each watched path that an event on `path` changes, with how (see `classify`): `path` itself,
-    and the folder input that a name came into or left."""
+    """Each watched path that an event on `path` changes, with how (see `classify`): `path` itself and
+    the symlinks that lead to it, and the folder input that a name came into or left."""
     out: list[tuple[str, Change]] = []
-    change = classify(path, event, is_dir=is_dir, ws=ws)
-    if change is not None:
-        out.append((path, change))
-    folder, name = posixpath.split(path)
-    if folder in ws.trees and event is not Event.MODIFIED and not is_editor_dropping(name):
-        out.append((folder, Change.CONTENT))  # (only the names in a source folder are its content)
+    for p in (path, *aliases(path, ws.links)):
+        change = classify(p, event, is_dir=is_dir, ws=ws)
+        if change is not None:
+            out.append((p, change))
+        folder, name = posixpath.split(p)
+        if folder in ws.trees and event is not Event.MODIFIED and not is_editor_dropping(name):
+            out.append((folder, Change.CONTENT))  # (only the names in a source folder are its content)
     return out
 
 
@@ -499,7 +553,7 @@ class Watcher:
         if batch is None:
             self._contents.changed([self._ws.maestrofile])  # the first look at it
         before = self._ws
-        relook = batch is not None and self._disk_moved(batch)
+        relook = batch is None or self._disk_moved(batch)
         loaded, order = self._load(first=batch is None)
         self._check_maestrofile(loaded)
         if loaded is None:
@@ -519,7 +573,7 @@ class Watcher:
             and jobs == self._selected
             # Files came or went in a globbed folder, but no glob's answer changed. Only an input in
             # a folder that just came into view may have changed before it was watched.
-            and not any(self._covered_by(posixpath.dirname(p), added) for p in self._ws.inputs)
+            and not any(self._covered_by(f, added) for p in self._ws.inputs for f in self._folders_of(p))
         ):
             return
         self._selected = jobs
@@ -532,6 +586,11 @@ class Watcher:
             self._remember_discovered(loaded, jobs)
             self._apply(self._watch_set(loaded, order))
         self._contents.remember(seen, self._ws.inputs)
+
+    def _folders_of(self, path: str) -> set[str]:
+        """The watched folders whose events tell of `path`: its own folder, and its target's."""
+        targets = self._ws.targets
+        return {resolve_via(posixpath.dirname(path), targets), posixpath.dirname(resolve_via(path, targets))}
 
     def _check_maestrofile(self, loaded: Loaded | None) -> None:
         """Forget the Maestrofile's content unless the load read what was last seen in it.
@@ -616,25 +675,50 @@ class Watcher:
         return self._look(self._base)
 
     def _look(self, base: WatchSet) -> WatchSet:
-        """`base` with what the disk says of its inputs: which are folders."""
+        """`base` with what the disk says of its paths: which inputs are folders, which paths are
+        symlinks (or in a folder that is one) and where they lead."""
         by_folder: dict[str, set[str]] = {}
-        for p in base.inputs:
+        for p in base.inputs | {base.maestrofile}:
             folder, name = posixpath.split(p)
             by_folder.setdefault(folder, set()).add(name)
         trees: list[str] = []
-        # One listing per folder, not a stat per input: its entries say which are folders (~3x faster).
+        targets: dict[str, str] = {}
+        # One listing per folder, not a stat per input: its entries say which are folders or links
+        # (~3x faster on 10,000 inputs).
         for folder, names in by_folder.items():
             try:
                 with os.scandir(self._absolute(folder)) as it:
-                    trees.extend(posixpath.join(folder, e.name) for e in it if e.name in names and _is_dir(e))
+                    for e in it:
+                        if e.name not in names:
+                            continue
+                        p = posixpath.join(folder, e.name)
+                        if e.is_symlink():
+                            targets[p] = self._resolve(p)
+                        if p in base.inputs and _is_dir(e):
+                            trees.append(p)
             except OSError:
                 continue  # missing: its inputs are missing too
-        return with_disk(base, trees=trees)
+        for f in base.folders | set(trees):
+            target = self._resolve(f)
+            if target != f:
+                targets[f] = target
+        return with_disk(base, trees=trees, targets=targets)
+
+    def _resolve(self, path: str) -> str:
+        """Where `path` leads, following every symlink (project-relative, absolute outside)."""
+        return self._relative(os.path.realpath(self._absolute(path)))
 
     def _disk_moved(self, batch: Batch) -> bool:
-        """Whether an input of `batch` became a folder or stopped being one, since the last look."""
+        """Whether a path of `batch` now leads elsewhere than it did at the last look (a link made,
+        removed or changed), or an input became a folder or stopped being one."""
         ws = self._ws
-        return any(p in ws.inputs and (p in ws.trees) != os.path.isdir(self._absolute(p)) for p in batch.paths)
+        for p in batch.paths:
+            if p in ws.inputs and (p in ws.trees) != os.path.isdir(self._absolute(p)):
+                return True
+            watched = p in ws.inputs or p == ws.maestrofile or p in ws.folders or p in ws.ancestors
+            if watched and self._resolve(p) != resolve_via(p, ws.targets):
+                return True
+        return False
 
     def _apply(self, ws: WatchSet, batch: Batch | None = None) -> list[Watch]:
         """Watch exactly the folders `ws` needs, anew those that `batch` or their inode says were
@@ -642,11 +726,12 @@ class Watcher:
         if ws is not self._ws:
             self._contents.keep(ws.inputs | {ws.maestrofile})
         self._ws = ws
-        wanted, left_out = plan_watches(ws.folders, exists=lambda f: os.path.isdir(self._absolute(f)))
+        folders = {resolve_via(f, ws.targets) for f in ws.folders}  # a link's target, not the link
+        wanted, left_out = plan_watches(folders, exists=lambda f: os.path.isdir(self._absolute(f)))
         if set(left_out) - self._unwatched:
             self.reporter.not_watched(list(left_out))
         self._unwatched = set(left_out)
-        changed = batch.paths if batch is not None else ()
+        changed = [q for p in batch.paths for q in {p, resolve_via(p, ws.targets)}] if batch is not None else []
         for w in set(self._watches) - set(wanted) | self._replaced(changed):
             self._observer.unschedule(self._watches.pop(w))
             self._identities.pop(w, None)
@@ -656,7 +741,11 @@ class Watcher:
         # A file that came into a globbed folder between the load and its new watch was not seen:
         # compare the folder's mtime with the one the load listed.
         for folder, mtime in self._listed_mtimes.items():
-            if added and self._covered_by(folder, added) and _mtime_ns(self._absolute(folder)) != mtime:
+            if (
+                added
+                and self._covered_by(resolve_via(folder, ws.targets), added)
+                and _mtime_ns(self._absolute(folder)) != mtime
+            ):
                 self._inbox.put((time.monotonic(), Change.LISTING, folder))
         return added
 
@@ -799,10 +888,12 @@ __all__ = [
     "WatchOptions",
     "WatchSet",
     "Watcher",
+    "aliases",
     "classify",
     "is_editor_dropping",
     "plan_watches",
     "relevant",
+    "resolve_via",
     "watch",
     "watch_set",
     "with_disk",

@@ -17,10 +17,12 @@ from buildlike.watch import (
     Contents,
     Debouncer,
     Event,
+    aliases,
     classify,
     is_editor_dropping,
     plan_watches,
     relevant,
+    resolve_via,
     watch_set,
     with_disk,
 )
@@ -175,7 +177,8 @@ def test_a_non_input_file_that_is_only_written_never_matters():
 
 def test_a_watched_folder_appearing_matters_even_where_nothing_is_globbed():
     assert classify("include", Event.CREATED, is_dir=True, ws=WS) is Change.LISTING
-    assert classify("include", Event.CREATED, is_dir=False, ws=WS) is None  # a file of that name
+    # not a folder to the OS: a symlink to one (a file of that name only costs a reload)
+    assert classify("include", Event.CREATED, is_dir=False, ws=WS) is Change.LISTING
 
 
 def test_a_rename_over_save_is_a_deletion_and_a_creation_of_an_input():
@@ -198,6 +201,39 @@ def test_a_name_coming_or_going_in_a_folder_input_changes_that_input():
     assert relevant("assets/b.png", Event.MODIFIED, is_dir=False, ws=ws) == []  # its content is not tracked
     assert relevant("assets/.b.png.swp", Event.CREATED, is_dir=False, ws=ws) == []
     assert relevant("assets", Event.CREATED, is_dir=True, ws=ws) == [("assets", Change.CONTENT)]
+
+
+def linked_project():
+    """vendor -> ../lib (outside), current.cfg -> configs/dev.cfg, Maestrofile.toml -> /shared/M.toml."""
+    jobs = [job("cat", ("vendor/x.c", "current.cfg"), ("all.txt",))]
+    base = watch_set(link(jobs, file="M", rule_lines={}), [0], maestrofile="Maestrofile.toml", listed=["vendor"])
+    targets = {"vendor": "/lib", "current.cfg": "configs/dev.cfg", "Maestrofile.toml": "/shared/M.toml"}
+    return with_disk(base, trees=(), targets=targets)
+
+
+def test_what_symlinks_lead_to_is_watched_in_their_stead():
+    ws = linked_project()
+    assert {"/lib", "configs", "/shared"} <= ws.folders
+    assert {resolve_via(f, ws.targets) for f in ws.folders} == {"", "/lib", "configs", "/shared"}
+    assert resolve_via("vendor/sub/y.c", ws.targets) == "/lib/sub/y.c"
+    assert resolve_via("src/a.c", ws.targets) == "src/a.c"
+
+
+def test_an_event_where_a_symlink_leads_is_one_on_the_link():
+    ws = linked_project()
+    assert relevant("/lib/x.c", Event.MODIFIED, is_dir=False, ws=ws) == [("vendor/x.c", Change.CONTENT)]
+    assert relevant("/lib/y.c", Event.CREATED, is_dir=False, ws=ws) == [("vendor/y.c", Change.LISTING)]
+    assert relevant("configs/dev.cfg", Event.MODIFIED, is_dir=False, ws=ws) == [("current.cfg", Change.CONTENT)]
+    assert relevant("/shared/M.toml", Event.MODIFIED, is_dir=False, ws=ws) == [("Maestrofile.toml", Change.MAESTROFILE)]
+    assert ("vendor", Change.LISTING) in relevant("/lib", Event.DELETED, is_dir=True, ws=ws)
+    assert relevant("configs/prod.cfg", Event.MODIFIED, is_dir=False, ws=ws) == []
+
+
+def test_a_symlink_loop_gives_one_alias_per_link():
+    links = {"": ("a/up",), "a": ("b",)}  # a/up -> . (the project), b -> a
+    assert aliases("a/x.c", links) == ["b/x.c", "a/up/a/x.c"]
+    assert aliases("x.c", links) == ["a/up/x.c"]
+    assert aliases("x.c", {}) == []
 
 
 # -- plan_watches ----------------------------------------------------------------------------------
