@@ -407,8 +407,8 @@ def watch(
 ) -> int:
     """Build `targets`, then rebuild on every change that matters, until Ctrl-C or SIGTERM; returns 0.
 
-    The caller's SIGINT and SIGTERM handlers come back when it returns; with `then_exit` (the
-    command line, which exits next) both stay ignored instead, so that a second one while watch
+    The caller's SIGINT, SIGTERM and SIGHUP handlers come back when it returns; with `then_exit`
+    (the command line, which exits next) they stay ignored instead, so that a second one while watch
     stops or the process exits (`timeout` sends two) cannot turn exit 0 into 130.
 
     Errors of one build (a failed job, a bad Maestrofile edit) go to `on_error` and watching goes on.
@@ -635,7 +635,7 @@ class Watcher:
                 self.reporter.watch_idle()
         except Interrupted as e:
             if e.signal_name != CANCELLED:
-                raise KeyboardInterrupt from None  # Ctrl-C or SIGTERM: the commands are stopped
+                raise KeyboardInterrupt from None  # Ctrl-C, SIGTERM or SIGHUP: the commands are stopped
             self._cancelled = True
             self.reporter.restarting()
         except BuildFailed:
@@ -809,9 +809,11 @@ def _mtime_ns(path: str) -> int:
 
 
 def _stop_on_sigterm() -> Callable[[], None]:
-    """Make SIGTERM stop watching as Ctrl-C does (KeyboardInterrupt); returns a restorer.
+    """Make SIGTERM, and SIGHUP (the terminal closed) unless it is ignored (nohup), stop watching as
+    Ctrl-C does (KeyboardInterrupt); returns a restorer.
 
-    During a build the runner's own handlers take over, stop the commands and raise `Interrupted`.
+    During a build the runner's own handlers take over, stop the commands and raise `Interrupted`;
+    it treats SIGHUP so too, and between builds it must not kill us where during one it ends cleanly.
     """
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
@@ -821,6 +823,11 @@ def _stop_on_sigterm() -> Callable[[], None]:
         raise KeyboardInterrupt
 
     old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    hup = signal.getsignal(signal.SIGHUP)
+    if hup is not None:  # (None: set outside Python, which we leave alone)
+        old[signal.SIGHUP] = hup  # given back whatever stopping did to it
+        if hup == signal.SIG_DFL:
+            signal.signal(signal.SIGHUP, stop)
 
     def restore() -> None:
         for s, h in old.items():
@@ -830,9 +837,9 @@ def _stop_on_sigterm() -> Callable[[], None]:
 
 
 def _ignore_interrupts() -> None:
-    """Ignore SIGINT and SIGTERM from now on (until the caller restores its handlers)."""
+    """Ignore SIGINT, SIGTERM and SIGHUP from now on (until the caller restores its handlers)."""
     if threading.current_thread() is threading.main_thread():
-        for s in (signal.SIGINT, signal.SIGTERM):
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(s, signal.SIG_IGN)
 
 
