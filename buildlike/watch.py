@@ -554,7 +554,7 @@ class Watcher:
             self._contents.changed([self._ws.maestrofile])  # the first look at it
         before = self._ws
         relook = batch is None or self._disk_moved(batch)
-        loaded, order = self._load(first=batch is None)
+        loaded, order = self._load(batch, before)
         self._check_maestrofile(loaded)
         if loaded is None:
             self._selected = None
@@ -608,8 +608,10 @@ class Watcher:
         if batch is None:
             self.reporter.watch_started(len(self._ws.folders), poll=self.options.poll)
 
-    def _load(self, *, first: bool) -> tuple[Loaded | None, list[int]]:
-        """The graph and the selected jobs' indexes; (None, []) after showing why there are none.
+    def _load(self, batch: Batch | None, before: WatchSet) -> tuple[Loaded | None, list[int]]:
+        """The graph and the selected jobs' indexes; (None, []) after showing why there are none,
+        after the changes of `batch` (which the watch set `before` told of): the same error again,
+        after an input's edit, would otherwise read as a stray repeat.
 
         Bad usage (an unknown target) ends the session at once; later, after an edit, it is shown
         like a bad Maestrofile and watching goes on.
@@ -618,8 +620,10 @@ class Watcher:
             loaded = load(self.maestrofile, save_cache=not self.build_options.dry_run, targets=self.targets)
             return loaded, selection(loaded, self.targets)
         except BuildlikeError as e:
-            if first and isinstance(e, UsageError):
+            if batch is None and isinstance(e, UsageError):
                 raise
+            if batch is not None:
+                self.reporter.changed(list(batch.named(before.inputs)))
             self.on_error(e)
             return None, []
 

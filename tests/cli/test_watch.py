@@ -371,6 +371,21 @@ def test_a_maestrofile_edit_reloads_the_graph_and_a_bad_one_keeps_watching(make_
     assert w.stop() == 0
 
 
+def test_while_the_maestrofile_is_broken_an_input_edit_says_what_changed_before_the_error(make_project, watching):
+    """The same error again with nothing before it reads as a stray repeat: name the edit first."""
+    p = make_project(ONE_RULE, {"one.txt": "1\n"})
+    w = watching(p.root)
+    w.wait_builds(1)
+    save(p, "Maestrofile.toml", ONE_RULE + "[rules.broken\n")
+    w.wait_text("cannot build; waiting for changes")
+    save(p, "one.txt", "1b\n")
+    w.wait_for(lambda: w.out.count("cannot build; waiting for changes") == 2, why="the second error")
+    after_first = w.out.split("cannot build; waiting for changes", 1)[1]
+    assert re.match(r"\nchanged: one.txt\nerror: Maestrofile.toml:", after_first), w.out
+    assert w.out.count("changed: Maestrofile.toml") == 1, w.out
+    assert w.stop() == 0
+
+
 def test_a_bad_maestrofile_at_start_is_watched_until_it_is_fixed(make_project, watching):
     p = make_project("[rules.x\n", {"one.txt": "1\n"})
     w = watching(p.root)
