@@ -8,6 +8,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 
 import buildlike
 from buildlike.reporter import Reporter
@@ -97,3 +98,34 @@ def test_a_failed_job_with_such_a_name_is_named_by_its_bytes_on_stderr(make_proj
     r = subprocess.run([sys.executable, "-m", "buildlike"], cwd=p.root, capture_output=True, timeout=60, env=env)
     assert r.returncode == 1
     assert b"up:src/caf\xe9.txt" in r.stderr and b"\\udce9" not in r.stderr, r.stderr
+
+
+def test_watch_survives_a_new_file_with_such_a_name(make_project, tmp_path):
+    """The watch session died with the traceback and exit 1 when such a file appeared."""
+    p = make_project(FOREACH, {"src/a.txt": "a\n"})
+    log = tmp_path / "watch.out"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "buildlike", "watch", "--debounce", "80"],
+            cwd=p.root,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        deadline = time.monotonic() + 15
+        while b"watching for changes" not in log.read_bytes():
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_bytes()
+            time.sleep(0.02)
+        with open(os.path.join(bytes(p.root), b"src/caf\xe9.txt"), "wb") as f:
+            f.write(b"x\n")
+        deadline = time.monotonic() + 5  # the build of the new file, then a quiet moment
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        text = log.read_bytes().decode("utf-8", "replace")
+        assert proc.poll() is None, f"watch exited with {proc.returncode}:\n{text}"
+        assert "Traceback" not in text, text
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(2)
+            proc.wait(15)
