@@ -27,6 +27,8 @@ MISSING = b""
 # The digest recorded for a file a depfile lists that was absent both before its job started and
 # after it ended (`gcc -MG`, an optional file): still absent, it has not changed.
 ABSENT = b"\0"
+# The stat the clean snapshot keeps for a file it saw missing: no file has a size of -1.
+ABSENT_STAT: Stat = (0, -1)
 _CHUNK = 1 << 20
 
 
@@ -230,14 +232,15 @@ class Stamper:
         return (st[0], st[1], digest)
 
     def seen_stats(self, paths: Iterable[str]) -> list[Stat] | None:
-        """The stats this pass saw for `paths`, without new calls; None if one was not seen, is missing
-        or is a folder (no plain stat of the folder can vouch for the files in it)."""
+        """The stats this pass saw for `paths`, without new calls, ABSENT_STAT for one it saw missing;
+        None if one was not seen or is a folder (no plain stat of it can vouch for the files in it)."""
         out: list[Stat] = []
+        stats = self._stats
         for p in paths:
-            st = self._stats.get(p)
-            if st is None or p in self._folders:
+            if p not in stats or p in self._folders:
                 return None
-            out.append(st)
+            st = stats[p]
+            out.append(ABSENT_STAT if st is None else st)
         return out
 
     def forget(self, paths: Iterable[str]) -> None:

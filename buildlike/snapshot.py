@@ -104,7 +104,12 @@ def is_clean(folder: str, *, version: str, maestrofile: str, targets: tuple[str,
         try:
             stat = os.stat
             for path, want in zip(paths, stats, strict=True):
-                st = stat(path, dir_fd=root_fd)
+                try:
+                    st = stat(path, dir_fd=root_fd)
+                except FileNotFoundError:  # (as it was, if the snapshot saw it missing: a size of -1)
+                    if want[1] != -1:
+                        return False
+                    continue
                 if st.st_mtime_ns != want[0] or st.st_size != want[1]:
                     return False
         finally:

@@ -76,3 +76,22 @@ def test_a_header_reached_by_dotdot_after_a_symlinked_folder_is_the_one_the_kern
     assert r.code == 1 and "input 'inc/../src/b.h' changed" in r.out, r.text
     assert p.run().code == 0
     assert p.read("m.o") == "c\nreal 2\n"
+
+
+def test_a_listed_file_that_stays_absent_keeps_the_idle_build_fast_and_its_coming_is_seen(make_project):
+    """The clean snapshot (an idle build answered from stat calls) notes the absent file as absent:
+    without that, every idle build took the full check; with it, the file appearing must still count."""
+    p = make_project(ABSENT, {"s.txt": "s\n"})
+    assert p.run().code == 0
+    assert p.run().code == 0  # (the one extra run: recorded as absent now)
+    for f in p.root.rglob("*"):  # age everything, as if the last build was a while ago
+        if ".buildlike" not in f.parts:
+            st = f.stat()
+            os.utime(f, ns=(st.st_atime_ns - 30 * 10**9, st.st_mtime_ns - 30 * 10**9))
+    assert p.run().code == 0  # the full check, which saves the snapshot
+    assert p.exists(".buildlike/clean.snapshot")
+    assert p.run().code == 0
+    assert p.log() == ["x", "x"]
+    p.write("optional.cfg", "now here\n")
+    assert p.run().code == 0
+    assert p.log() == ["x", "x", "x"]
