@@ -231,8 +231,20 @@ def wait_until(proc: subprocess.Popen[str], ready: Callable[[], bool], timeout: 
     """Wait until `ready()` while `proc` runs (a command started, a file appeared)."""
     deadline = time.monotonic() + timeout
     while not ready():
-        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+        if time.monotonic() >= deadline or proc.poll() is not None:
+            raise AssertionError(f"gave up waiting; buildlike said: {ended_output(proc)}")
         time.sleep(0.01)
+
+
+def ended_output(proc: subprocess.Popen[str]) -> tuple[object, object]:
+    """What `proc` printed, killing it first if it still runs (a stopped process would never end,
+    and reading its pipes to their end would hang the test instead of failing it)."""
+    if proc.poll() is None:
+        proc.kill()  # (SIGKILL ends a stopped process too)
+    try:
+        return proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired as e:  # a process it left behind holds its pipes
+        return e.output, e.stderr
 
 
 def pid_written(path: Path) -> Callable[[], bool]:

@@ -22,6 +22,8 @@ import pytest
 from reliability_tools import (
     DagProject,
     Log,
+    ended_output,
+    kill_groups,
     leftover_processes,
     live_members,
     pid_written,
@@ -227,13 +229,17 @@ def test_ctrl_z_stops_the_commands_with_the_build_and_fg_resumes_them(make_proje
     build = spawn(p.root)
     wait_until(build, lambda: p.exists("n.txt"))
     command = int(p.read("pid"))
-    build.send_signal(signal.SIGTSTP)
-    wait_until(build, lambda: _state(build.pid) == "T" and _state(command) == "T", timeout=10)
-    counted = p.read("n.txt")
-    time.sleep(0.3)
-    assert p.read("n.txt") == counted  # the command stands still while the build does
-    build.send_signal(signal.SIGCONT)  # as `fg` does
-    out, err = build.communicate(timeout=30)
+    try:
+        build.send_signal(signal.SIGTSTP)
+        wait_until(build, lambda: _state(build.pid) == "T" and _state(command) == "T", timeout=10)
+        counted = p.read("n.txt")
+        time.sleep(0.3)
+        assert p.read("n.txt") == counted  # the command stands still while the build does
+        build.send_signal(signal.SIGCONT)  # as `fg` does
+        out, err = build.communicate(timeout=30)
+    finally:  # a failure above must not leave a stopped build and command behind
+        ended_output(build)
+        kill_groups([command])
     assert build.returncode == 0, out + err
     assert p.read("n.txt").split() == [str(i) for i in range(1, 41)] and p.exists("done.txt")
 
@@ -246,10 +252,14 @@ def test_a_terminal_closing_on_a_suspended_build_stops_its_commands(make_project
     build = spawn(p.root)
     wait_until(build, lambda: p.exists("pid") and p.read("pid").strip() != "")
     command = int(p.read("pid"))
-    build.send_signal(signal.SIGTSTP)
-    wait_until(build, lambda: _state(build.pid) == "T" and _state(command) == "T", timeout=10)
-    build.send_signal(signal.SIGHUP)
-    build.send_signal(signal.SIGCONT)
-    out, err = build.communicate(timeout=30)
+    try:
+        build.send_signal(signal.SIGTSTP)
+        wait_until(build, lambda: _state(build.pid) == "T" and _state(command) == "T", timeout=10)
+        build.send_signal(signal.SIGHUP)
+        build.send_signal(signal.SIGCONT)
+        out, err = build.communicate(timeout=30)
+    finally:
+        ended_output(build)
+        kill_groups([command])
     assert build.returncode == 130, out + err
     assert not Path(f"/proc/{command}").exists() and not p.exists("out.txt")
