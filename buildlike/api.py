@@ -35,7 +35,7 @@ from buildlike.globs import FileTree
 from buildlike.graph import JobGraph, closure, connect, missing_inputs, resolve_targets
 from buildlike.interrupts import Cancel
 from buildlike.jobs import Job, expand
-from buildlike.lock import ProjectLock, started_by_a_killed_build
+from buildlike.lock import ProjectLock, running_build, started_by_a_killed_build
 from buildlike.maestrofile import read_project
 from buildlike.model import Settings
 from buildlike.paths import (
@@ -54,7 +54,7 @@ from buildlike.paths import (
 from buildlike.reporter import Reporter
 from buildlike.runner import BuildResult, RunOptions, initial_verdicts, run_build
 from buildlike.snapshot import SourceStamp, discard_snapshot, save_snapshot
-from buildlike.staleness import JobStatus, decide
+from buildlike.staleness import JobStatus, decide, running_now
 from buildlike.state import JobRecord, StateStore, prepare_state_dir
 
 __all__ = [
@@ -316,7 +316,9 @@ def build(
             state=loaded.state_dir,
         )
         discard_snapshot(str(loaded.state_dir))
-        run_options = run_options._replace(on_start=lock.record_start, on_spawn=lock.record_group)
+        run_options = run_options._replace(
+            on_start=lock.record_start, on_spawn=lock.record_group, on_failed=lock.record_failed
+        )
         return _build_locked(loaded, order, targets, run_options, reporter, cancel, seen, lock.interrupted, lock.token)
 
 
@@ -461,9 +463,13 @@ def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | 
     """Every stale job among `targets` with why, producers first. Runs and writes nothing."""
     reporter = reporter if reporter is not None else Reporter()
     order = selection(loaded, targets)
+    # The jobs a build running now has started and not yet finished are stale too: they say so.
+    started = _killed_builds_jobs(loaded)
+    live = running_build(os.path.join(loaded.root, STATE_DIR), loaded.state_dir)
+    running = {j for j, build in started.items() if live is not None and build == live.token and j not in live.failed}
     store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
     try:
-        _distrust(store, _killed_builds_jobs(loaded))
+        _distrust(store, started)
         with Stamper(loaded.root, store.stamps, now_ns=time.time_ns(), trees=loaded.graph.producer) as stamper:
             problems = missing_inputs(loaded.graph, order, stamper.exists)
             if problems:
@@ -475,7 +481,13 @@ def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | 
     for w in loaded.graph.warnings:  # as a build would say them (a glob that matches nothing)
         reporter.warning(w)
     jobs = loaded.graph.jobs
-    return [JobStatus(jobs[i], always[i], i in stale) for i in order if i in always]
+    return [
+        JobStatus(
+            jobs[i], running_now(always[i], live.holder) if live and jobs[i].id in running else always[i], i in stale
+        )
+        for i in order
+        if i in always
+    ]
 
 
 def clean(

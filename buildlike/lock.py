@@ -72,6 +72,9 @@ class ProjectLock:
             # Our pid first, for builds waiting behind us; the leftovers stay listed until stopped, and
             # the interrupted jobs until their state notes them (for ours: before we release).
             me = f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}\n" + (f"system {where}\n" if where else "")
+            started_at = _start_time(os.getpid()) if where else None
+            if started_at is not None:  # for `status`: the holder runs while a process of that pid and start does
+                me += f"holder {os.getpid()} {started_at}\n"
             groups = "".join(f"group {g} {lo} {hi}\n" for g, (lo, hi) in left.items())
             _rewrite(fd, me + f"state {self._state} {self.token}\n" + groups + self._job_lines())
             if left:
@@ -89,6 +92,14 @@ class ProjectLock:
                 os.write(self._groups_fd, f"run {_hex(job)}\n".encode())
             except OSError:
                 pass  # then a kill of this build leaves the job trusted if nothing it reads changed
+
+    def record_failed(self, job: str) -> None:
+        """Note a job whose run failed: `status` then tells it from the jobs we still run."""
+        if self._groups_fd >= 0:
+            try:  # noqa: SIM105 - contextlib is one import too many on the no-op path
+                os.write(self._groups_fd, f"failed {_hex(job)}\n".encode())
+            except OSError:
+                pass  # then `status` says it runs until this build ends
 
     def record_group(self, pgid: int) -> None:
         """Note the process group of a command just started, for `_stop_leftovers`.
@@ -230,6 +241,40 @@ def started_by_a_killed_build(folder: str | os.PathLike[str], state: str | os.Pa
     finally:
         os.close(fd)
     return {_unhex(j): t for j, t in started.get(_state_key(folder, state), {}).items()}
+
+
+class RunningBuild:
+    """The build holding a project's lock now, as `status` sees it without taking the lock."""
+
+    __slots__ = ("failed", "holder", "token")
+
+    def __init__(self, holder: str, token: int, failed: frozenset[str]) -> None:
+        self.holder = holder  # "pid N, since HH:MM:SS"
+        self.token = token  # its number, saved with each record it writes
+        self.failed = failed  # the jobs it ran that failed: those it started and neither finished nor failed run
+
+
+def running_build(folder: str | os.PathLike[str], state: str | os.PathLike[str]) -> RunningBuild | None:
+    """The build of `state` (a Maestrofile's state folder) that holds the lock now; None if none does,
+    or where that cannot be told (no /proc, a build in another container). Never takes the lock."""
+    try:
+        with open(os.path.join(folder, "lock"), "rb") as f:
+            lines = f.read().decode(errors="replace").splitlines()
+    except OSError:
+        return None
+    where = _system()
+    if len(lines) < 4 or not lines[0].startswith("pid ") or where is None or lines[1] != f"system {where}":
+        return None  # (released, or written before holders noted their start: cannot be told)
+    holder = lines[2].split()
+    if len(holder) != 3 or holder[0] != "holder" or not (holder[1].isdigit() and holder[2].isdigit()):
+        return None
+    if _start_time(int(holder[1])) != int(holder[2]):  # dead, or its pid taken again by a later process
+        return None
+    mine = lines[3].split()
+    if len(mine) != 3 or mine[0] != "state" or mine[1] != _state_key(folder, state) or not mine[2].isdigit():
+        return None  # (another Maestrofile's build: none of our jobs runs)
+    failed = frozenset(_unhex(p[1]) for line in lines[4:] if len(p := line.split()) == 2 and p[0] == "failed")
+    return RunningBuild(lines[0].strip(), int(mine[2]), failed)
 
 
 def _state_key(folder: str | os.PathLike[str], state: str | os.PathLike[str]) -> str:

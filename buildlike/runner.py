@@ -60,6 +60,7 @@ class RunOptions(NamedTuple):
     env: Mapping[str, str] | None = None  # base environment; None: ours
     on_start: Callable[[str], None] | None = None  # told each job about to start, before its first command
     on_spawn: Callable[[int], None] | None = None  # told the process group of each command started
+    on_failed: Callable[[str], None] | None = None  # told each job whose run failed
 
 
 class BuildResult(NamedTuple):
@@ -344,6 +345,8 @@ def run_build(
                     launcher.made(run.job.outputs)
                 else:
                     distrusted.append(run.job.id)
+                    if options.on_failed is not None:
+                        options.on_failed(run.job.id)
                 # Commands that ended meanwhile free their slots before this job's record is saved:
                 # a slot waiting for the loop's bookkeeping is a core doing nothing.
                 more = take_ended(processes.wait(timeout=0))

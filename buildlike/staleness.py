@@ -26,6 +26,7 @@ class ReasonKind(Enum):
     ALWAYS = 8  # rule 7
     UPSTREAM = 9  # not a rule: an input is remade first (status and dry runs say this)
     FORCED = 10  # not a rule: `--always-make` runs every job
+    RUNNING = 11  # rule 2 as `status` says it of a job the build holding the lock runs now
 
 
 _TEXT = {
@@ -39,6 +40,7 @@ _TEXT = {
     ReasonKind.ALWAYS: "always = true",
     ReasonKind.UPSTREAM: "input '{}' is remade first",
     ReasonKind.FORCED: "--always-make",
+    ReasonKind.RUNNING: "running now, in the build of {}",
 }
 
 
@@ -66,6 +68,15 @@ class Verdict(NamedTuple):
 
 
 UP_TO_DATE = Verdict()
+
+
+def running_now(verdict: Verdict, holder: str) -> Verdict:
+    """The verdict on a job that the build of `holder` runs now: that, not a failed run, is why."""
+    return Verdict(
+        tuple(
+            Reason(ReasonKind.RUNNING, holder) if r.kind is ReasonKind.LAST_RUN_FAILED else r for r in verdict.reasons
+        )
+    )
 
 
 def decide(

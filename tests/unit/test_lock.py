@@ -247,3 +247,37 @@ def test_a_build_that_ends_unlike_it_should_leaves_its_jobs_noted_as_a_killed_on
     nxt.acquire(wait=False, on_wait=print, state=tmp_path)
     assert nxt.interrupted == ({"a": lock.token} if kept else {})
     nxt.release()
+
+
+def test_status_tells_the_build_holding_the_lock_from_a_killed_one(tmp_path):
+    """The holder's note names its pid and when it started: a process that has that pid now but
+    started at another time is not the holder (the holder was killed and its pid taken again)."""
+    from buildlike.lock import running_build
+
+    holder = ProjectLock(tmp_path)
+    holder.acquire(wait=False, on_wait=print, state=tmp_path)
+    holder.record_start("a")
+    holder.record_start("b")
+    holder.record_failed("b")
+    live = running_build(tmp_path, tmp_path)
+    assert live is not None and live.token == holder.token and live.failed == {"b"}
+    assert live.holder.startswith(f"pid {os.getpid()}, since ")
+    assert running_build(tmp_path, tmp_path / "other-state") is None  # another Maestrofile's build
+    die(holder)
+    lines = (tmp_path / "lock").read_text().splitlines()
+    assert lines[2].startswith("holder ")
+    pid, started = map(int, lines[2].split()[1:])
+    assert pid == os.getpid()
+    time.sleep(0.03)  # (start times count in clock ticks of 10 ms)
+    sleeper = start_sleeper()  # started after the holder: as if it had taken the holder's pid again
+    try:
+        lines[2] = f"holder {sleeper.pid} {started}"
+        (tmp_path / "lock").write_text("\n".join(lines) + "\n")
+        assert running_build(tmp_path, tmp_path) is None
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    holder = ProjectLock(tmp_path)
+    holder.acquire(wait=False, on_wait=print, state=tmp_path)
+    holder.release()
+    assert running_build(tmp_path, tmp_path) is None  # released: nobody holds it
