@@ -11,11 +11,9 @@ import pytest
 from buildlike.fingerprint import Stamper
 from buildlike.graph import link
 from buildlike.jobs import Job
-from buildlike.watch import (
-    Batch,
+from buildlike.watch import Batch, Contents, Debouncer
+from buildlike.watchset import (
     Change,
-    Contents,
-    Debouncer,
     Event,
     aliases,
     classify,
