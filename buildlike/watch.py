@@ -1,9 +1,9 @@
 """Watch mode: build, then rebuild whenever an input, a globbed folder or the Maestrofile changes.
 
-The only module that imports watchdog. Whether an event matters (`classify`) and which folders to watch
-(`watch_set`, `plan_watches`) are pure and live in watchset.py; when a burst of changes is over
-(`Debouncer`) is pure too and takes plain data; `Contents` tells an edit from a rewrite with the same
-bytes; `Watcher` ties them to a watchdog observer and to `api.load`/`api.build`, one build at a time.
+The only module that imports watchdog. Whether an event matters (`classify`), which folders to watch
+(`watch_set`, `plan_watches`; see watchset.py) and when a burst of changes is over (`Debouncer`; see
+debounce.py) are pure and take plain data; `Contents` tells an edit from a rewrite with the same bytes;
+`Watcher` ties them to a watchdog observer and to `api.load`/`api.build`, one build at a time.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from buildlike.api import BuildOptions, Loaded, as_targets, build, find_maestrofile, load, selection
+from buildlike.debounce import Batch, Debouncer
 from buildlike.errors import BuildFailed, BuildlikeError, Interrupted, UsageError
 from buildlike.fingerprint import Stamp, Stamper
 from buildlike.graph import JobGraph
@@ -43,74 +44,6 @@ if TYPE_CHECKING:
     from watchdog.observers.api import BaseObserver, ObservedWatch
 
 Identity = tuple[int, int]  # a folder's (st_dev, st_ino); (0, 0) when it is missing
-
-
-class Batch(NamedTuple):
-    """The changes that end one wait: each path, sorted, with the strongest reason it had."""
-
-    changes: tuple[tuple[str, Change], ...]
-
-    @property
-    def change(self) -> Change:
-        """The strongest reason among them."""
-        return max(c for _, c in self.changes)
-
-    @property
-    def paths(self) -> tuple[str, ...]:
-        return tuple(p for p, _ in self.changes)
-
-    @property
-    def edited(self) -> tuple[str, ...]:
-        """The paths that matter for their content (inputs, the Maestrofile), not for coming or going."""
-        return tuple(p for p, c in self.changes if c >= Change.CONTENT)
-
-    def named(self, *inputs: Container[str]) -> tuple[str, ...]:
-        """The paths to name in `changed:`: those that matter for their content, and the files among
-        `inputs` (that a glob matches now, or matched). A folder that an earlier build made, or a temporary
-        file, is left out; all are named when that leaves none (a folder that came with its files)."""
-        named = tuple(p for p, c in self.changes if c >= Change.CONTENT or any(p in i for i in inputs))
-        return named or self.paths
-
-    def without(self, paths: Collection[str]) -> Batch | None:
-        """This batch less `paths`; None when nothing is left."""
-        kept = tuple((p, c) for p, c in self.changes if p not in paths)
-        return Batch(kept) if kept else None
-
-
-class Debouncer:
-    """Collects changes until `delay` seconds pass without one, or `limit` seconds since the first.
-
-    Times are plain numbers (monotonic seconds), given by the caller, so tests need no clock.
-    """
-
-    def __init__(self, delay: float, limit: float) -> None:
-        self.delay = delay
-        self.limit = limit
-        self._first: float | None = None
-        self._last = 0.0
-        self._paths: dict[str, Change] = {}
-
-    def add(self, when: float, change: Change, path: str) -> None:
-        if self._first is None:
-            self._first, self._last = when, when
-        else:
-            self._first = min(self._first, when)
-            self._last = max(self._last, when)
-        self._paths[path] = max(change, self._paths.get(path, change))
-
-    def due(self) -> float | None:
-        """When the pending changes should be built; None while there are none."""
-        if self._first is None:
-            return None
-        return min(self._last + self.delay, self._first + self.limit)
-
-    def take(self) -> Batch | None:
-        """The pending changes, which are then forgotten."""
-        if self._first is None:
-            return None
-        batch = Batch(tuple(sorted(self._paths.items())))
-        self._first, self._paths = None, {}
-        return batch
 
 
 class Contents:
@@ -674,9 +607,7 @@ def _make_handler(on_event: Callable[[str, Event, bool], None]) -> FileSystemEve
 
 
 __all__ = [
-    "Batch",
     "Contents",
-    "Debouncer",
     "WatchOptions",
     "Watcher",
     "watch",

@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("plan", "interrupts", "runner"),
     ("reporter", "render"),
     ("api",),
-    ("watchset", "watch", "hook"),
+    ("watchset", "debounce", "watch", "hook"),
     ("cli", "__main__"),
 )
 RANK = {name: k for k, name in enumerate(name for row in LAYERS for name in row)}
