@@ -2,8 +2,9 @@
 
 The only module that imports watchdog. Whether an event matters (`classify`), which folders to watch
 (`watch_set`, `plan_watches`; see watchset.py) and when a burst of changes is over (`Debouncer`; see
-debounce.py) are pure and take plain data; `Contents` tells an edit from a rewrite with the same bytes;
-`Watcher` ties them to a watchdog observer and to `api.load`/`api.build`, one build at a time.
+debounce.py) are pure and take plain data; `Contents` (contents.py) tells an edit from a rewrite with
+the same bytes; `Watcher` ties them to a watchdog observer and to `api.load`/`api.build`, one build at
+a time.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from buildlike.api import BuildOptions, Loaded, as_targets, build, find_maestrofile, load, selection
+from buildlike.contents import Contents
 from buildlike.debounce import Batch, Debouncer
 from buildlike.errors import BuildFailed, BuildlikeError, Interrupted, UsageError
-from buildlike.fingerprint import Stamp, Stamper
+from buildlike.fingerprint import Stamp
 from buildlike.graph import JobGraph
 from buildlike.interrupts import CANCELLED, Cancel
 from buildlike.jobs import Job
@@ -44,60 +46,6 @@ if TYPE_CHECKING:
     from watchdog.observers.api import BaseObserver, ObservedWatch
 
 Identity = tuple[int, int]  # a folder's (st_dev, st_ino); (0, 0) when it is missing
-
-
-class Contents:
-    """What the last build (or the last look since) saw in each watched file, to tell an edit from a
-    rewrite with the same bytes (a formatter, `sed -i`, a save without changes).
-
-    A file's stamp is what the build read: an edit made while it ran still differs from it afterwards.
-    A look stats the file and hashes it only when its stat moved. The main thread owns this; the
-    observer thread only reads single entries (`differs`).
-    """
-
-    def __init__(self, root: str) -> None:
-        self.root = root
-        # None: seen missing. A path left out is unknown: any event on it counts as a change.
-        self.known: dict[str, Stamp | None] = {}
-
-    def changed(self, paths: Iterable[str]) -> set[str]:
-        """The `paths` whose content or existence differs from what was seen last, or is unknown; each
-        one's stamp becomes what it holds now."""
-        out: set[str] = set()
-        with Stamper(self.root, self.known, now_ns=time.time_ns()) as stamper:
-            for p in paths:
-                digest = stamper.digest(p)
-                if p not in self.known or _digest(self.known[p]) != digest:
-                    out.add(p)
-                st = stamper.stat(p)
-                self.known[p] = None if digest is None or st is None else stamper.stamp_for(st, digest)
-        return out
-
-    def differs(self, path: str) -> bool:
-        """Whether `path` now differs from what was seen last (or is unknown); changes nothing."""
-        try:
-            before = self.known[path]
-        except KeyError:
-            return True
-        with Stamper(self.root, {path: before}, now_ns=time.time_ns()) as stamper:
-            return stamper.digest(path) != _digest(before)
-
-    def remember(self, seen: Mapping[str, Stamp | None], paths: Container[str]) -> None:
-        """Take what a build `seen` of the files among `paths`."""
-        for p, stamp in seen.items():
-            if p in paths:
-                self.known[p] = stamp
-
-    def keep(self, paths: Container[str]) -> None:
-        """Forget every file but `paths` (the others are no longer watched)."""
-        self.known = {p: stamp for p, stamp in self.known.items() if p in paths}
-
-    def forget(self, path: str) -> None:
-        self.known.pop(path, None)
-
-
-def _digest(stamp: Stamp | None) -> bytes | None:
-    return None if stamp is None else stamp[2]
 
 
 class WatchOptions(NamedTuple):
@@ -606,9 +554,4 @@ def _make_handler(on_event: Callable[[str, Event, bool], None]) -> FileSystemEve
     return Handler()
 
 
-__all__ = [
-    "Contents",
-    "WatchOptions",
-    "Watcher",
-    "watch",
-]
+__all__ = ["WatchOptions", "Watcher", "watch"]

@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("plan", "interrupts", "runner"),
     ("reporter", "render"),
     ("api",),
-    ("watchset", "debounce", "watch", "hook"),
+    ("watchset", "debounce", "contents", "watch", "hook"),
     ("cli", "__main__"),
 )
 RANK = {name: k for k, name in enumerate(name for row in LAYERS for name in row)}

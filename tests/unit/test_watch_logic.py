@@ -8,11 +8,11 @@ import time
 
 import pytest
 
+from buildlike.contents import Contents
 from buildlike.debounce import Batch, Debouncer
 from buildlike.fingerprint import Stamper
 from buildlike.graph import link
 from buildlike.jobs import Job
-from buildlike.watch import Contents
 from buildlike.watchset import (
     Change,
     Event,
