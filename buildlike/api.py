@@ -171,7 +171,7 @@ def load(
 
         missing = missing_inputs(graph, range(len(graph.jobs)), exists) if every_rule else []
         raise MaestrofileError([*problems, *missing])
-    source: SourceStamp = (str(path), st.st_mtime_ns, st.st_size, jobset.listed_folders)
+    source: SourceStamp = (str(path), st.st_mtime_ns, st.st_size, jobset.listed_folders, st.st_ctime_ns, st.st_ino)
     loaded = Loaded(path, project.settings, graph, source)
     if save_cache:
         selection(loaded, targets)  # raises UsageError for an unknown one

@@ -1,8 +1,8 @@
 """A cache of the loaded job graph in `.buildlike/graph.cache`, so a no-op skips TOML and globbing.
 
-It is keyed by the Maestrofile's stat and digest and by the mtime of every folder that globbing
-listed (a folder's mtime moves when a file in it is added, removed or renamed). Written atomically;
-anything unexpected in it just means a fresh load.
+It is keyed by the Maestrofile's stat (with its ctime and inode) and digest and by the mtime of every
+folder that globbing listed (a folder's mtime moves when a file in it is added, removed or renamed).
+Written atomically; anything unexpected in it just means a fresh load.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ CACHE_NAME = "graph.cache"
 # Bumped when what a cached graph holds changes (2: fingerprints carry digests of their parts;
 # 3: a foreach never matches its own outputs; 5: an output that is its own match is an error;
 # 6: an output or depfile inside another output is an error; 9: jobs know their foreach match;
-# 10: an input inside a folder output depends on its maker; 11: links to no folder are listed too).
-_FORMAT = ("buildlike-graph", 11, __version__, marshal.version)
+# 10: an input inside a folder output depends on its maker; 11: links to no folder are listed too;
+# 12: keyed by the Maestrofile's ctime and inode too).
+_FORMAT = ("buildlike-graph", 12, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:
@@ -34,27 +35,28 @@ def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, So
     try:
         data = (folder / CACHE_NAME).read_bytes()
         key, payload = marshal.loads(data)
-        fmt, path, mtime_ns, size, digest, listed = key
+        fmt, path, stamp, digest, listed = key
         if tuple(fmt) != _FORMAT or path != str(maestrofile):
             return None
         st = os.stat(maestrofile)
-        if (st.st_mtime_ns, st.st_size) != (mtime_ns, size) and hash_bytes(maestrofile.read_bytes()) != digest:
+        now = (st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino)
+        if now != tuple(stamp) and hash_bytes(maestrofile.read_bytes()) != digest:
             return None
         if not folders_unchanged(str(maestrofile.parent), listed):
             return None
         settings, graph = _decode(payload)
-        return settings, graph, (path, st.st_mtime_ns, st.st_size, listed)
+        return settings, graph, (path, st.st_mtime_ns, st.st_size, listed, st.st_ctime_ns, st.st_ino)
     except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError):
         return None
 
 
 def save_cached(folder: Path, source: SourceStamp, digest: bytes, settings: Settings, graph: JobGraph) -> None:
     """Save the graph, unless a file or folder it came from changed too recently to trust its mtime."""
-    path, mtime_ns, size, listed = source
+    path, mtime_ns, size, listed, ctime_ns, ino = source
     racy = time.time_ns() - RACY_WINDOW_NS
     if mtime_ns > racy or any(m > racy for _, m in listed):
         return
-    key = (_FORMAT, path, mtime_ns, size, digest, listed)
+    key = (_FORMAT, path, (mtime_ns, size, ctime_ns, ino), digest, listed)
     data = marshal.dumps((key, _encode(settings, graph)))
     tmp = folder / f"{CACHE_NAME}.{os.getpid()}.tmp"
     try:

@@ -16,11 +16,13 @@ import stat
 
 SNAPSHOT_NAME = "clean.snapshot"
 NOTHING_TO_DO = "buildlike: nothing to do, everything is up to date"
-_FORMAT = 1
+_FORMAT = 2  # (2: the Maestrofile's ctime and inode too)
 _DB_FILES = ("state.db", "state.db-wal")
 
-# What a job graph was made from: (Maestrofile path, its mtime_ns, its size, ((folder, mtime_ns), ...)).
-SourceStamp = tuple[str, int, int, tuple[tuple[str, int], ...]]
+# What a job graph was made from: (Maestrofile path, its mtime_ns, its size, ((folder, mtime_ns), ...),
+# its ctime_ns, its inode). The last two catch a Maestrofile switched for another of the same mtime and
+# size (`cp -p`, `tar x`, `rsync -t`): no one can set a ctime, and a new file has another inode.
+SourceStamp = tuple[str, int, int, tuple[tuple[str, int], ...], int, int]
 
 
 def _db_stamp(folder: str) -> tuple[tuple[int, int, int] | None, ...]:
@@ -35,9 +37,9 @@ def _db_stamp(folder: str) -> tuple[tuple[int, int, int] | None, ...]:
 
 
 def _sources_unchanged(source: SourceStamp) -> bool:
-    path, mtime_ns, size, listed = source
+    path, mtime_ns, size, listed, ctime_ns, ino = source
     st = os.stat(path)
-    if (st.st_mtime_ns, st.st_size) != (mtime_ns, size):
+    if (st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino) != (mtime_ns, size, ctime_ns, ino):
         return False
     return folders_unchanged(os.path.dirname(path), listed)
 

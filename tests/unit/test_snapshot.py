@@ -27,7 +27,7 @@ def setup(tmp_path: Path) -> tuple[str, str, list[str], list[tuple[int, int]]]:
 
 def save(root: str, maestrofile: str, paths: list[str], stats: list[tuple[int, int]], **kw: object) -> None:
     st = os.stat(maestrofile)
-    source = (maestrofile, st.st_mtime_ns, st.st_size, (("", os.stat(root).st_mtime_ns),))
+    source = (maestrofile, st.st_mtime_ns, st.st_size, (("", os.stat(root).st_mtime_ns),), st.st_ctime_ns, st.st_ino)
     args: dict[str, object] = {
         "version": "1",
         "source": source,
@@ -48,6 +48,18 @@ def test_a_fresh_snapshot_says_clean(tmp_path):
     root, mf, paths, stats = setup(tmp_path)
     save(root, mf, paths, stats)
     assert clean(root, mf)
+
+
+def test_a_maestrofile_switched_for_one_of_the_same_mtime_and_size_is_not_clean(tmp_path):
+    """`cp -p`, `tar x` or `rsync -t` give the new file the old mtime; its inode and ctime differ."""
+    root, mf, paths, stats = setup(tmp_path)
+    save(root, mf, paths, stats)
+    other = os.path.join(root, "other.toml")
+    Path(other).write_text("[rules.y]\n")
+    os.utime(other, ns=(OLD, OLD))
+    os.replace(other, mf)
+    os.utime(root, ns=(OLD, OLD))
+    assert not clean(root, mf)
 
 
 def test_a_file_whose_stat_moved_is_not_clean(tmp_path):
