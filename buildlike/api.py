@@ -98,6 +98,8 @@ class Loaded(NamedTuple):
     settings: Settings
     graph: JobGraph
     source: SourceStamp  # what the graph was made from: Maestrofile stat, globbed folders
+    # The Maestrofile's digest when the graph is to be cached once a build finds its inputs (`load`).
+    uncached: bytes | None = None
 
     @property
     def root(self) -> str:
@@ -142,9 +144,9 @@ def load(
 ) -> Loaded:
     """Load the Maestrofile into a job graph, from the cache when nothing it was made from changed.
 
-    Raises `MaestrofileError` with every problem found. `save_cache` writes `.buildlike/graph.cache`
-    (builds do; `status`, `list` and `graph` never write), once the `targets` about to be built are
-    known to exist: bad usage writes nothing.
+    Raises `MaestrofileError` with every problem found. `save_cache`: a build of `targets` writes
+    `.buildlike/graph.cache` once it found every input it needs (`status`, `list` and `graph` never
+    write): bad usage, an unknown target or a missing input, writes nothing.
     """
     path = find_maestrofile(file, directory)
     state_dir = Path(state_folder(str(path)))
@@ -175,8 +177,7 @@ def load(
     loaded = Loaded(path, project.settings, graph, source)
     if save_cache:
         selection(loaded, targets)  # raises UsageError for an unknown one
-        prepare_state_dir(project.root, state_dir)
-        save_cached(state_dir, source, hash_bytes(raw), project.settings, graph)
+        loaded = loaded._replace(uncached=hash_bytes(raw))
     return loaded
 
 
@@ -373,6 +374,8 @@ def _run_with_store(
     problems = missing_inputs(graph, order, stamper.exists)
     if problems:
         raise MaestrofileError(problems)
+    if loaded.uncached is not None and not run_options.dry_run:
+        save_cached(loaded.state_dir, loaded.source, loaded.uncached, loaded.settings, graph)
     store = StateStore.open(loaded.state_dir, writable=not run_options.dry_run, warn=reporter.warning)
     stamper.known = store.stamps
     store.build = build
