@@ -32,7 +32,7 @@ from buildlike.errors import (
 )
 from buildlike.fingerprint import RACY_WINDOW_NS, Stamp, Stamper, hash_bytes, hash_file
 from buildlike.globs import FileTree
-from buildlike.graph import JobGraph, closure, connect, missing_inputs, resolve_targets
+from buildlike.graph import JobGraph, aliased_paths, closure, connect, missing_inputs, resolve_targets
 from buildlike.interrupts import Cancel
 from buildlike.jobs import Job, expand
 from buildlike.lock import ProjectLock, running_build, started_by_a_killed_build
@@ -42,6 +42,7 @@ from buildlike.paths import (
     MAESTROFILE,
     STATE_DIR,
     escapes_via_symlink,
+    folder_resolver,
     in_project,
     is_inside,
     is_state_path,
@@ -371,7 +372,7 @@ def _run_with_store(
     `interrupted`: the jobs killed builds had started, distrusted first (see `_distrust`)."""
     graph = loaded.graph
     # Before the store is opened: a bad input must leave nothing on disk but the lock.
-    problems = missing_inputs(graph, order, stamper.exists)
+    problems = _input_problems(loaded, order, stamper)
     if problems:
         raise MaestrofileError(problems)
     if loaded.uncached is not None and not run_options.dry_run:
@@ -400,6 +401,15 @@ def _run_with_store(
     finally:
         store.close()
     return result, checked, racy_after_ns
+
+
+def _input_problems(loaded: Loaded, order: Sequence[int], stamper: Stamper) -> list[Problem]:
+    """The inputs of the jobs in `order` that are neither files nor made, or that name a made file
+    another way (through a symlinked folder): each an error before anything runs."""
+    aliased = aliased_paths(loaded.graph, order, folder_resolver(loaded.root))
+    named = {(p.rule, p.path) for p in aliased}
+    missing = [p for p in missing_inputs(loaded.graph, order, stamper.exists) if (p.rule, p.path) not in named]
+    return [*aliased, *missing]
 
 
 def _killed_builds_jobs(loaded: Loaded) -> dict[str, int]:
@@ -474,7 +484,7 @@ def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | 
     try:
         _distrust(store, started)
         with Stamper(loaded.root, store.stamps, now_ns=time.time_ns(), trees=loaded.graph.producer) as stamper:
-            problems = missing_inputs(loaded.graph, order, stamper.exists)
+            problems = _input_problems(loaded, order, stamper)
             if problems:
                 raise MaestrofileError(problems)
             stale = initial_verdicts(loaded.graph, order, store, stamper, count_always=False)

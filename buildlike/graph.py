@@ -254,3 +254,68 @@ def missing_inputs(graph: JobGraph, selected: Iterable[int], exists: Callable[[s
                     )
                 )
     return problems
+
+
+def aliased_paths(graph: JobGraph, selected: Iterable[int], real_folder: Callable[[str], str | None]) -> list[Problem]:
+    """A problem for each path that names a file some job makes under another name, through a
+    symlinked folder inside the project (`link -> real`: `link/a.txt` is `real/a.txt`): an input
+    spelled so gets no edge to its maker (it would run beside it, reading the old file), and two
+    outputs spelled so are one file with two makers.
+
+    `real_folder(folder)` is the folder's name inside the project once its links are resolved, or
+    None if none of its folders is a link (or it leads outside). Edges come from names, so the
+    cure is one name per file, which the message gives.
+    """
+    jobs = graph.jobs
+    chosen = list(selected)
+    folders = {p.rpartition("/")[0] for job in jobs for p in job.outputs}
+    folders.update(p.rpartition("/")[0] for i in chosen for p in jobs[i].inputs)
+    real = {}
+    for folder in folders:
+        if folder and not folder.startswith(("/", "../")):
+            resolved = real_folder(folder)
+            if resolved is not None and resolved != folder:
+                real[folder] = resolved
+    if not real:
+        return []
+
+    def canonical(path: str) -> str:
+        folder, _, name = path.rpartition("/")
+        resolved = real.get(folder)
+        return path if resolved is None else name if resolved == "." else f"{resolved}/{name}"
+
+    def maker(j: int) -> str:
+        return f"rule '{jobs[j].rule}' (line {graph.rule_lines.get(jobs[j].rule)})"
+
+    problems: list[Problem] = []
+    makers: dict[str, tuple[str, int]] = {}  # a made file by its resolved name: as named, by which job
+    for i, job in enumerate(jobs):
+        for out in job.outputs:
+            named, j = makers.setdefault(canonical(out), (out, i))
+            if j != i and named != out:  # (one name twice is `connect`'s to report)
+                problems.append(
+                    Problem(
+                        f"output '{out}' is the file '{named}' (a folder on the way is a symlink), which "
+                        f"{maker(j)} makes too; each file must have one maker",
+                        file=graph.file,
+                        line=graph.rule_lines.get(job.rule),
+                        rule=job.rule,
+                        path=out,
+                    )
+                )
+    for i in chosen:
+        job = jobs[i]
+        for p in job.inputs:
+            found = makers.get(canonical(p))
+            if found is not None and found[0] != p and found[1] != i:
+                problems.append(
+                    Problem(
+                        f"input '{p}' is the file '{found[0]}' (a folder on the way is a symlink), which "
+                        f"{maker(found[1])} makes; name it '{found[0]}', so that it is made first",
+                        file=graph.file,
+                        line=graph.rule_lines.get(job.rule),
+                        rule=job.rule,
+                        path=p,
+                    )
+                )
+    return problems

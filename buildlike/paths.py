@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
+
+TYPE_CHECKING = False  # not from typing: the no-op path imports this module
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 STATE_DIR = ".buildlike"
 MAESTROFILE = "Maestrofile.toml"
@@ -114,3 +119,33 @@ def symlinked_folder(root: str, path: str) -> str | None:
     while (up := posixpath.dirname(parent)) and not os.path.islink(os.path.join(root, parent)):
         parent = up  # the link itself, to name it
     return parent
+
+
+def folder_resolver(root: str) -> Callable[[str], str | None]:
+    """A function naming a project folder (`link/sub`) as it is once symlinks are resolved (`real/sub`),
+    or None if no folder on its way is a link, or it then leads outside. One `lstat` per folder on the
+    way, asked once each; `realpath` only for a folder under a link."""
+    real_root = os.path.realpath(root)
+    links: dict[str, bool] = {}
+
+    def is_link(folder: str) -> bool:
+        known = links.get(folder)
+        if known is None:
+            try:
+                known = stat.S_ISLNK(os.lstat(os.path.join(root, folder)).st_mode)
+            except OSError:
+                known = False
+            links[folder] = known
+        return known
+
+    def resolve(folder: str) -> str | None:
+        at = -1
+        while True:
+            at = folder.find("/", at + 1)
+            if is_link(folder if at < 0 else folder[:at]):
+                break
+            if at < 0:
+                return None
+        return _below(os.path.realpath(os.path.join(root, folder)), real_root)
+
+    return resolve

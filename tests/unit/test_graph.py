@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from buildlike.errors import MaestrofileError, UsageError
-from buildlike.graph import closure, find_cycle, link, missing_inputs, resolve_targets
+from buildlike.graph import aliased_paths, closure, find_cycle, link, missing_inputs, resolve_targets
 from buildlike.jobs import Job
 
 
@@ -214,3 +214,44 @@ def test_an_input_inside_a_folder_output_is_made_by_that_folders_maker():
     assert g.deps == ((), (0,), ())
     assert g.producer == {"site": 0, "out.txt": 1, "own": 2, "site/a/index.html": 0}
     assert missing_inputs(g, [1], lambda p: p != "site/a/index.html") == []
+
+
+# -- aliased_paths -------------------------------------------------------------------------------
+
+LINKS = {"link": "real", "link/sub": "real/sub", "top": "."}  # as folder_resolver would say
+
+
+def test_a_file_named_through_a_symlinked_folder_is_found_under_its_makers_name():
+    g = graph_of(
+        job("gen", outputs=("real/a.txt", "real/sub/b.txt", "c.txt")),
+        job("use", inputs=("link/a.txt", "link/sub/b.txt", "top/c.txt", "real/a.txt")),
+    )
+    problems = aliased_paths(g, [1], LINKS.get)
+    assert [(p.rule, p.path, p.line) for p in problems] == [
+        ("use", "link/a.txt", 2),
+        ("use", "link/sub/b.txt", 2),
+        ("use", "top/c.txt", 2),
+    ]
+    assert "is the file 'c.txt'" in problems[2].message and "name it 'c.txt'" in problems[2].message
+    assert aliased_paths(g, [0], LINKS.get) == []  # (only the selected jobs' inputs are looked at)
+
+
+def test_outputs_naming_one_file_two_ways_have_two_makers():
+    g = graph_of(job("a", outputs=("link/x.txt",)), job("b", outputs=("real/x.txt",)), job("c", outputs=("y",)))
+    [problem] = aliased_paths(g, [], LINKS.get)
+    assert (problem.rule, problem.path) == ("b", "real/x.txt")
+    assert "is the file 'link/x.txt'" in problem.message and "rule 'a' (line 1) makes too" in problem.message
+
+
+def test_no_link_on_the_way_costs_no_more_than_a_look_at_each_folder():
+    asked: list[str] = []
+
+    def resolve(folder: str) -> str | None:
+        asked.append(folder)
+        return None
+
+    g = graph_of(
+        job("a", outputs=("out/x", "out/y", "/abs/z")), job("b", inputs=("out/x", "../up/w", "src/s"), outputs=("t",))
+    )
+    assert aliased_paths(g, [0, 1], resolve) == []
+    assert sorted(asked) == ["out", "src"]  # once each; never the project's own folder, nor one outside

@@ -60,3 +60,22 @@ def test_an_absolute_path_through_a_link_to_the_project_is_recognised_when_asked
     (real / "x").symlink_to("/etc/hostname")  # the name itself is a link out: still the project's `x`
     assert in_project(f"{link}/x", roots, resolve=True) == "x"
     assert in_project("/usr/include/stdio.h", roots, resolve=True) == "/usr/include/stdio.h"
+
+
+def test_folder_resolver_names_folders_under_a_link_inside_the_project(tmp_path):
+    from buildlike.paths import folder_resolver
+
+    root = tmp_path / "p"
+    (root / "real" / "sub").mkdir(parents=True)
+    (root / "link").symlink_to("real")
+    (root / "deep").mkdir()
+    (root / "deep" / "up").symlink_to("..")
+    (tmp_path / "outside").mkdir()
+    (root / "ext").symlink_to(tmp_path / "outside")
+    resolve = folder_resolver(str(root))
+    assert resolve("link") == "real"
+    assert resolve("link/sub") == "real/sub"
+    assert resolve("link/not-yet") == "real/not-yet"
+    assert resolve("deep/up") == "."
+    assert resolve("real/sub") is None and resolve("missing/folder") is None
+    assert resolve("ext") is None  # leads outside: only read, under its own name

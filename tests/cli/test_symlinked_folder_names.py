@@ -1,0 +1,118 @@
+"""A file named two ways through a symlinked folder inside the project (`link -> real`: `link/gen.txt`
+is `real/gen.txt`). Edges come from names, so a reader naming the maker's output the other way would
+get no edge: it ran beside its maker and read the old file (exit 0), or was refused as "not a file and
+no rule makes it" on a fresh tree (found by a black-box tester). Now each such name is an error before
+anything runs (SPEC: errors are "reported before anything runs, naming the rule(s) and file(s)"),
+saying which name to use; with it, the reader runs after its maker."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "buildlike", *args], cwd=root, capture_output=True, text=True, timeout=60
+    )
+
+
+def project(root: Path, made_as: str, read_as: str) -> None:
+    (root / "real").mkdir()
+    (root / "link").symlink_to("real")
+    (root / "src.txt").write_text("one\n")
+    (root / "Maestrofile.toml").write_text(
+        f"""\
+[rules.gen]
+inputs = ["src.txt"]
+outputs = ["{made_as}"]
+run = "sleep 0.3; cp src.txt {{output}}; echo gen >> ran.log"
+
+[rules.use]
+inputs = ["{read_as}"]
+outputs = ["use.txt"]
+run = "cp {{input}} {{output}}; echo use >> ran.log"
+"""
+    )
+
+
+@pytest.mark.parametrize(("made_as", "read_as"), [("real/gen.txt", "link/gen.txt"), ("link/gen.txt", "real/gen.txt")])
+@pytest.mark.parametrize("made_before", [False, True])
+def test_a_reader_naming_its_input_through_another_folder_name_is_told_the_name(
+    tmp_path: Path, made_as: str, read_as: str, made_before: bool
+) -> None:
+    project(tmp_path, made_as, read_as)
+    if made_before:  # (the case that ran wrongly: the input exists, from an earlier build)
+        (tmp_path / "real" / "gen.txt").write_text("old\n")
+    for args in (("build", "-j", "2"), ("status",), ("build", "-n")):
+        r = cli(tmp_path, *args)
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert r.stderr.count("error:") == 1, r.stderr
+        assert (
+            f"Maestrofile.toml:6: rule 'use': input '{read_as}' is the file '{made_as}' (a folder on the way is "
+            f"a symlink), which rule 'gen' (line 1) makes; name it '{made_as}', so that it is made first"
+        ) in r.stderr
+    assert not (tmp_path / "ran.log").exists() and not (tmp_path / "use.txt").exists()
+    assert sorted(p.name for p in (tmp_path / ".buildlike").iterdir()) == [".gitignore", "lock"]
+
+    # Named as told: the reader runs after its maker, and again after it once its source changes.
+    maestro = tmp_path / "Maestrofile.toml"
+    maestro.write_text(maestro.read_text().replace(f'inputs = ["{read_as}"]', f'inputs = ["{made_as}"]'))
+    for text in ("one\n", "two\n"):
+        (tmp_path / "src.txt").write_text(text)
+        r = cli(tmp_path, "build", "-j", "2")
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / "use.txt").read_text() == text
+    assert (tmp_path / "ran.log").read_text().split() == ["gen", "use", "gen", "use"]
+
+
+def test_two_rules_making_one_file_through_a_folder_link_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to("real")
+    (tmp_path / "Maestrofile.toml").write_text(
+        """\
+[rules.a]
+outputs = ["real/x.txt"]
+run = "echo a > {output}"
+
+[rules.b]
+outputs = ["link/x.txt"]
+run = "echo b > {output}"
+"""
+    )
+    r = cli(tmp_path, "build")
+    # SPEC: "two rules declaring the same output" is an error reported before anything runs.
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert (
+        "Maestrofile.toml:5: rule 'b': output 'link/x.txt' is the file 'real/x.txt' (a folder on the way is a "
+        "symlink), which rule 'a' (line 1) makes too; each file must have one maker"
+    ) in r.stderr
+    assert not (tmp_path / "real" / "x.txt").exists()
+
+
+def test_one_name_through_a_folder_link_is_fine(tmp_path: Path) -> None:
+    """Every rule naming the file through the link: one name, one file, an edge as always."""
+    project(tmp_path, "link/gen.txt", "link/gen.txt")
+    r = cli(tmp_path, "build", "-j", "2")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "use.txt").read_text() == "one\n"
+    assert (tmp_path / "ran.log").read_text().split() == ["gen", "use"]
+
+
+def test_a_link_leading_out_of_the_project_is_not_another_name(tmp_path: Path) -> None:
+    """Inputs through a link to a folder outside are only ever read (their names are theirs)."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "data.txt").write_text("d\n")
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "ext").symlink_to(outside)
+    (root / "Maestrofile.toml").write_text(
+        '[rules.r]\ninputs = ["ext/data.txt"]\noutputs = ["r.txt"]\nrun = "cp {input} {output}"\n'
+    )
+    r = cli(root, "build")
+    assert r.returncode == 0, r.stderr
+    assert (root / "r.txt").read_text() == "d\n"
