@@ -287,6 +287,11 @@ def aliased_paths(graph: JobGraph, selected: Iterable[int], real_folder: Callabl
     def maker(j: int) -> str:
         return f"rule '{jobs[j].rule}' (line {graph.rule_lines.get(jobs[j].rule)})"
 
+    def problem(job: Job, kind: str, path: str, named: str, says: str) -> Problem:
+        line = graph.rule_lines.get(job.rule)
+        text = f"{kind} '{path}' is the file '{named}' (a folder on the way is a symlink), which {says}"
+        return Problem(text, file=graph.file, line=line, rule=job.rule, path=path)
+
     problems: list[Problem] = []
     makers: dict[str, tuple[str, int]] = {}  # a made file by its resolved name: as named, by which job
     for i, job in enumerate(jobs):
@@ -294,28 +299,13 @@ def aliased_paths(graph: JobGraph, selected: Iterable[int], real_folder: Callabl
             named, j = makers.setdefault(canonical(out), (out, i))
             if j != i and named != out:  # (one name twice is `connect`'s to report)
                 problems.append(
-                    Problem(
-                        f"output '{out}' is the file '{named}' (a folder on the way is a symlink), which "
-                        f"{maker(j)} makes too; each file must have one maker",
-                        file=graph.file,
-                        line=graph.rule_lines.get(job.rule),
-                        rule=job.rule,
-                        path=out,
-                    )
+                    problem(job, "output", out, named, f"{maker(j)} makes too; each file must have one maker")
                 )
     for i in chosen:
         job = jobs[i]
         for p in job.inputs:
             found = makers.get(canonical(p))
             if found is not None and found[0] != p and found[1] != i:
-                problems.append(
-                    Problem(
-                        f"input '{p}' is the file '{found[0]}' (a folder on the way is a symlink), which "
-                        f"{maker(found[1])} makes; name it '{found[0]}', so that it is made first",
-                        file=graph.file,
-                        line=graph.rule_lines.get(job.rule),
-                        rule=job.rule,
-                        path=p,
-                    )
-                )
+                says = f"{maker(found[1])} makes; name it '{found[0]}', so that it is made first"
+                problems.append(problem(job, "input", p, found[0], says))
     return problems
