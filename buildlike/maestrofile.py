@@ -246,6 +246,8 @@ def _check_settings(raw: object, problem: Any, where: _Locator) -> Settings:
                     f"settings.default must be a list of rule names or files, not {_type_name(value)}",
                     line,
                 )
+            elif not items:  # (read as absent, it would build every rule: the opposite of what it says)
+                problem("settings.default is empty: leave it out to build every rule, or name what to build", line)
             else:
                 default = tuple(items)
         elif key == "shell":

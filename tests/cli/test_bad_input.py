@@ -695,6 +695,14 @@ def test_an_unknown_target_in_settings_default_is_named_with_its_line(make_proje
     assert "did you mean 'alpha'" in r.err
 
 
+def test_an_empty_settings_default_is_an_error_not_every_rule(make_project, reject):
+    """Found by a black-box tester: `default = []` built every rule, as if it were absent."""
+    p = make_project("[settings]\ndefault = []\n" + TARGETS, {"src/a.c": "x"})
+    r = reject(p, real=True)
+    assert_located(r, 2)
+    assert "settings.default is empty: leave it out to build every rule, or name what to build" in r.err
+
+
 def test_a_foreach_rule_that_matches_nothing_is_still_a_known_target(make_project):
     p = make_project(TARGETS)
     r = p.run("build", "cc")
