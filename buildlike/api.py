@@ -560,15 +560,18 @@ def _deletable(
         if record is not None and record.depfile is not None and record.depfile == job.depfile:
             current.add(record.depfile)
     digests = store.made_digests() if not current.issuperset(made) else {}
+    links: dict[str, str | None] = {}  # folder -> the symlinked folder on its way, if any
+    behind_links: dict[str, list[str]] = {}  # that symlinked folder -> the paths through it, left
     for raw in sorted(made):
         path = normalize(raw)
         if path != raw or not is_inside(path) or is_state_path(path) or path in sources:
             continue
-        link = symlinked_folder(root, path)
+        folder = posixpath.dirname(path)
+        if folder not in links:
+            links[folder] = symlinked_folder(root, path)  # (it depends on the folder alone)
+        link = links[folder]
         if link is not None:
-            reporter.warning(
-                f"not deleting '{path}': '{link}' is a symlinked folder (what it leads to is not the build's)"
-            )
+            behind_links.setdefault(link, []).append(path)
             continue
         full = os.path.join(root, path)
         if os.path.isdir(full) and not os.path.islink(full):
@@ -581,6 +584,9 @@ def _deletable(
             reporter.warning(f"not deleting '{path}': no rule makes it now, and it changed since buildlike made it")
             continue
         yield path, full
+    for link, paths in behind_links.items():  # one warning per link, not one per file
+        named = ", ".join(f"'{p}'" for p in paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        reporter.warning(f"not deleting {named}: '{link}' is a symlinked folder (what it leads to is not the build's)")
 
 
 def _delete(path: str, full: str, reporter: Reporter) -> bool:

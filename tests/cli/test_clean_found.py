@@ -97,3 +97,20 @@ def test_clean_dry_run_names_what_clean_would_delete_and_writes_nothing(make_pro
     assert {f: f.stat().st_mtime_ns for f in before} == stamps
     r = p.run("clean", "-v")
     assert r.out.splitlines()[:2] == ["deleted b.txt", "deleted out/s.txt"]
+
+
+def test_clean_warns_once_per_symlinked_folder_not_once_per_file(make_project):
+    p = make_project(
+        '[rules.a]\nforeach = "src/*.txt"\noutputs = ["out/{name}"]\nrun = "cp {path} {output}"\n',
+        {f"src/s{k}.txt": f"{k}\n" for k in range(5)},
+    )
+    assert p.run().code == 0
+    shutil.rmtree(p.root / "out")
+    os.symlink("src", p.root / "out")
+    r = p.run("clean")
+    assert r.code == 0, r.text
+    assert all(p.read(f"src/s{k}.txt") == f"{k}\n" for k in range(5))
+    assert r.err.count("warning") == 1, r.err
+    assert "not deleting 'out/s0.txt', 'out/s1.txt', 'out/s2.txt' and 2 more: 'out' is a symlinked folder" in r.err, (
+        r.err
+    )
