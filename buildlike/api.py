@@ -13,7 +13,7 @@ import errno
 import os
 import posixpath
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -308,7 +308,9 @@ def build(
         shell=loaded.settings.shell,
     )
     if options.dry_run:
-        return _build_locked(loaded, order, targets, run_options, reporter, cancel, seen, _killed_builds_jobs(loaded))
+        started = _killed_builds_jobs(loaded)
+        run_options = run_options._replace(running_elsewhere=_running_elsewhere(loaded, started))
+        return _build_locked(loaded, order, targets, run_options, reporter, cancel, seen, started)
     folder = prepare_state_dir(loaded.root, loaded.state_dir)
     with ProjectLock(folder) as lock:
         lock.acquire(
@@ -412,6 +414,15 @@ def _input_problems(loaded: Loaded, order: Sequence[int], stamper: Stamper) -> l
     return [*aliased, *missing]
 
 
+def _running_elsewhere(loaded: Loaded, started: Mapping[str, int]) -> dict[str, str]:
+    """Of the `started` jobs (`_killed_builds_jobs`), those a build holding the lock runs now, with
+    who that is: stale too, as their runs did not end, but for that reason (`status`, `-n`)."""
+    live = running_build(os.path.join(loaded.root, STATE_DIR), loaded.state_dir)
+    if live is None:
+        return {}
+    return {j: live.holder for j, build in started.items() if build == live.token and j not in live.failed}
+
+
 def _killed_builds_jobs(loaded: Loaded) -> dict[str, int]:
     """The jobs of this Maestrofile that killed builds had started, read without taking the lock
     (for `-n` and `status`, which write nothing)."""
@@ -476,10 +487,8 @@ def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | 
     """Every stale job among `targets` with why, producers first. Runs and writes nothing."""
     reporter = reporter if reporter is not None else Reporter()
     order = selection(loaded, targets)
-    # The jobs a build running now has started and not yet finished are stale too: they say so.
     started = _killed_builds_jobs(loaded)
-    live = running_build(os.path.join(loaded.root, STATE_DIR), loaded.state_dir)
-    running = {j for j, build in started.items() if live is not None and build == live.token and j not in live.failed}
+    running = _running_elsewhere(loaded, started)
     store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
     try:
         _distrust(store, started)
@@ -496,7 +505,7 @@ def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | 
     jobs = loaded.graph.jobs
     return [
         JobStatus(
-            jobs[i], running_now(always[i], live.holder) if live and jobs[i].id in running else always[i], i in stale
+            jobs[i], running_now(always[i], running[jobs[i].id]) if jobs[i].id in running else always[i], i in stale
         )
         for i in order
         if i in always

@@ -25,7 +25,7 @@ from buildlike.interrupts import CANCELLED, Cancel, route_signals, stop_all
 from buildlike.jobs import Job
 from buildlike.plan import Plan, chain_lengths
 from buildlike.processes import Processes, room_for_jobs
-from buildlike.staleness import Reason, ReasonKind, Verdict, decide
+from buildlike.staleness import Reason, ReasonKind, Verdict, decide, running_now
 from buildlike.state import JobRecord, StateStore
 
 
@@ -61,6 +61,7 @@ class RunOptions(NamedTuple):
     on_start: Callable[[str], None] | None = None  # told each job about to start, before its first command
     on_spawn: Callable[[int], None] | None = None  # told the process group of each command started
     on_failed: Callable[[str], None] | None = None  # told each job whose run failed
+    running_elsewhere: Mapping[str, str] = {}  # (dry run) jobs another build runs now: its holder
 
 
 class BuildResult(NamedTuple):
@@ -181,7 +182,8 @@ def run_build(
     if options.dry_run:
         for i in order:
             if i in stale:
-                reporter.would_run(graph.jobs[i], str(stale[i]))
+                holder = options.running_elsewhere.get(graph.jobs[i].id)
+                reporter.would_run(graph.jobs[i], str(running_now(stale[i], holder) if holder else stale[i]))
         reporter.info(
             f"buildlike: {len(stale)} job{'s' if len(stale) != 1 else ''} would run (dry run: nothing was run)"
         )

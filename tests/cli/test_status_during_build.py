@@ -68,6 +68,9 @@ def test_status_says_which_jobs_a_running_build_runs_now(tmp_path: Path) -> None
             time.sleep(0.05)
         assert sorted(seen) == ["bad", "slow"]
         assert seen["slow"].startswith(f"running now, in the build of pid {build.pid}, since "), seen
+        dry = subprocess.run([*BUILDLIKE, "-n"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert dry.returncode == 0, dry.stdout + dry.stderr  # (a dry run does not wait for the lock)
+        assert f"(running now, in the build of pid {build.pid}, since " in dry.stdout + dry.stderr, dry
     finally:
         (tmp_path / "go").touch()
         out, _ = build.communicate(timeout=60)
