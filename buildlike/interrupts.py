@@ -57,10 +57,15 @@ _SIGCHLD_LENT = threading.Event()
 CANCELLED = "cancelled"  # the `signal_name` of the Interrupted raised for a Cancel request
 
 
-def route_signals(handler: Callable[[int, Any], None], processes: Processes[Any]) -> Callable[[], None]:
+def route_signals(
+    handler: Callable[[int, Any], None], processes: Processes[Any], on_suspend: Callable[[], None]
+) -> Callable[[], None]:
     """Route SIGINT/SIGTERM to `handler` while `processes` run (main thread only), SIGHUP too (the
-    terminal closed: its commands, in sessions of their own, would run on), and Ctrl-Z to
-    `suspend_with`; returns a restorer. A SIGHUP or SIGTSTP ignored (under nohup) stays so.
+    terminal closed: its commands, in sessions of their own, would run on), and Ctrl-Z (SIGTSTP) to
+    `on_suspend`; returns a restorer. A SIGHUP or SIGTSTP ignored (under nohup) stays so.
+
+    The caller's loop calls `suspend_with` once told: a handler stopping the commands itself could
+    run between a command's start and the note of its process group, and miss it.
 
     Each signal also writes a byte to the processes' `wake_fd`, whichever thread the system
     delivered it to, so that their wait ends.
@@ -83,7 +88,7 @@ def route_signals(handler: Callable[[int, Any], None], processes: Processes[Any]
     if signal.getsignal(signal.SIGHUP) == signal.SIG_DFL:
         old[signal.SIGHUP] = signal.signal(signal.SIGHUP, handler)
     if signal.getsignal(signal.SIGTSTP) == signal.SIG_DFL:
-        old[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, lambda _s, _f: suspend_with(processes))
+        old[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, lambda _s, _f: on_suspend())
     old_fd = signal.set_wakeup_fd(processes.wake_fd, warn_on_full_buffer=False)  # full: a wake-up is pending anyway
 
     def restore() -> None:

@@ -21,7 +21,7 @@ from buildlike.errors import BuildFailed, Interrupted
 from buildlike.executor import Execution, Launcher, Outcome
 from buildlike.fingerprint import MISSING, Stamper
 from buildlike.graph import JobGraph
-from buildlike.interrupts import CANCELLED, Cancel, route_signals, stop_all
+from buildlike.interrupts import CANCELLED, Cancel, route_signals, stop_all, suspend_with
 from buildlike.jobs import Job
 from buildlike.plan import Plan, chain_lengths
 from buildlike.processes import Processes, room_for_jobs
@@ -216,6 +216,7 @@ def run_build(
     base_env["PWD"] = root  # as a shell started there would say, also for the commands exec'ed directly
     processes: Processes[int] = Processes()
     interrupts: list[str] = []  # signal names, or CANCELLED, as they came
+    suspended: list[bool] = []  # Ctrl-Z came: the loop stops the commands, then itself (suspend_with)
 
     def on_signal(signum: int, _frame: object) -> None:
         interrupts.append(signal.Signals(signum).name)
@@ -305,7 +306,7 @@ def run_build(
 
     restore: Callable[[], None] | None = None
     try:
-        restore = route_signals(on_signal, processes)
+        restore = route_signals(on_signal, processes, on_suspend=lambda: suspended.append(True))
         if cancel is not None:
             cancel.attach(on_cancel)
             if cancel.requested:
@@ -315,7 +316,10 @@ def run_build(
             save(stamps=not running)
             if not running:
                 break
-            ended = take_ended(processes.wait())
+            ended = take_ended(processes.wait())  # (a signal's byte on the wake-up pipe ends the wait)
+            if suspended:
+                suspended.clear()
+                suspend_with(processes)
             while True:
                 if interrupts:
                     # What succeeded stays done; the jobs running or just ended are not recorded: they rerun.
