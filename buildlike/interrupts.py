@@ -1,7 +1,8 @@
 """Stopping a build: Ctrl-C and SIGTERM routed to the build loop, a `Cancel` from another thread, and
 stopping the commands' process groups. When to stop is the runner's call; this module only carries it out.
 Ctrl-Z suspends the commands with the build, and `fg`/`bg` resumes them. A SIGCHLD ignored by whoever started
-us is set back to its default while commands run: ignored, their exit codes would be lost.
+us is set back to its default while commands run: ignored, their exit codes would be lost. Between builds,
+`watch` stops on SIGTERM and SIGHUP as on Ctrl-C (`stop_watching_on_signals`).
 """
 
 from __future__ import annotations
@@ -134,3 +135,38 @@ def stop_all(processes: Processes[Any], grace: float) -> None:
             execution = executions.get(key)  # (none for a job that had ended already, e.g. could not start)
             if execution is not None:
                 execution.signal(signal.SIGKILL)  # leftovers of the group, if any
+
+
+def stop_watching_on_signals() -> Callable[[], None]:
+    """Make SIGTERM, and SIGHUP (the terminal closed) unless it is ignored (nohup), stop watching as
+    Ctrl-C does (KeyboardInterrupt); returns a restorer.
+
+    During a build the runner's own handlers take over, stop the commands and raise `Interrupted`;
+    it treats SIGHUP so too, and between builds it must not kill us where during one it ends cleanly.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def stop(_signum: int, _frame: object) -> None:
+        ignore_interrupts()  # the first one stops watching; a second (`timeout` sends two) must not cut that short
+        raise KeyboardInterrupt
+
+    old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    hup = signal.getsignal(signal.SIGHUP)
+    if hup is not None:  # (None: set outside Python, which we leave alone)
+        old[signal.SIGHUP] = hup  # given back whatever stopping did to it
+        if hup == signal.SIG_DFL:
+            signal.signal(signal.SIGHUP, stop)
+
+    def restore() -> None:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+    return restore
+
+
+def ignore_interrupts() -> None:
+    """Ignore SIGINT, SIGTERM and SIGHUP from now on (until the caller restores its handlers)."""
+    if threading.current_thread() is threading.main_thread():
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, signal.SIG_IGN)

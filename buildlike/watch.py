@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import posixpath
 import queue
-import signal
-import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
@@ -25,7 +23,7 @@ from buildlike.debounce import Batch, Debouncer
 from buildlike.errors import BuildFailed, BuildlikeError, Interrupted, UsageError
 from buildlike.fingerprint import Stamp
 from buildlike.graph import JobGraph
-from buildlike.interrupts import CANCELLED, Cancel
+from buildlike.interrupts import CANCELLED, Cancel, ignore_interrupts, stop_watching_on_signals
 from buildlike.jobs import Job
 from buildlike.reporter import WatchReporter
 from buildlike.state import StateStore
@@ -165,14 +163,14 @@ class Watcher:
         Once one of them came, both are ignored while watching stops (`timeout` sends two), and
         after it too with `then_exit`; see `watch`.
         """
-        restore = _stop_on_sigterm()
+        restore = stop_watching_on_signals()
         try:
             self._observer.start()
             self._cycle(None)
             while True:
                 self._cycle(self._wait())
         except KeyboardInterrupt:
-            _ignore_interrupts()
+            ignore_interrupts()
         finally:
             self._observer.stop()
             self._observer.join()
@@ -473,41 +471,6 @@ def _mtime_ns(path: str) -> int:
         return os.stat(path).st_mtime_ns
     except OSError:
         return 0
-
-
-def _stop_on_sigterm() -> Callable[[], None]:
-    """Make SIGTERM, and SIGHUP (the terminal closed) unless it is ignored (nohup), stop watching as
-    Ctrl-C does (KeyboardInterrupt); returns a restorer.
-
-    During a build the runner's own handlers take over, stop the commands and raise `Interrupted`;
-    it treats SIGHUP so too, and between builds it must not kill us where during one it ends cleanly.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-
-    def stop(_signum: int, _frame: object) -> None:
-        _ignore_interrupts()  # the first one stops watching; a second (`timeout` sends two) must not cut that short
-        raise KeyboardInterrupt
-
-    old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
-    hup = signal.getsignal(signal.SIGHUP)
-    if hup is not None:  # (None: set outside Python, which we leave alone)
-        old[signal.SIGHUP] = hup  # given back whatever stopping did to it
-        if hup == signal.SIG_DFL:
-            signal.signal(signal.SIGHUP, stop)
-
-    def restore() -> None:
-        for s, h in old.items():
-            signal.signal(s, h)
-
-    return restore
-
-
-def _ignore_interrupts() -> None:
-    """Ignore SIGINT, SIGTERM and SIGHUP from now on (until the caller restores its handlers)."""
-    if threading.current_thread() is threading.main_thread():
-        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(s, signal.SIG_IGN)
 
 
 _EMPTY_GRAPH = JobGraph(file="", rule_lines={}, jobs=(), deps=(), producer={})
