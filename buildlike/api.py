@@ -41,7 +41,6 @@ from buildlike.model import Settings
 from buildlike.paths import (
     MAESTROFILE,
     STATE_DIR,
-    escapes_via_symlink,
     folder_resolver,
     in_project,
     is_inside,
@@ -208,7 +207,8 @@ def _check_output_folders(loaded: Loaded) -> None:
     first: dict[str, tuple[str, str]] = {}  # folder -> (rule, output)
     for job in graph.jobs:
         for out in job.outputs:
-            first.setdefault(posixpath.dirname(out), (job.rule, out))
+            first.setdefault(out.rpartition("/")[0], (job.rule, out))
+    resolve = folder_resolver(loaded.root)  # (an lstat per folder: realpath only under a link)
     problems = [
         Problem(
             f"output '{out}' is in a folder that links outside the project",
@@ -218,7 +218,7 @@ def _check_output_folders(loaded: Loaded) -> None:
             path=out,
         )
         for folder, (rule, out) in first.items()
-        if folder and escapes_via_symlink(loaded.root, out)
+        if folder and (resolve(folder) or "").startswith("/")
     ]
     if problems:
         raise MaestrofileError(problems)

@@ -262,9 +262,9 @@ def aliased_paths(graph: JobGraph, selected: Iterable[int], real_folder: Callabl
     spelled so gets no edge to its maker (it would run beside it, reading the old file), and two
     outputs spelled so are one file with two makers.
 
-    `real_folder(folder)` is the folder's name inside the project once its links are resolved, or
-    None if none of its folders is a link (or it leads outside). Edges come from names, so the
-    cure is one name per file, which the message gives.
+    `real_folder(folder)` is the folder's name once its links are resolved (absolute if it leads
+    outside), or None if none of its folders is a link. Edges come from names, so the cure is one
+    name per file, which the message gives.
     """
     jobs = graph.jobs
     chosen = list(selected)
@@ -274,7 +274,7 @@ def aliased_paths(graph: JobGraph, selected: Iterable[int], real_folder: Callabl
     for folder in folders:
         if folder and not folder.startswith(("/", "../")):
             resolved = real_folder(folder)
-            if resolved is not None and resolved != folder:
+            if resolved is not None and resolved != folder and not resolved.startswith("/"):  # (/: outside)
                 real[folder] = resolved
     if not real:
         return []

@@ -1,7 +1,7 @@
 """Project-relative POSIX paths: normalising them and telling whether they stay inside the project.
 
-Pure string work; the only disk access is in `escapes_via_symlink` and `symlinked_folder`, which
-resolve existing folders.
+Pure string work; the only disk access is in `escapes_via_symlink`, `symlinked_folder` and
+`folder_resolver`, which resolve existing folders.
 """
 
 from __future__ import annotations
@@ -122,9 +122,10 @@ def symlinked_folder(root: str, path: str) -> str | None:
 
 
 def folder_resolver(root: str) -> Callable[[str], str | None]:
-    """A function naming a project folder (`link/sub`) as it is once symlinks are resolved (`real/sub`),
-    or None if no folder on its way is a link, or it then leads outside. One `lstat` per folder on the
-    way, asked once each; `realpath` only for a folder under a link."""
+    """A function naming a project folder (`link/sub`) as it is once symlinks are resolved: inside
+    the project (`real/sub`), or as an absolute path where it then leads outside; None if no folder
+    on its way is a link. One `lstat` per folder on the way, asked once each; `realpath` only for a
+    folder under a link."""
     real_root = os.path.realpath(root)
     links: dict[str, bool] = {}
 
@@ -146,6 +147,8 @@ def folder_resolver(root: str) -> Callable[[str], str | None]:
                 break
             if at < 0:
                 return None
-        return _below(os.path.realpath(os.path.join(root, folder)), real_root)
+        real = os.path.realpath(os.path.join(root, folder))
+        inside = _below(real, real_root)
+        return real if inside is None else inside
 
     return resolve

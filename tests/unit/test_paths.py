@@ -78,4 +78,5 @@ def test_folder_resolver_names_folders_under_a_link_inside_the_project(tmp_path)
     assert resolve("link/not-yet") == "real/not-yet"
     assert resolve("deep/up") == "."
     assert resolve("real/sub") is None and resolve("missing/folder") is None
-    assert resolve("ext") is None  # leads outside: only read, under its own name
+    assert resolve("ext") == os.path.realpath(tmp_path / "outside")  # leads outside
+    assert resolve("ext/new/deeper") == os.path.realpath(tmp_path / "outside") + "/new/deeper"
