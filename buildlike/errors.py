@@ -118,7 +118,8 @@ class CommitRefused(BuildlikeError):
 
     exit_code = 1
 
-    def __init__(self, *, changed: Iterable[str] = (), stale: Iterable[str] = ()) -> None:
+    def __init__(self, *, changed: Iterable[str] = (), stale: Iterable[str] = (), command: str = "buildlike") -> None:
+        """`command`: what builds the hook's Maestrofile from the top of the repository."""
         self.changed = tuple(changed)
         self.stale = tuple(stale)
         if self.changed:
@@ -132,7 +133,7 @@ class CommitRefused(BuildlikeError):
             n = len(self.stale)
             message = (
                 f"commit refused: {n} job{'s are' if n != 1 else ' is'} stale ({', '.join(self.stale)}); "
-                "run buildlike, stage the files it changes (git add) and commit again"
+                f"run {command}, stage the files it changes (git add) and commit again"
             )
         super().__init__(message)
 

@@ -99,6 +99,14 @@ def locate_maestrofile(repo: Repo, cwd: Path, file: str | None) -> Path:
     )
 
 
+def _build_command(repo: Repo, maestrofile: Path) -> str:
+    """What builds `maestrofile` from the top of the work tree (where git runs the hook)."""
+    if maestrofile == repo.top / MAESTROFILE:
+        return "buildlike"
+    relative = os.path.relpath(maestrofile, repo.top)
+    return f"buildlike -f {shlex.quote(relative)} (at the top of the repository)"
+
+
 def dirty_files(top: Path) -> dict[str, bytes | None]:
     """Tracked files whose work-tree content differs from the index, each with its content digest.
 
@@ -147,7 +155,7 @@ def run_hook(
         counted = [s.job.id for s in stale if s.counts_for_check]
         if counted:
             reporter.info(status_text(stale))
-            raise CommitRefused(stale=counted)
+            raise CommitRefused(stale=counted, command=_build_command(repo, maestrofile))
         return
     loaded = load(maestrofile, save_cache=True)
     before = dirty_files(repo.top)
