@@ -326,10 +326,11 @@ def run_build(
                     distrusted.extend(graph.jobs[i].id for i in running)
                     distrusted.extend(run.job.id for run, _ in ended)
                     save(stamps=True)
-                    state.signal_name = interrupts[0]
                     reporter.interrupted(len(processes.running))
                     stop_all(processes, options.grace_seconds)
-                    raise Interrupted(interrupts[0])
+                    # A signal that came while a cancel stopped the commands wins: the user stops it all.
+                    state.signal_name = next((n for n in interrupts if n != CANCELLED), interrupts[0])
+                    raise Interrupted(state.signal_name)
                 if not ended:
                     break
                 run, outcome = ended.pop(0)
