@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Container
+from collections.abc import Collection
+from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
 from buildlike.watchset import Change
@@ -27,12 +28,16 @@ class Batch(NamedTuple):
         """The paths that matter for their content (inputs, the Maestrofile), not for coming or going."""
         return tuple(p for p, c in self.changes if c >= Change.CONTENT)
 
-    def named(self, *inputs: Container[str]) -> tuple[str, ...]:
+    def named(self, before: AbstractSet[str], now: AbstractSet[str] | None = None) -> tuple[str, ...]:
         """The paths to name in `changed:`: those that matter for their content, and the files among
-        `inputs` (that a glob matches now, or matched). A folder that an earlier build made, or a temporary
-        file, is left out; all are named when that leaves none (a folder that came with its files)."""
-        named = tuple(p for p, c in self.changes if c >= Change.CONTENT or any(p in i for i in inputs))
-        return named or self.paths
+        the inputs `before` and `now` (that a glob matched, or matches now). A folder that came or went
+        with files a glob gains or loses is named by those files (theirs may have come before the
+        folder was watched). A folder that an earlier build made, or a temporary file, is left out; all
+        are named when that leaves none."""
+        named = [p for p, c in self.changes if c >= Change.CONTENT or p in before or (now is not None and p in now)]
+        came_or_went = (now ^ before) - set(named) if now is not None else set()
+        inside = sorted(q for q in came_or_went if any(q.startswith(p + "/") for p in self.paths))
+        return tuple(sorted({*named, *inside})) or self.paths
 
     def without(self, paths: Collection[str]) -> Batch | None:
         """This batch less `paths`; None when nothing is left."""

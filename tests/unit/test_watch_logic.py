@@ -344,8 +344,11 @@ def test_changed_names_the_edited_files_and_the_inputs_that_came_or_went_not_oth
         )
     )
     assert batch.named({"src/a.c", "src/gone.c"}, {"src/a.c", "src/new.c"}) == ("src/a.c", "src/gone.c", "src/new.c")
-    only_a_folder = Batch((("src/sub", Change.LISTING),))
-    assert only_a_folder.named(set(), {"src/sub/x.c"}) == ("src/sub",)
+    only_a_folder = Batch((("src/sub", Change.LISTING),))  # its file came before it was watched
+    assert only_a_folder.named(set(), {"src/sub/x.c", "src/y.c"}) == ("src/sub/x.c",)
+    assert only_a_folder.named({"src/sub/gone.c"}, set()) == ("src/sub/gone.c",)  # (went with it)
+    assert only_a_folder.named({"src/sub/gone.c"}) == ("src/sub",)  # (no graph now: nothing to compare)
+    assert Batch((("out", Change.LISTING),)).named(set(), {"src/x.c"}) == ("out",)
 
 
 # -- Contents --------------------------------------------------------------------------------------
