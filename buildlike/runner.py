@@ -317,10 +317,10 @@ def run_build(
             if not running:
                 break
             ended = take_ended(processes.wait())  # (a signal's byte on the wake-up pipe ends the wait)
-            if suspended:
-                suspended.clear()
-                suspend_with(processes)
             while True:
+                if suspended:  # here, as after any wait: a wait(timeout=0) below may take the byte
+                    suspended.clear()
+                    suspend_with(processes)
                 if interrupts:
                     # What succeeded stays done; the jobs running or just ended are not recorded: they rerun.
                     distrusted.extend(graph.jobs[i].id for i in running)
