@@ -305,7 +305,9 @@ def aliased_paths(graph: JobGraph, selected: Iterable[int], real_folder: Callabl
         job = jobs[i]
         for p in job.inputs:
             found = makers.get(canonical(p))
-            if found is not None and found[0] != p and found[1] != i:
+            # (a job that reads its maker's file by its name too, or another of its files, runs after
+            # it anyway: a glob through a link that also matches it there is no harm)
+            if found is not None and found[0] != p and found[1] != i and found[1] not in graph.deps[i]:
                 says = f"{maker(found[1])} makes; name it '{found[0]}', so that it is made first"
                 problems.append(problem(job, "input", p, found[0], says))
     return problems

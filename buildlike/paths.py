@@ -124,31 +124,29 @@ def symlinked_folder(root: str, path: str) -> str | None:
 def folder_resolver(root: str) -> Callable[[str], str | None]:
     """A function naming a project folder (`link/sub`) as it is once symlinks are resolved: inside
     the project (`real/sub`), or as an absolute path where it then leads outside; None if no folder
-    on its way is a link. One `lstat` per folder on the way, asked once each; `realpath` only for a
-    folder under a link."""
+    on its way is a link. One `lstat` per folder on the way and a `realpath` per link, each asked
+    once: a folder under a link is its parent's real path and its own name."""
     real_root = os.path.realpath(root)
-    links: dict[str, bool] = {}
+    known: dict[str, str | None] = {}  # folder -> its real path if a link is on its way, else None
 
-    def is_link(folder: str) -> bool:
-        known = links.get(folder)
-        if known is None:
-            try:
-                known = stat.S_ISLNK(os.lstat(os.path.join(root, folder)).st_mode)
-            except OSError:
-                known = False
-            links[folder] = known
-        return known
+    def real(folder: str) -> str | None:
+        if folder in known:
+            return known[folder]
+        parent, _, name = folder.rpartition("/")
+        above = real(parent) if parent else None
+        try:
+            link = stat.S_ISLNK(os.lstat(os.path.join(root, folder)).st_mode)
+        except OSError:
+            link = False
+        found = os.path.realpath(os.path.join(root, folder)) if link else f"{above}/{name}" if above else None
+        known[folder] = found
+        return found
 
     def resolve(folder: str) -> str | None:
-        at = -1
-        while True:
-            at = folder.find("/", at + 1)
-            if is_link(folder if at < 0 else folder[:at]):
-                break
-            if at < 0:
-                return None
-        real = os.path.realpath(os.path.join(root, folder))
-        inside = _below(real, real_root)
-        return real if inside is None else inside
+        found = real(folder)
+        if found is None:
+            return None
+        inside = _below(found, real_root)
+        return found if inside is None else inside
 
     return resolve

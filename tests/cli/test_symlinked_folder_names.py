@@ -116,3 +116,28 @@ def test_a_link_leading_out_of_the_project_is_not_another_name(tmp_path: Path) -
     r = cli(root, "build")
     assert r.returncode == 0, r.stderr
     assert (root / "r.txt").read_text() == "d\n"
+
+
+def test_a_glob_through_a_link_matching_a_file_the_job_also_reads_by_its_name_builds(tmp_path: Path) -> None:
+    """Found in review: a glob following `src/foo -> ../third/foo` also matches the generated
+    `third/foo/config.h` the job reads by its name (so it runs after its maker): no error, on the
+    first build or once the file is there."""
+    (tmp_path / "third" / "foo").mkdir(parents=True)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "foo").symlink_to("../third/foo")
+    (tmp_path / "src" / "main.c").write_text("int x;\n")
+    (tmp_path / "Maestrofile.toml").write_text(
+        """\
+[rules.config]
+outputs = ["third/foo/config.h"]
+run = "echo '#define X 1' > {output}"
+
+[rules.compile]
+inputs = ["src/**/*.c", "src/**/*.h", "third/**/*.h"]
+outputs = ["app.o"]
+run = "cat {inputs} > {output}"
+"""
+    )
+    for args in (("build",), ("build",), ("status", "--check")):
+        r = cli(tmp_path, *args)
+        assert r.returncode == 0, r.stdout + r.stderr
