@@ -29,6 +29,7 @@ class ProjectLock:
         self.path = os.path.join(folder, "lock")
         self._fd = -1
         self._groups_fd = -1  # the same file opened for appending, once we hold it through `acquire`
+        self._holder_at = -1  # where our `holder` line starts in the file, if we wrote one
         self._since: int | None = None  # clock ticks when we took the lock: our commands start later
         self._state = _state_key(self.folder, self.folder)  # our Maestrofile's state folder (see there)
         # This build's number, saved with each record it writes: a job a killed build had started is
@@ -74,6 +75,7 @@ class ProjectLock:
             me = f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}\n" + (f"system {where}\n" if where else "")
             started_at = _start_time(os.getpid()) if where else None
             if started_at is not None:  # for `status`: the holder runs while a process of that pid and start does
+                self._holder_at = len(me.encode())
                 me += f"holder {os.getpid()} {started_at}\n"
             groups = "".join(f"group {g} {lo} {hi}\n" for g, (lo, hi) in left.items())
             _rewrite(fd, me + f"state {self._state} {self.token}\n" + groups + self._job_lines())
@@ -136,6 +138,11 @@ class ProjectLock:
             # empties `interrupted` once ours has; another Maestrofile's wait for its next build).
             if clean:
                 _rewrite(self._fd, self._job_lines())
+            elif self._holder_at >= 0:  # (we live on, a caller catching the error: no build of ours runs now)
+                try:  # noqa: SIM105 - contextlib is one import too many on the no-op path
+                    os.pwrite(self._fd, b"ended ", self._holder_at)  # as long as "holder": nothing else moves
+                except OSError:
+                    pass
             os.close(self._groups_fd)
             self._groups_fd = -1
         if self._fd >= 0:
@@ -273,7 +280,9 @@ def running_build(folder: str | os.PathLike[str], state: str | os.PathLike[str])
     mine = lines[3].split()
     if len(mine) != 3 or mine[0] != "state" or mine[1] != _state_key(folder, state) or not mine[2].isdigit():
         return None  # (another Maestrofile's build: none of our jobs runs)
-    failed = frozenset(_unhex(p[1]) for line in lines[4:] if len(p := line.split()) == 2 and p[0] == "failed")
+    failed = frozenset(
+        _unhex(p[1]) for line in lines[4:] if len(p := line.split()) == 2 and p[0] == "failed" and _is_hex(p[1])
+    )
     return RunningBuild(lines[0].strip(), int(mine[2]), failed)
 
 

@@ -281,3 +281,25 @@ def test_status_tells_the_build_holding_the_lock_from_a_killed_one(tmp_path):
     holder.acquire(wait=False, on_wait=print, state=tmp_path)
     holder.release()
     assert running_build(tmp_path, tmp_path) is None  # released: nobody holds it
+
+
+def test_a_holder_that_released_without_cleaning_up_is_not_running(tmp_path):
+    """Found in review: after a state that cannot be saved, the lock file stays as after a kill (for
+    the next build), but a caller that lives on (watch, an API user) no longer builds: `status`
+    must not say its jobs run. A torn or hand-made `failed` line is ignored, not a traceback."""
+    from buildlike.lock import running_build
+
+    holder = ProjectLock(tmp_path)
+    holder.acquire(wait=False, on_wait=print, state=tmp_path)
+    holder.record_start("a")
+    with (tmp_path / "lock").open("a") as f:
+        f.write("failed 61a\nfailed zz\n")
+    live = running_build(tmp_path, tmp_path)
+    assert live is not None and live.failed == frozenset()
+    holder.release(clean=False)
+    assert running_build(tmp_path, tmp_path) is None
+    nxt = ProjectLock(tmp_path)
+    nxt.acquire(wait=False, on_wait=print, state=tmp_path)
+    assert nxt.interrupted == {"a": holder.token}  # (still noted for the next build)
+    nxt.interrupted.clear()
+    nxt.release()
