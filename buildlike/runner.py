@@ -296,8 +296,15 @@ def run_build(
             state.stopping = True
         return [(running.pop(i), outcome) for i, outcome in ended]
 
+    def take_suspension() -> None:
+        if suspended:
+            suspended.clear()
+            suspend_with(processes)
+
     def fill() -> None:
-        """Start stale ready jobs while a slot is free (none once the build is stopping)."""
+        """Start stale ready jobs while a slot is free (none once the build is stopping); a Ctrl-Z
+        that came first stops the running ones, and us, before."""
+        take_suspension()
         while not state.stopping and not interrupts and len(running) < slots:
             ready = next_stale()
             if ready is None:
@@ -318,9 +325,7 @@ def run_build(
                 break
             ended = take_ended(processes.wait())  # (a signal's byte on the wake-up pipe ends the wait)
             while True:
-                if suspended:  # here, as after any wait: a wait(timeout=0) below may take the byte
-                    suspended.clear()
-                    suspend_with(processes)
+                take_suspension()  # here, as after any wait: a wait(timeout=0) below may take the byte
                 if interrupts:
                     # What succeeded stays done; the jobs running or just ended are not recorded: they rerun.
                     distrusted.extend(graph.jobs[i].id for i in running)
@@ -372,6 +377,8 @@ def run_build(
         if restore is not None:
             restore()
         processes.close()
+        if suspended:  # a Ctrl-Z that came once no command was left to stop (or while stopping them)
+            os.kill(os.getpid(), signal.SIGSTOP)
     if state.stopping:
         left = [graph.jobs[i] for i in plan.drop_unstarted()]
         state.skipped.extend(job.id for job in left)
