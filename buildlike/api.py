@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from buildlike import __version__
-from buildlike.cache import load_cached, save_cached
+from buildlike.cache import cacheable, load_cached, save_cached
 from buildlike.discovered import with_discovered
 from buildlike.errors import (
     BuildFailed,
@@ -177,7 +177,8 @@ def load(
     loaded = Loaded(path, project.settings, graph, source)
     if save_cache:
         selection(loaded, targets)  # raises UsageError for an unknown one
-        loaded = loaded._replace(uncached=hash_bytes(raw))
+        if cacheable(source):
+            loaded = loaded._replace(uncached=hash_bytes(raw))
     return loaded
 
 

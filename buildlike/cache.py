@@ -50,12 +50,18 @@ def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, So
         return None
 
 
+def cacheable(source: SourceStamp) -> bool:
+    """Whether no file or folder the graph came from changed too recently to trust its mtime: asked
+    when it was read (a build may then wait for the lock a while) and again when saving."""
+    racy = time.time_ns() - RACY_WINDOW_NS
+    return source[1] <= racy and all(m <= racy for _, m in source[3])
+
+
 def save_cached(folder: Path, source: SourceStamp, digest: bytes, settings: Settings, graph: JobGraph) -> None:
     """Save the graph, unless a file or folder it came from changed too recently to trust its mtime."""
-    path, mtime_ns, size, listed, ctime_ns, ino = source
-    racy = time.time_ns() - RACY_WINDOW_NS
-    if mtime_ns > racy or any(m > racy for _, m in listed):
+    if not cacheable(source):
         return
+    path, mtime_ns, size, listed, ctime_ns, ino = source
     key = (_FORMAT, path, (mtime_ns, size, ctime_ns, ino), digest, listed)
     data = marshal.dumps((key, _encode(settings, graph)))
     tmp = folder / f"{CACHE_NAME}.{os.getpid()}.tmp"
