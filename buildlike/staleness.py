@@ -71,12 +71,11 @@ UP_TO_DATE = Verdict()
 
 
 def running_now(verdict: Verdict, holder: str) -> Verdict:
-    """The verdict on a job that the build of `holder` runs now: that, not a failed run, is why."""
-    return Verdict(
-        tuple(
-            Reason(ReasonKind.RUNNING, holder) if r.kind is ReasonKind.LAST_RUN_FAILED else r for r in verdict.reasons
-        )
-    )
+    """The verdict on a job that the build of `holder` runs now: that, not a failed run (nor none
+    yet), is why."""
+    running = Reason(ReasonKind.RUNNING, holder)
+    unfinished = (ReasonKind.LAST_RUN_FAILED, ReasonKind.NEVER_BUILT)
+    return Verdict(tuple(running if r.kind in unfinished else r for r in verdict.reasons))
 
 
 def decide(
