@@ -14,7 +14,7 @@ from buildlike.fingerprint import hash_bytes
 from buildlike.globs import FileTree, GlobSyntaxError, escape, is_glob, match_declared
 from buildlike.model import Project, Rule
 from buildlike.paths import escapes_via_symlink, in_project, is_inside, is_state_path, normalize, project_roots
-from buildlike.template import Template, lookup_in, parse, quote, quote_all
+from buildlike.template import Template, lookup_in, parse, quote, quote_all, render_words
 
 # Bump when what goes into a job's fingerprint changes, so every job reruns once.
 _FINGERPRINT_VERSION = b"buildlike-cmd-1"
@@ -258,19 +258,23 @@ class _Expander:
                 if p not in seen:
                     seen.add(p)
                     inputs.append(p)
-        # Quoted for the commands: only the placeholders they use (most use two of the eight).
+        # Quoted for the commands: only the placeholders they use (most use two of the eight). One
+        # that starts a shell word gets `./` before a value starting with `-` (`./-n.txt`, not an
+        # option); glued to a word (`out/pre_{name}`) it stays as it is, or the path would change.
         used = self.run_fields(rule)
-        quoted = {k: quote(_as_arg(v) if k in ("path", "dir", "name") else v) for k, v in fields.items() if k in used}
-        if "input" in used:
-            quoted["input"] = quote(_as_arg(inputs[0])) if inputs else ""
+        at_start = {k: quote(_as_arg(v)) for k, v in fields.items() if k in used}
+        inside = {k: quote(v) for k, v in fields.items() if k in used}
+        for name, paths in (("input", inputs), ("output", outputs)):
+            if name in used:
+                at_start[name] = quote(_as_arg(paths[0])) if paths else ""
+                inside[name] = quote(paths[0]) if paths else ""
         if "inputs" in used:
-            quoted["inputs"] = quote_all([_as_arg(p) for p in inputs])
-        if "output" in used:
-            quoted["output"] = quote(_as_arg(outputs[0])) if outputs else ""
+            at_start["inputs"] = quote_all([_as_arg(p) for p in inputs])
         if "outputs" in used:
-            quoted["outputs"] = quote_all([_as_arg(p) for p in outputs])
-        run_lookup = lookup_in(quoted, self.vars)
-        commands = tuple(self.template(c).render(run_lookup) for c in rule.run)
+            at_start["outputs"] = quote_all([_as_arg(p) for p in outputs])
+        start_lookup = lookup_in(at_start, self.vars)
+        inside_lookup = lookup_in(inside, at_start, self.vars)
+        commands = tuple(render_words(self.template(c), start_lookup, inside_lookup) for c in rule.run)
         job_id = rule.name if match is None else f"{rule.name}:{match}"
         # Placeholders as plain text, for the description and the depfile (their names were checked at load).
         text_fields = (

@@ -40,6 +40,25 @@ class Template(NamedTuple):
         return "".join(out)
 
 
+# What may come just before a shell word: blanks, and the characters that end a word or start one.
+_WORD_ENDS = frozenset(" \t\n;&|()<>`")
+
+
+def render_words(template: Template, at_start: Callable[[str], str], inside: Callable[[str], str]) -> str:
+    """Substitute each field with `at_start(name)` where it begins a shell word (`cp {input} x`),
+    else with `inside(name)` (`out/pre_{name}`, glued to what comes before it)."""
+    pieces = template.pieces
+    if len(pieces) == 1:
+        return pieces[0]
+    out = [pieces[0]]
+    for i in range(1, len(pieces), 2):
+        before = pieces[i - 1]
+        starts = before[-1:] in _WORD_ENDS if before else i == 1
+        out.append((at_start if starts else inside)(pieces[i]))
+        out.append(pieces[i + 1])
+    return "".join(out)
+
+
 def parse(text: str) -> Template:
     """Parse `text`; `{{`/`}}` are literal braces, `{name}` a field. Raise `TemplateSyntaxError`."""
     if "{" not in text and "}" not in text:
