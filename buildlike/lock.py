@@ -300,11 +300,15 @@ def _rewrite(fd: int, text: str) -> None:
 
 def _hex(text: str) -> str:
     """A job id or path as one word of the file, whatever characters it holds."""
-    return text.encode("utf-8", "surrogateescape").hex()
+    return text.encode("utf-8", "surrogatepass").hex()  # (any string comes back as it was)
 
 
 def _unhex(word: str) -> str:
-    return bytes.fromhex(word).decode("utf-8", "surrogateescape")
+    data = bytes.fromhex(word)
+    try:
+        return data.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:  # written by an older version: the name's bytes
+        return data.decode("utf-8", "surrogateescape")
 
 
 def _is_hex(word: str) -> bool:

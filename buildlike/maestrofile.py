@@ -164,6 +164,11 @@ def read_project(path: Path, raw: bytes | None = None) -> Checked:
                 )
             ]
         ) from None
+    encoding = sys.getfilesystemencoding()
+    if encoding.lower() not in ("utf-8", "utf8"):
+        # File names go to the system in this encoding (ASCII where LC_ALL=C and PYTHONUTF8=0): the
+        # Maestrofile's names and commands, read the same way, name the files their bytes name.
+        text = raw.decode(encoding, "surrogateescape")
     # Imported here: a cached graph (the usual case) needs no TOML parser, which costs 7 ms to import.
     if sys.version_info >= (3, 11):
         import tomllib

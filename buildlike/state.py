@@ -393,7 +393,8 @@ def _text(name: str) -> str:
         name.encode()
         return name
     except UnicodeEncodeError:
-        return _ESCAPED + name.encode("utf-8", "surrogateescape").hex()
+        # (surrogatepass: every string comes back as it was, whatever the file system's encoding)
+        return _ESCAPED + name.encode("utf-8", "surrogatepass").hex()
 
 
 def _unescaped(text: str) -> str:
@@ -401,7 +402,11 @@ def _unescaped(text: str) -> str:
     if not text.startswith(_ESCAPED):
         return text
     try:
-        return bytes.fromhex(text[1:]).decode("utf-8", "surrogateescape")
+        data = bytes.fromhex(text[1:])
+        try:
+            return data.decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:  # written by an older version: the name's bytes
+            return data.decode("utf-8", "surrogateescape")
     except ValueError:  # a tampered store: a name no file has
         return text
 

@@ -126,3 +126,14 @@ def test_names_that_are_not_utf8_are_stored_and_read_back_as_they_were(tmp_path:
     store = open_store(tmp_path)
     assert store.stamps == {} and not store.had_record(job) and store.made_files() == {"é.txt": "plain"}
     store.close()
+
+
+def test_escaped_names_come_back_as_they_were_whatever_the_file_system_encoding():
+    """Found by a black-box tester: under an ASCII file-system encoding (LC_ALL=C PYTHONUTF8=0) `é`
+    is read from the disk as two surrogates, whose bytes are valid UTF-8: stored as those bytes, the
+    name came back as `é`, another string, and the job was 'never built' on every run."""
+    from buildlike.state import _text, _unescaped
+
+    for name in ("src/\udcc3\udca9.txt", "bad-\udcff.txt", "plain.txt", "é.txt"):
+        assert _unescaped(_text(name)) == name
+    assert _unescaped("\0" + b"bad-\xff.txt".hex()) == "bad-\udcff.txt"  # (as older versions wrote it)
