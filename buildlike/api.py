@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from buildlike import __version__
 from buildlike.cache import cacheable, load_cached, save_cached
-from buildlike.discovered import with_discovered
+from buildlike.discovered import ordered_with_discovered, with_discovered
 from buildlike.errors import (
     BuildFailed,
     BuildlikeError,
@@ -255,9 +255,9 @@ def discovered_edges(loaded: Loaded, *, reporter: Reporter | None = None) -> lis
     header). Read from the state; nothing is written."""
     reporter = reporter if reporter is not None else Reporter()
     graph = loaded.graph
-    order = closure(graph, range(len(graph.jobs)))
     store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
     try:
+        order = ordered_with_discovered(graph, closure(graph, range(len(graph.jobs))), store)
         deps = with_discovered(graph, order, set(order), store)
     finally:
         store.close()
@@ -385,6 +385,7 @@ def _run_with_store(
     store.build = build
     try:
         _distrust(store, interrupted)
+        order = _with_depfile_makers(loaded, order, store, stamper)
         for w in graph.warnings:
             reporter.warning(w)
         result = run_build(
@@ -404,6 +405,17 @@ def _run_with_store(
     finally:
         store.close()
     return result, checked, racy_after_ns
+
+
+def _with_depfile_makers(loaded: Loaded, order: list[int], store: StateStore, stamper: Stamper) -> list[int]:
+    """`order` with the makers of the files the jobs' depfiles listed last time, before their readers
+    (`ordered_with_discovered`); the inputs of the jobs that adds are checked as the others were."""
+    wider = ordered_with_discovered(loaded.graph, order, store)
+    if len(wider) > len(order):
+        problems = _input_problems(loaded, sorted(set(wider) - set(order)), stamper)
+        if problems:
+            raise MaestrofileError(problems)
+    return wider
 
 
 def _input_problems(loaded: Loaded, order: Sequence[int], stamper: Stamper) -> list[Problem]:
@@ -497,6 +509,7 @@ def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | 
             problems = _input_problems(loaded, order, stamper)
             if problems:
                 raise MaestrofileError(problems)
+            order = _with_depfile_makers(loaded, order, store, stamper)
             stale = initial_verdicts(loaded.graph, order, store, stamper, count_always=False)
             always = initial_verdicts(loaded.graph, order, store, stamper, count_always=True)
     finally:

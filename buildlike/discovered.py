@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from buildlike.depfile import DepfileSyntaxError, parse_depfile
 from buildlike.fingerprint import ABSENT, MISSING, Stamper, hash_bytes
-from buildlike.graph import JobGraph
+from buildlike.graph import JobGraph, maker_lookup
 from buildlike.jobs import Job
 from buildlike.paths import in_project, is_inside, normalize, project_roots
 from buildlike.state import StateStore
@@ -26,6 +26,43 @@ from buildlike.state import StateStore
 CLOCK_TICK_NS = 20_000_000
 
 
+def ordered_with_discovered(graph: JobGraph, order: Sequence[int], store: StateStore) -> list[int]:
+    """`order` (producers first) with the makers of the files the jobs' depfiles listed last time, and
+    what those need, each before its readers: `build app.o` remakes the generated header `app.o`'s
+    depfile named. An edge that would close a cycle is left out (as `with_discovered` does)."""
+    jobs = graph.jobs
+    if not any(job.depfile for job in jobs):
+        return list(order)
+    maker = maker_lookup(graph)
+
+    def needs(i: int) -> tuple[int, ...]:
+        record = store.record(jobs[i].id) if jobs[i].depfile else None
+        if record is None or not record.discovered:
+            return graph.deps[i]
+        extra = (d for d in map(maker, record.discovered) if d is not None and d != i)
+        return tuple(dict.fromkeys((*graph.deps[i], *extra)))
+
+    seen: dict[int, bool] = {}  # job -> done (False: on the way down, where an edge to it closes a cycle)
+    out: list[int] = []
+    for root in order:
+        if root in seen:
+            continue
+        seen[root] = False
+        stack = [(root, needs(root), 0)]
+        while stack:
+            node, ds, k = stack[-1]
+            if k < len(ds):
+                stack[-1] = (node, ds, k + 1)
+                if ds[k] not in seen:
+                    seen[ds[k]] = False
+                    stack.append((ds[k], needs(ds[k]), 0))
+            else:
+                seen[node] = True
+                stack.pop()
+                out.append(node)
+    return out
+
+
 def with_discovered(
     graph: JobGraph, order: Sequence[int], members: set[int], store: StateStore
 ) -> list[tuple[int, ...]]:
@@ -35,12 +72,14 @@ def with_discovered(
     """
     position = {i: k for k, i in enumerate(order)}
     deps = list(graph.deps)
+    maker = maker_lookup(graph)
     for i in members:
         record = store.record(graph.jobs[i].id)
         if record is None or not record.discovered:
             continue
-        extra = [graph.producer[p] for p in record.discovered if p in graph.producer]
-        extra = [d for d in extra if position.get(d, len(order)) < position[i]]
+        extra = [
+            d for d in map(maker, record.discovered) if d is not None and position.get(d, len(order)) < position[i]
+        ]
         if extra:
             deps[i] = tuple(dict.fromkeys((*deps[i], *extra)))
     return deps

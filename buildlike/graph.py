@@ -311,3 +311,22 @@ def aliased_paths(graph: JobGraph, selected: Iterable[int], real_folder: Callabl
                 says = f"{maker(found[1])} makes; name it '{found[0]}', so that it is made first"
                 problems.append(problem(job, "input", p, found[0], says))
     return problems
+
+
+def maker_lookup(graph: JobGraph) -> Callable[[str], int | None]:
+    """The job that makes a path: its declared maker; for a path no job names (a file a depfile
+    listed), the maker of the folder output it lies in (`gen/x.h` of `gen`). Asked once per folder."""
+    producer = graph.producer
+    by_folder: dict[str, int | None] = {}
+
+    def maker(path: str) -> int | None:
+        found = producer.get(path)
+        if found is not None or path.startswith("/"):
+            return found
+        folder = path.rpartition("/")[0]
+        if folder not in by_folder:
+            enclosing = _enclosing_output(path, producer) if folder else ""
+            by_folder[folder] = producer[enclosing] if enclosing else None
+        return by_folder[folder]
+
+    return maker

@@ -20,7 +20,7 @@ from buildlike.discovered import Discovered, discovered_inputs, with_discovered
 from buildlike.errors import BuildFailed, Interrupted
 from buildlike.executor import Execution, Launcher, Outcome
 from buildlike.fingerprint import MISSING, Stamper
-from buildlike.graph import JobGraph
+from buildlike.graph import JobGraph, maker_lookup
 from buildlike.interrupts import CANCELLED, Cancel, route_signals, stop_all, suspend_with
 from buildlike.jobs import Job
 from buildlike.plan import Plan, chain_lengths
@@ -93,6 +93,7 @@ def initial_verdicts(
     stale: dict[int, Verdict] = {}
     jobs = graph.jobs
     producer = graph.producer
+    maker = maker_lookup(graph)  # (for a depfile's files: one may lie in a folder output)
     for i in order:
         job = jobs[i]
         if not count_always and job.always:
@@ -100,26 +101,25 @@ def initial_verdicts(
         record = store.record(job.id)
         remade = None
         if stale:  # the first file it reads that a stale job remakes
-            reads = (*job.inputs, *record.discovered) if record is not None else job.inputs
-            remade = next((p for p in reads if producer.get(p) in stale), None)
+            remade = next((p for p in job.inputs if producer.get(p) in stale), None)
+            if remade is None and record is not None and record.discovered:
+                remade = next((p for p in record.discovered if maker(p) in stale), None)
         # A build needs no more about a job reading a remade file: it is judged once that is done.
         verdict = (
             decide(job, record, stamper, had_record=store.had_record(job.id)) if own_reasons or remade is None else None
         )
         if verdict is not None and verdict.stale:
-            stale[i] = _remade_first(verdict, producer, stale) if remade is not None else verdict
+            stale[i] = _remade_first(verdict, maker, stale) if remade is not None else verdict
         elif remade is not None:
             stale[i] = Verdict((Reason(ReasonKind.UPSTREAM, remade),))
     return stale
 
 
-def _remade_first(verdict: Verdict, producer: Mapping[str, int], stale: Mapping[int, Verdict]) -> Verdict:
+def _remade_first(verdict: Verdict, maker: Callable[[str], int | None], stale: Mapping[int, Verdict]) -> Verdict:
     """`verdict` with each changed input that a stale job remakes first said so: the job is judged
     again once that is done, and the remade file may well match what it last read (early cutoff)."""
     reasons = [
-        Reason(ReasonKind.UPSTREAM, r.detail)
-        if r.kind is ReasonKind.INPUT_CHANGED and producer.get(r.detail) in stale
-        else r
+        Reason(ReasonKind.UPSTREAM, r.detail) if r.kind is ReasonKind.INPUT_CHANGED and maker(r.detail) in stale else r
         for r in verdict.reasons
     ]
     return Verdict(tuple(dict.fromkeys(reasons)))
