@@ -26,8 +26,9 @@ CACHE_NAME = "graph.cache"
 # 3: a foreach never matches its own outputs; 5: an output that is its own match is an error;
 # 6: an output or depfile inside another output is an error; 9: jobs know their foreach match;
 # 10: an input inside a folder output depends on its maker; 11: links to no folder are listed too;
-# 12: keyed by the Maestrofile's ctime and inode too; 13: `./` only before a placeholder starting a word).
-_FORMAT = ("buildlike-graph", 13, __version__, marshal.version)
+# 12: keyed by the Maestrofile's ctime and inode too; 13: `./` only before a placeholder starting a word;
+# 14: a depfile two jobs would write is an error).
+_FORMAT = ("buildlike-graph", 14, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:

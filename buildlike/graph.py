@@ -55,6 +55,27 @@ def connect(
                         path=out,
                     )
                 )
+    # A depfile is its job's file too: two jobs writing one (a foreach rule's fixed `depfile`) race.
+    depfiles: dict[str, int] = {}
+    for i, job in enumerate(jobs):
+        if not job.depfile:
+            continue
+        j = producer.get(job.depfile, depfiles.setdefault(job.depfile, i))
+        if j != i:
+            other = jobs[j]
+            what = "an output" if job.depfile in producer else "the depfile"
+            problems.append(
+                Problem(
+                    f"depfile '{job.depfile}' is also {what} of "
+                    + (f"rule '{other.rule}'" if other.rule != job.rule else f"job '{other.id}'")
+                    + f" (line {rule_lines.get(other.rule)}); each job needs a depfile of its own"
+                    + (" (name it after the match: {stem}.d)" if job.match and other.rule == job.rule else ""),
+                    file=file,
+                    line=rule_lines.get(job.rule),
+                    rule=job.rule,
+                    path=job.depfile,
+                )
+            )
     # A file cannot be a folder too: `x` from one job and `x/y` (an output or a depfile) from another.
     for job in jobs:
         for out in (*job.outputs, *((job.depfile,) if job.depfile else ())):

@@ -879,3 +879,27 @@ def test_nul_in_settings_default_and_the_project_folder_as_an_output_say_so(make
     assert "settings.default holds a NUL character" in reject(p).err
     p = make_project(OK_RULE + '\n[rules.a]\noutputs = ["sub/.."]\nrun = "touch ran.marker"\n')
     assert "output '.' is the project folder itself" in reject(p).err
+
+
+@pytest.mark.parametrize(
+    ("rules", "says"),
+    [
+        (  # a foreach rule whose depfile names no field: every job writes the same one
+            '[rules.cc]\nforeach = "src/*.c"\noutputs = ["out/{stem}.o"]\ndepfile = "deps.d"\n'
+            'run = "touch ran.marker {output}"\n',
+            "depfile 'deps.d' is also the depfile of job 'cc:src/a.c' (line 1); each job needs a depfile of its own"
+            " (name it after the match: {stem}.d)",
+        ),
+        (
+            '[rules.a]\noutputs = ["a.o", "a.d"]\nrun = "touch ran.marker a.o a.d"\n\n'
+            '[rules.b]\noutputs = ["b.o"]\ndepfile = "a.d"\nrun = "touch ran.marker b.o"\n',
+            "depfile 'a.d' is also an output of rule 'a' (line 1); each job needs a depfile of its own",
+        ),
+    ],
+    ids=["foreach-fixed-depfile", "another-rules-output"],
+)
+def test_a_depfile_two_jobs_would_write_is_an_error(make_project, reject, rules, says):
+    """Found by a black-box tester: jobs sharing one depfile were not refused, and raced on it."""
+    p = make_project(rules, {"src/a.c": "a", "src/b.c": "b"})
+    r = reject(p)
+    assert says in r.err, r.err
