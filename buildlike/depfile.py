@@ -39,7 +39,7 @@ def parse_depfile(text: str) -> list[str]:
         try:
             colon = words.index(":")
         except ValueError:
-            raise DepfileSyntaxError(f"no ':' in the line {line.strip()[:60]!r}") from None
+            raise DepfileSyntaxError(f"no ':' in the line '{line.strip()[:60]}'") from None
         for w in words[colon + 1 :]:
             if w != ":":
                 seen.setdefault(w, None)

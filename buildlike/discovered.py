@@ -111,7 +111,7 @@ def discovered_inputs(job: Job, root: str, stamper: Stamper, started_ns: int) ->
     # Universal newlines, as a file opened as text reads (a lone "\r" ends a line too).
     text = data.decode("utf-8", "surrogateescape").replace("\r\n", "\n").replace("\r", "\n")
     listed = parse_depfile(text)
-    known = {*job.inputs, *job.outputs}
+    known = {*job.inputs, *job.outputs, job.depfile}  # (a depfile listing itself: it changes each run)
     roots = project_roots(root)
     real_root = roots[-1]
     paths: list[str] = []

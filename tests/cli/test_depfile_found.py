@@ -95,3 +95,15 @@ def test_a_listed_file_that_stays_absent_keeps_the_idle_build_fast_and_its_comin
     p.write("optional.cfg", "now here\n")
     assert p.run().code == 0
     assert p.log() == ["x", "x", "x"]
+
+
+def test_a_depfile_that_lists_itself_does_not_rerun_its_job_every_time(make_project):
+    """Found by a black-box tester: the depfile, rewritten by each run, was its job's input too."""
+    p = make_project(
+        '[rules.x]\ninputs = ["src.c"]\noutputs = ["x.o"]\ndepfile = "x.d"\n'
+        "run = \"echo x >> ran.log; cp src.c x.o; echo 'x.o: src.c x.d' > x.d\"\n",
+        {"src.c": "int x;\n"},
+    )
+    assert p.run().code == 0
+    assert p.run().code == 0
+    assert p.read("ran.log").split() == ["x"]

@@ -95,6 +95,9 @@ def test_a_line_of_words_without_a_colon_is_an_error_naming_it():
     with pytest.raises(DepfileSyntaxError, match="no ':' in the line 'not a depfile'"):
         parse_depfile("a.o: h.h\nnot a depfile\n")
     assert parse_depfile("# only a comment\n\n   \n") == []
+    with pytest.raises(DepfileSyntaxError) as e:  # the line as it is, backslashes not doubled
+        parse_depfile("f\\\\g.h\n")
+    assert str(e.value) == "no ':' in the line 'f\\\\g.h'"
 
 
 def test_only_a_newline_ends_a_line_so_other_line_breaks_stay_in_names():
