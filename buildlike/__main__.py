@@ -186,7 +186,7 @@ def _exit_at_once(code: int) -> None:
 
 def _main(argv: list[str] | None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args == ["--version"]:
+    if args[:1] == ["--version"]:  # (whatever follows: `buildlike --version -q`, as after a command)
         from buildlike import __version__
 
         print(f"buildlike {__version__}")

@@ -1104,6 +1104,8 @@ def test_a_target_may_name_an_output_by_its_absolute_path(built):
         ["graph", "--version"],
         ["clean", "--version"],
         ["watch", "--version"],
+        ["--version", "-q"],  # (found by a black-box tester: a usage error)
+        ["--version", "build", "app"],
     ],
 )
 def test_version_is_a_common_option_that_runs_nothing(make_project, args):
