@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from buildlike.depfile import DepfileSyntaxError, parse_depfile
 from buildlike.fingerprint import ABSENT, MISSING, Stamper, hash_bytes
-from buildlike.graph import JobGraph, maker_lookup
+from buildlike.graph import JobGraph, closure, maker_lookup
 from buildlike.jobs import Job
 from buildlike.paths import in_project, is_inside, normalize, project_roots
 from buildlike.state import StateStore
@@ -42,25 +42,7 @@ def ordered_with_discovered(graph: JobGraph, order: Sequence[int], store: StateS
         extra = (d for d in map(maker, record.discovered) if d is not None and d != i)
         return tuple(dict.fromkeys((*graph.deps[i], *extra)))
 
-    seen: dict[int, bool] = {}  # job -> done (False: on the way down, where an edge to it closes a cycle)
-    out: list[int] = []
-    for root in order:
-        if root in seen:
-            continue
-        seen[root] = False
-        stack = [(root, needs(root), 0)]
-        while stack:
-            node, ds, k = stack[-1]
-            if k < len(ds):
-                stack[-1] = (node, ds, k + 1)
-                if ds[k] not in seen:
-                    seen[ds[k]] = False
-                    stack.append((ds[k], needs(ds[k]), 0))
-            else:
-                seen[node] = True
-                stack.pop()
-                out.append(node)
-    return out
+    return closure(graph, order, needs)
 
 
 def with_discovered(

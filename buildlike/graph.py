@@ -234,24 +234,28 @@ def resolve_targets(graph: JobGraph, targets: Sequence[str]) -> list[int]:
     return list(chosen)
 
 
-def closure(graph: JobGraph, roots: Iterable[int]) -> list[int]:
-    """The jobs in `roots` and every job they need, in a build order (producers first)."""
+def closure(graph: JobGraph, roots: Iterable[int], needs: Callable[[int], Sequence[int]] | None = None) -> list[int]:
+    """The jobs in `roots` and every job they need, in a build order (producers first).
+
+    `needs(job)`: the jobs it needs, if not its `deps` (with a depfile's makers, say). A job is
+    marked on the way down, so an edge back to one not yet placed, which would close a cycle, is
+    left out."""
+    needs = needs if needs is not None else graph.deps.__getitem__
     seen = [False] * len(graph.jobs)
     order: list[int] = []
     for root in roots:
         if seen[root]:
             continue
         seen[root] = True
-        stack: list[tuple[int, int]] = [(root, 0)]
+        stack: list[tuple[int, Sequence[int], int]] = [(root, needs(root), 0)]
         while stack:
-            node, k = stack[-1]
-            ds = graph.deps[node]
+            node, ds, k = stack[-1]
             if k < len(ds):
-                stack[-1] = (node, k + 1)
+                stack[-1] = (node, ds, k + 1)
                 nxt = ds[k]
                 if not seen[nxt]:
                     seen[nxt] = True
-                    stack.append((nxt, 0))
+                    stack.append((nxt, needs(nxt), 0))
             else:
                 stack.pop()
                 order.append(node)
