@@ -14,7 +14,7 @@ from buildlike.fingerprint import hash_bytes
 from buildlike.globs import FileTree, GlobSyntaxError, escape, is_glob, match_declared
 from buildlike.model import Project, Rule
 from buildlike.paths import escapes_via_symlink, in_project, is_inside, is_state_path, normalize, project_roots
-from buildlike.template import Template, lookup_in, parse, quote, quote_all, render_words
+from buildlike.template import Template, lookup_in, parse, quote, quote_all
 
 # Bump when what goes into a job's fingerprint changes, so every job reruns once.
 _FINGERPRINT_VERSION = b"buildlike-cmd-1"
@@ -274,7 +274,7 @@ class _Expander:
             at_start["outputs"] = quote_all([_as_arg(p) for p in outputs])
         start_lookup = lookup_in(at_start, self.vars)
         inside_lookup = lookup_in(inside, at_start, self.vars)
-        commands = tuple(render_words(self.template(c), start_lookup, inside_lookup) for c in rule.run)
+        commands = tuple(self.template(c).render(start_lookup, inside_lookup) for c in rule.run)
         job_id = rule.name if match is None else f"{rule.name}:{match}"
         # Placeholders as plain text, for the description and the depfile (their names were checked at load).
         text_fields = (

@@ -28,35 +28,24 @@ class Template(NamedTuple):
     def fields(self) -> tuple[str, ...]:
         return self.pieces[1::2]
 
-    def render(self, lookup: Callable[[str], str]) -> str:
-        """Substitute every field with `lookup(name)`."""
+    def render(self, lookup: Callable[[str], str], inside: Callable[[str], str] | None = None) -> str:
+        """Substitute every field with `lookup(name)`; with `inside`, a field glued to the word before
+        it (`out/pre_{name}`) with `inside(name)`, one that begins a shell word (`cp {input} x`) with
+        `lookup(name)`."""
         pieces = self.pieces
         if len(pieces) == 1:
             return pieces[0]
         out = [pieces[0]]
         for i in range(1, len(pieces), 2):
-            out.append(lookup(pieces[i]))
+            before = pieces[i - 1]
+            glued = before[-1:] not in _WORD_ENDS if before else i > 1
+            out.append((inside if inside is not None and glued else lookup)(pieces[i]))
             out.append(pieces[i + 1])
         return "".join(out)
 
 
 # What may come just before a shell word: blanks, and the characters that end a word or start one.
 _WORD_ENDS = frozenset(" \t\n;&|()<>`")
-
-
-def render_words(template: Template, at_start: Callable[[str], str], inside: Callable[[str], str]) -> str:
-    """Substitute each field with `at_start(name)` where it begins a shell word (`cp {input} x`),
-    else with `inside(name)` (`out/pre_{name}`, glued to what comes before it)."""
-    pieces = template.pieces
-    if len(pieces) == 1:
-        return pieces[0]
-    out = [pieces[0]]
-    for i in range(1, len(pieces), 2):
-        before = pieces[i - 1]
-        starts = before[-1:] in _WORD_ENDS if before else i == 1
-        out.append((at_start if starts else inside)(pieces[i]))
-        out.append(pieces[i + 1])
-    return "".join(out)
 
 
 def parse(text: str) -> Template:

@@ -108,10 +108,8 @@ def test_quote_all_keeps_every_word_apart(words):
     assert shlex.split(quote_all(words)) == words
 
 
-def test_render_words_tells_a_placeholder_starting_a_word_from_one_inside_it():
-    from buildlike.template import render_words
-
+def test_render_tells_a_placeholder_starting_a_word_from_one_inside_it():
     t = parse("cp {input} out/pre_{name} >{output};{x}|x{y}{z} {z}")
-    text = render_words(t, lambda n: f"<{n}>", lambda n: f"[{n}]")
+    text = t.render(lambda n: f"<{n}>", lambda n: f"[{n}]")
     assert text == "cp <input> out/pre_[name] ><output>;<x>|x[y][z] <z>"
-    assert render_words(parse("{a}b"), lambda n: "S", lambda n: "I") == "Sb"
+    assert parse("{a}b").render(lambda n: "S", lambda n: "I") == "Sb"
