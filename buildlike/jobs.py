@@ -13,7 +13,7 @@ from buildlike.errors import Problem
 from buildlike.fingerprint import hash_bytes
 from buildlike.globs import FileTree, GlobSyntaxError, escape, is_glob, match_declared
 from buildlike.model import Project, Rule
-from buildlike.paths import escapes_via_symlink, in_project, is_inside, is_state_path, normalize, project_roots
+from buildlike.paths import folder_resolver, in_project, is_inside, is_state_path, normalize, project_roots
 from buildlike.template import Template, lookup_in, parse, quote, quote_all
 
 # Bump when what goes into a job's fingerprint changes, so every job reruns once.
@@ -88,7 +88,7 @@ class _Expander:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self._declared_matches: dict[str, list[str]] = {}
-        self._escape_checked: dict[str, bool] = {}
+        self._resolve = folder_resolver(project.root)  # (each folder looked at once)
         self._templates: dict[str, Template] = {}  # each text is parsed once, not once per foreach match
         self._fields: dict[str, dict[str, str]] = {}  # by foreach match (never changed once made)
         self._made: dict[tuple[str, str | None], tuple[str, ...]] = {}  # outputs by (rule, match), unchecked
@@ -236,10 +236,9 @@ class _Expander:
         return tuple(outs)
 
     def _escapes(self, path: str) -> bool:
+        """Whether a folder on the way to `path` is a link leading outside the project."""
         folder = posixpath.dirname(path)
-        if folder not in self._escape_checked:
-            self._escape_checked[folder] = bool(folder) and escapes_via_symlink(self.project.root, path)
-        return self._escape_checked[folder]
+        return bool(folder) and (self._resolve(folder) or "").startswith("/")
 
     def make_job(self, rule: Rule, match: str | None, outputs: tuple[str, ...], declared: frozenset[str]) -> Job:
         fields = self.fields(match) if match is not None else {}

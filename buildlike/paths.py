@@ -1,7 +1,7 @@
 """Project-relative POSIX paths: normalising them and telling whether they stay inside the project.
 
-Pure string work; the only disk access is in `escapes_via_symlink`, `symlinked_folder` and
-`folder_resolver`, which resolve existing folders.
+Pure string work; the only disk access is in `symlinked_folder` and `folder_resolver`, which resolve
+existing folders.
 """
 
 from __future__ import annotations
@@ -94,18 +94,6 @@ def is_inside(path: str) -> bool:
 def is_state_path(path: str) -> bool:
     """Whether a normalised path lies in buildlike's own state folder."""
     return path == STATE_DIR or path.startswith(STATE_DIR + "/")
-
-
-def escapes_via_symlink(root: str, path: str) -> bool:
-    """Whether an existing folder on the way to `path` is a symlink that leads outside `root`."""
-    real_root = os.path.realpath(root)
-    parent = posixpath.dirname(path)
-    while parent and not os.path.lexists(os.path.join(root, parent)):
-        parent = posixpath.dirname(parent)
-    if not parent:
-        return False
-    real = os.path.realpath(os.path.join(root, parent))
-    return real != real_root and not real.startswith(real_root + os.sep)
 
 
 def symlinked_folder(root: str, path: str) -> str | None:
