@@ -53,7 +53,7 @@ from buildlike.paths import (
 )
 from buildlike.reporter import Reporter
 from buildlike.runner import BuildResult, RunOptions, initial_verdicts, run_build
-from buildlike.snapshot import SourceStamp, discard_snapshot, save_snapshot
+from buildlike.snapshot import SourceStamp, discard_snapshot, save_snapshot, source_stamp
 from buildlike.staleness import JobStatus, decide, running_now
 from buildlike.state import JobRecord, StateStore, prepare_state_dir
 
@@ -173,7 +173,7 @@ def load(
 
         missing = missing_inputs(graph, range(len(graph.jobs)), exists) if every_rule else []
         raise MaestrofileError([*problems, *missing])
-    source: SourceStamp = (str(path), st.st_mtime_ns, st.st_size, jobset.listed_folders, st.st_ctime_ns, st.st_ino)
+    source = source_stamp(str(path), st, jobset.listed_folders)
     loaded = Loaded(path, project.settings, graph, source)
     if save_cache:
         selection(loaded, targets)  # raises UsageError for an unknown one

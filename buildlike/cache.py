@@ -19,7 +19,7 @@ from buildlike.fingerprint import RACY_WINDOW_NS, hash_bytes
 from buildlike.graph import JobGraph
 from buildlike.jobs import Job
 from buildlike.model import Settings
-from buildlike.snapshot import SourceStamp, folders_unchanged
+from buildlike.snapshot import SourceStamp, folders_unchanged, source_stamp
 
 CACHE_NAME = "graph.cache"
 # Bumped when what a cached graph holds changes (2: fingerprints carry digests of their parts;
@@ -27,8 +27,8 @@ CACHE_NAME = "graph.cache"
 # 6: an output or depfile inside another output is an error; 9: jobs know their foreach match;
 # 10: an input inside a folder output depends on its maker; 11: links to no folder are listed too;
 # 12: keyed by the Maestrofile's ctime and inode too; 13: `./` only before a placeholder starting a word;
-# 14: a depfile two jobs would write is an error).
-_FORMAT = ("buildlike-graph", 14, __version__, marshal.version)
+# 14: a depfile two jobs would write is an error; 15: the key holds the SourceStamp whole).
+_FORMAT = ("buildlike-graph", 15, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:
@@ -36,17 +36,16 @@ def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, So
     try:
         data = (folder / CACHE_NAME).read_bytes()
         key, payload = marshal.loads(data)
-        fmt, path, stamp, digest, listed = key
-        if tuple(fmt) != _FORMAT or path != str(maestrofile):
+        fmt, source, digest = key
+        if tuple(fmt) != _FORMAT or source[0] != str(maestrofile):
             return None
-        st = os.stat(maestrofile)
-        now = (st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino)
-        if now != tuple(stamp) and hash_bytes(maestrofile.read_bytes()) != digest:
+        now = source_stamp(source[0], os.stat(maestrofile), source[3])
+        if now != source and hash_bytes(maestrofile.read_bytes()) != digest:
             return None
-        if not folders_unchanged(str(maestrofile.parent), listed):
+        if not folders_unchanged(str(maestrofile.parent), source[3]):
             return None
         settings, graph = _decode(payload)
-        return settings, graph, (path, st.st_mtime_ns, st.st_size, listed, st.st_ctime_ns, st.st_ino)
+        return settings, graph, now
     except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError):
         return None
 
@@ -62,8 +61,7 @@ def save_cached(folder: Path, source: SourceStamp, digest: bytes, settings: Sett
     """Save the graph, unless a file or folder it came from changed too recently to trust its mtime."""
     if not cacheable(source):
         return
-    path, mtime_ns, size, listed, ctime_ns, ino = source
-    key = (_FORMAT, path, (mtime_ns, size, ctime_ns, ino), digest, listed)
+    key = (_FORMAT, source, digest)
     data = marshal.dumps((key, _encode(settings, graph)))
     tmp = folder / f"{CACHE_NAME}.{os.getpid()}.tmp"
     try:

@@ -36,10 +36,14 @@ def _db_stamp(folder: str) -> tuple[tuple[int, int, int] | None, ...]:
     return tuple(out)
 
 
+def source_stamp(path: str, st: os.stat_result, listed: tuple[tuple[str, int], ...]) -> SourceStamp:
+    """What a graph read from the Maestrofile at `path` (of stat `st`) and the folders `listed` rests on."""
+    return (path, st.st_mtime_ns, st.st_size, listed, st.st_ctime_ns, st.st_ino)
+
+
 def _sources_unchanged(source: SourceStamp) -> bool:
-    path, mtime_ns, size, listed, ctime_ns, ino = source
-    st = os.stat(path)
-    if (st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino) != (mtime_ns, size, ctime_ns, ino):
+    path, listed = source[0], source[3]
+    if source_stamp(path, os.stat(path), listed) != source:
         return False
     return folders_unchanged(os.path.dirname(path), listed)
 
