@@ -326,10 +326,20 @@ def aliased_paths(graph: JobGraph, selected: Iterable[int], real_folder: Callabl
                 problems.append(
                     problem(job, "output", out, named, f"{maker(j)} makes too; each file must have one maker")
                 )
+
+    def made(path: str) -> tuple[str, int] | None:
+        """The maker of `path` (as the maker names it, and its job), or of the folder output it lies in."""
+        folder = canonical(path)
+        found = makers.get(folder)
+        while found is None and "/" in folder:
+            folder = folder.rpartition("/")[0]
+            found = makers.get(folder)
+        return None if found is None else (found[0] + canonical(path)[len(folder) :], found[1])
+
     for i in chosen:
         job = jobs[i]
         for p in job.inputs:
-            found = makers.get(canonical(p))
+            found = made(p)
             # (a job that reads its maker's file by its name too, or another of its files, runs after
             # it anyway: a glob through a link that also matches it there is no harm)
             if found is not None and found[0] != p and found[1] != i and found[1] not in graph.deps[i]:

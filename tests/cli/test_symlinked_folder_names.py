@@ -141,3 +141,45 @@ run = "cat {inputs} > {output}"
     for args in (("build",), ("build",), ("status", "--check")):
         r = cli(tmp_path, *args)
         assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize(("made_as", "read_as"), [("real/site", "link/site"), ("link/site", "real/site")])
+def test_a_file_inside_a_folder_output_read_through_a_link_is_told_the_name(
+    tmp_path: Path, made_as: str, read_as: str
+) -> None:
+    """Found in review: an input inside a folder that a rule makes is that rule's file (README), but
+    named through a symlinked folder it got no edge, and its reader ran beside the maker, reading the
+    page of the build before (exit 0)."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to("real")
+    (tmp_path / "src.txt").write_text("one\n")
+    (tmp_path / "Maestrofile.toml").write_text(
+        f"""\
+[rules.site]
+inputs = ["src.txt"]
+outputs = ["{made_as}"]
+run = "sleep 0.3; mkdir -p {{output}}; cp src.txt {{output}}/index.html; echo site >> ran.log"
+
+[rules.use]
+inputs = ["{read_as}/index.html"]
+outputs = ["use.txt"]
+run = "cp {{input}} {{output}}; echo use >> ran.log"
+"""
+    )
+    (tmp_path / "real" / "site").mkdir()
+    (tmp_path / "real" / "site" / "index.html").write_text("old\n")  # (as an earlier build left it)
+    r = cli(tmp_path, "build", "-j", "2")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert (
+        f"Maestrofile.toml:6: rule 'use': input '{read_as}/index.html' is the file '{made_as}/index.html' (a folder "
+        f"on the way is a symlink), which rule 'site' (line 1) makes; name it '{made_as}/index.html', so that it "
+        "is made first"
+    ) in r.stderr
+    assert not (tmp_path / "ran.log").exists() and not (tmp_path / "use.txt").exists()
+
+    maestro = tmp_path / "Maestrofile.toml"
+    maestro.write_text(maestro.read_text().replace(f'["{read_as}/index.html"]', f'["{made_as}/index.html"]'))
+    r = cli(tmp_path, "build", "-j", "2")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "use.txt").read_text() == "one\n"
+    assert (tmp_path / "ran.log").read_text().split() == ["site", "use"]
