@@ -105,10 +105,13 @@ class Reporter:
         self, job: Job, outcome: Outcome, *, missing: tuple[str, ...] = (), unreadable_depfile: str | None = None
     ) -> None:
         lines = [f"FAILED: {job.description} (job '{job.id}')"]
-        if missing:
-            lines.append(f"  the command succeeded but did not create: {', '.join(missing)}")
-        elif unreadable_depfile:
-            lines.append(f"  the command succeeded but its depfile cannot be read: {unreadable_depfile}")
+        if missing or unreadable_depfile:
+            said = " && ".join(job.commands)
+            lines.append(f"  command{'s' if len(job.commands) > 1 else ''} (exit code 0): {_shorten(said)}")
+            if missing:
+                lines.append(f"  the command succeeded but did not create: {', '.join(missing)}")
+            else:
+                lines.append(f"  the command succeeded but its depfile cannot be read: {unreadable_depfile}")
         else:
             code = outcome.exit_code
             why = f"exit code {code}" if code > 0 else f"killed by {_signal_name(code)}"

@@ -296,6 +296,12 @@ def run_build(
             state.stopping = True
         return [(running.pop(i), outcome) for i, outcome in ended]
 
+    def settled(ended: list[tuple[_Running, Outcome]]) -> bool:
+        """Whether new jobs may start before these ended jobs are finished: none of them can still turn
+        out failed after its commands succeeded (an output missing, a depfile that cannot be read),
+        since a failure stops new jobs (unless -k). Those that exited non-zero stopped them already."""
+        return options.keep_going or all(o.exit_code != 0 or _made_all(r.job, root) for r, o in ended)
+
     def take_suspension() -> None:
         if suspended:
             suspended.clear()
@@ -339,7 +345,7 @@ def run_build(
                 if not ended:
                     break
                 run, outcome = ended.pop(0)
-                if outcome.exit_code == 0:
+                if settled([(run, outcome), *ended]):
                     fill()  # the freed slot first, so that the next command overlaps this job's bookkeeping
                 record = _finish(
                     run,
@@ -364,7 +370,8 @@ def run_build(
                 more = take_ended(processes.wait(timeout=0))
                 if more:
                     ended += more
-                    fill()
+                    if settled(ended):
+                        fill()
                 save()
     except BaseException as e:
         # A state write failed (a full disk) or worse: never leave commands running behind us.
@@ -391,6 +398,12 @@ def run_build(
     if state.failed:
         raise BuildFailed(state.failed)
     return BuildResult(tuple(state.ran), (), tuple(state.skipped), tuple(state.cut_off), time.monotonic() - start)
+
+
+def _made_all(job: Job, root: str) -> bool:
+    """Whether a job whose commands succeeded surely succeeded: it made every output, and it has no
+    depfile (one that cannot be read fails it once it is read)."""
+    return job.depfile is None and all(os.path.exists(os.path.join(root, o)) for o in job.outputs)
 
 
 def _start(

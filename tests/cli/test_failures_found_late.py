@@ -1,0 +1,86 @@
+"""A job can fail after its commands exit 0: an output it did not make, a depfile that cannot be read.
+Such a failure stops new jobs as a non-zero exit does (SPEC: "no new jobs start (unless `-k`)").
+Found by a black-box tester: the build started the next job before it had looked at the outputs,
+one more per free slot."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "buildlike", *args], cwd=root, capture_output=True, text=True, timeout=60
+    )
+
+
+def write(root: Path, text: str) -> None:
+    (root / "Maestrofile.toml").write_text(textwrap.dedent(text))
+
+
+def ran(root: Path) -> list[str]:
+    log = root / "ran.log"
+    return log.read_text().split() if log.exists() else []
+
+
+OTHERS = """
+[rules.b]
+always = true
+run = "echo b >> ran.log"
+
+[rules.c]
+always = true
+run = "echo c >> ran.log"
+"""
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        'outputs = ["a.txt"]\nrun = "echo a >> ran.log"',  # its output missing
+        'outputs = ["a.txt"]\ndepfile = "a.d"\nrun = "echo a >> ran.log; touch a.txt; echo no colon > a.d"',
+        'outputs = ["a.txt"]\nrun = "echo a >> ran.log; exit 1"',  # (as it always was)
+    ],
+    ids=["missing-output", "bad-depfile", "exit-1"],
+)
+def test_a_job_failing_after_a_zero_exit_stops_new_jobs(tmp_path: Path, first: str) -> None:
+    write(tmp_path, f"[rules.a]\n{first}\n{OTHERS}")
+    r = cli(tmp_path, "-j1")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert ran(tmp_path) == ["a"], r.stdout + r.stderr
+    assert "not started: 2 jobs" in r.stderr
+    assert "  command (exit code " in r.stderr and "): echo a >> ran.log" in r.stderr  # (as for any failure)
+
+    # With -k the others run, and the build still fails.
+    (tmp_path / "ran.log").unlink()
+    r = cli(tmp_path, "-j1", "-k")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert sorted(ran(tmp_path)) == ["a", "b", "c"]
+
+
+def test_with_two_slots_no_third_job_starts_after_a_missing_output(tmp_path: Path) -> None:
+    """`a` fails at once while `slow` still runs: the running one finishes, nothing else starts."""
+    write(
+        tmp_path,
+        """
+        [rules.a]
+        outputs = ["a.txt"]
+        run = "echo a >> ran.log"
+
+        [rules.slow]
+        always = true
+        run = "sleep 0.5; echo slow >> ran.log"
+
+        [rules.c]
+        always = true
+        run = "echo c >> ran.log"
+        """,
+    )
+    r = cli(tmp_path, "-j2")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert sorted(ran(tmp_path)) == ["a", "slow"], r.stdout + r.stderr
