@@ -32,10 +32,32 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean '{close}'?)" if close is not None else ""
 
 
+# What other build tools call our keys (make, ninja, doit, Snakemake, Taskfile...), whatever the
+# spelling says: `script` is close to `description`, but meant for `run`. The first of a word's
+# meanings that the place allows is the one suggested.
+_KNOWN_AS = {
+    **dict.fromkeys(("command", "commands", "cmd", "cmds", "script", "actions", "recipe", "exec"), ("run",)),
+    **dict.fromkeys(("deps", "dependencies", "depends", "sources", "srcs", "requires", "file_dep"), ("inputs",)),
+    **dict.fromkeys(("prerequisites", "prereqs"), ("inputs",)),
+    **dict.fromkeys(("targets", "target"), ("outputs", "default", "rules")),
+    **dict.fromkeys(("outs", "produces", "generates", "creates"), ("outputs",)),
+    **dict.fromkeys(("environment", "environ"), ("env",)),
+    **dict.fromkeys(("desc", "doc", "help", "title"), ("description",)),
+    **dict.fromkeys(("phony", "force"), ("always",)),
+    **dict.fromkeys(("parallel", "workers", "threads", "concurrency"), ("jobs",)),
+    **dict.fromkeys(("tasks", "task", "rule"), ("rules",)),
+    **dict.fromkeys(("variables", "var"), ("vars",)),
+}
+
+
 def _closest(word: str, choices: Iterable[str]) -> str | None:
     import difflib
 
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    allowed = list(choices)
+    known = next((k for k in _KNOWN_AS.get(word.lower(), ()) if k in allowed), None)
+    if known is not None:
+        return known
+    close = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
     return close[0] if close else None
 
 
@@ -47,7 +69,9 @@ def _type_name(value: object) -> str:
         bool: "a boolean",
         list: "a list",
         dict: "a table",
-    }.get(type(value), type(value).__name__)
+    }.get(type(value)) or {"datetime": "a date and time", "date": "a date", "time": "a time"}.get(
+        type(value).__name__, type(value).__name__
+    )
 
 
 class _Locator:
@@ -278,10 +302,8 @@ def _check_vars(raw: object, problem: Any, where: _Locator) -> list[tuple[str, s
     for key, value in raw.items():
         line = where.key(key, "vars")
         if not isinstance(value, str):
-            problem(
-                f"var '{key}' must be a string, not {_type_name(value)} (write {key} = \"{value}\")",
-                line,
-            )
+            text = where.lines[line - 1] if line else ""
+            problem(f"var '{key}' must be a string, not {_type_name(value)}{_as_string(key, value, text)}", line)
         elif key in FOREACH_FIELDS or key in PATH_FIELDS:
             problem(f"var '{key}' has the name of a built-in placeholder; rename it", line)
         elif "\0" in value:
@@ -289,6 +311,16 @@ def _check_vars(raw: object, problem: Any, where: _Locator) -> list[tuple[str, s
         else:
             out.append((key, value))
     return out
+
+
+def _as_string(key: str, value: object, text: str) -> str:
+    """Advice to quote a var given as a TOML boolean, number or date, as written on its line `text`
+    (so `FLAG = true` becomes `FLAG = "true"`, not Python's "True"); none for a list or a table."""
+    if isinstance(value, (list, dict)):
+        return ""
+    m = re.match(r"[^=]*=\s*([^\s#\"'\[{][^#\"']*?)\s*(?:#.*)?$", text)
+    written = m.group(1) if m else str(value).lower() if isinstance(value, bool) else str(value)
+    return f' (write {key} = "{written}")'
 
 
 def _shell_words(value: object) -> list[str] | None:

@@ -146,3 +146,49 @@ def _lines(p) -> dict[str, int | None]:
 )
 def test_an_unknown_key_holding_a_table_is_named_with_its_line(make_project, text, line):
     assert _lines(make_project(text)).get("unknown key 'c'", "absent") == line
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("true", 'a boolean (write FLAG = "true")'),  # (it said "True", Python's spelling)
+        ("1e3  # big", 'a number (write FLAG = "1e3")'),  # (it said "1000.0")
+        ("0x10", 'a number (write FLAG = "0x10")'),
+        ("1979-05-27", 'a date (write FLAG = "1979-05-27")'),  # (it said "not date")
+        ("[1, 2]", "a list"),  # (no advice: a Python list's repr is not what to write)
+        ("{ a = 1 }", "a table"),
+    ],
+)
+def test_a_var_that_is_no_string_is_told_how_to_write_it_as_written(make_project, value, says):
+    """Found by a black-box tester: following the advice gave commands another value (`--color=True`)."""
+    p = make_project(f'[vars]\nFLAG = {value}\n[rules.a]\nalways = true\nrun = "echo {{FLAG}}"\n')
+    assert _problems(p) == [f"var 'FLAG' must be a string, not {says}"]
+
+
+@pytest.mark.parametrize(
+    ("where", "key", "meant"),
+    [
+        ("rules.a", "environment", "env"),
+        ("rules.a", "command", "run"),
+        ("rules.a", "cmd", "run"),
+        ("rules.a", "commands", "run"),
+        ("rules.a", "script", "run"),  # (not 'description', the closest spelling)
+        ("rules.a", "deps", "inputs"),
+        ("rules.a", "targets", "outputs"),
+        ("rules.a", "phony", "always"),
+        ("settings", "targets", "default"),
+        ("settings", "parallel", "jobs"),
+    ],
+)
+def test_an_unknown_key_named_as_other_tools_name_it_gets_ours(make_project, where, key, meant):
+    """Found by a black-box tester: `environment`, `command`, `cmd` got no did-you-mean, and `script`
+    was pointed at `description`."""
+    text = '[rules.a]\nalways = true\nrun = "true"\n'
+    text = (
+        text.replace("[rules.a]\n", f'[rules.a]\n{key} = "x"\n')
+        if where == "rules.a"
+        else f"[settings]\n{key} = 2\n" + text
+    )
+    p = make_project(text)
+    (message,) = _problems(p)
+    assert message.endswith(f"unknown {'key' if where == 'rules.a' else 'setting'} '{key}' (did you mean '{meant}'?)")
