@@ -27,8 +27,9 @@ CACHE_NAME = "graph.cache"
 # 6: an output or depfile inside another output is an error; 9: jobs know their foreach match;
 # 10: an input inside a folder output depends on its maker; 11: links to no folder are listed too;
 # 12: keyed by the Maestrofile's ctime and inode too; 13: `./` only before a placeholder starting a word;
-# 14: a depfile two jobs would write is an error; 15: the key holds the SourceStamp whole).
-_FORMAT = ("buildlike-graph", 15, __version__, marshal.version)
+# 14: a depfile two jobs would write is an error; 15: the key holds the SourceStamp whole;
+# 16: a foreach match that is not among its job's inputs is warned about).
+_FORMAT = ("buildlike-graph", 16, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:

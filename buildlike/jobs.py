@@ -340,6 +340,17 @@ def expand(project: Project, tree: FileTree) -> JobSet:
             )
     declared = frozenset(o for _, _, outs in planned for o in outs)
     jobs = [ex.make_job(rule, m, outs, declared) for rule, m, outs in planned]
+    unread: dict[str, tuple[Rule, str]] = {}  # by rule: a foreach match that is not among its job's inputs
+    for (rule, match, _), job in zip(planned, jobs, strict=True):
+        if match is not None and not rule.always and match not in job.inputs:
+            unread.setdefault(rule.name, (rule, match))
+    for rule, match in unread.values():
+        ex.warn(
+            rule,
+            f"the foreach match '{match}' is not among the rule's inputs, so a change to it reruns nothing;"
+            ' add "{path}" to inputs',
+            match,
+        )
     return JobSet(
         jobs=tuple(jobs),
         warnings=tuple(ex.warnings),

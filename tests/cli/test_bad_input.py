@@ -795,6 +795,34 @@ def test_a_glob_that_matches_nothing_is_a_warning_naming_rule_and_pattern_and_th
     assert "rule 'cat'" in warning
 
 
+@pytest.mark.parametrize("inputs", ['inputs = ["{path}"]', 'inputs = ["src/*.h"]', "always = true", ""])
+def test_a_foreach_match_its_jobs_do_not_read_is_a_warning(make_project, inputs):
+    """Found by a black-box tester: `foreach = "src/*.h"` without `{path}` among the inputs never
+    reran when the file changed, with no word of it. Warned once per rule (a match among the inputs,
+    through `{path}` or a glob, or an `always` rule, needs none), and the build goes on."""
+    p = make_project(
+        f"""
+        [rules.copy]
+        foreach = "src/*.h"
+        {inputs}
+        outputs = ["out/{{stem}}.txt"]
+        run = "cp {{path}} {{output}}"
+        """,
+        {"src/a.h": "a\n", "src/b.h": "b\n"},
+    )
+    r = p.run()
+    assert r.code == 0, r.text
+    assert p.read("out/b.txt") == "b\n"
+    warned = [ln for ln in r.err.splitlines() if "foreach match" in ln]
+    if inputs:
+        assert warned == []
+    else:
+        assert warned == [
+            "warning: Maestrofile.toml:2: rule 'copy': the foreach match 'src/a.h' is not among the rule's"
+            ' inputs, so a change to it reruns nothing; add "{path}" to inputs'
+        ]
+
+
 def test_a_foreach_that_matches_nothing_is_a_warning_and_the_rest_builds(make_project):
     p = make_project(
         """
