@@ -233,6 +233,9 @@ def run_build(
             " for more (see `ulimit -n`)"
         )
     finished: list[tuple[int, JobRecord, Outcome]] = []  # succeeded, recorded in the next transaction
+    # Ended jobs whose commands succeeded but that may still fail (an output missing, a depfile to
+    # read): no job starts until they are finished, as none would after a failure (unless -k).
+    unsure: set[int] = set()
 
     def start_job(i: int) -> _Running:
         # Input stamps are taken before the command starts: an input edited while its job runs
@@ -291,16 +294,14 @@ def run_build(
 
     def take_ended(ended: list[tuple[int, Outcome]]) -> list[tuple[_Running, Outcome]]:
         """The jobs that ended, out of `running`; a failure among them stops new jobs at once (unless
-        -k), before any of them is finished: jobs that end together are handled one by one."""
-        if not options.keep_going and any(outcome.exit_code for _, outcome in ended):
-            state.stopping = True
-        return [(running.pop(i), outcome) for i, outcome in ended]
-
-    def settled(ended: list[tuple[_Running, Outcome]]) -> bool:
-        """Whether new jobs may start before these ended jobs are finished: none of them can still turn
-        out failed after its commands succeeded (an output missing, a depfile that cannot be read),
-        since a failure stops new jobs (unless -k). Those that exited non-zero stopped them already."""
-        return options.keep_going or all(o.exit_code != 0 or _made_all(r.job, root) for r, o in ended)
+        -k), before any of them is finished: jobs that end together are handled one by one. So does a
+        job that may still turn out failed after its commands succeeded, until it is finished."""
+        taken = [(running.pop(i), outcome) for i, outcome in ended]
+        if not options.keep_going:
+            if any(outcome.exit_code for _, outcome in ended):
+                state.stopping = True
+            unsure.update(r.job_index for r, o in taken if o.exit_code == 0 and not _made_all(r.job, root))
+        return taken
 
     def take_suspension() -> None:
         if suspended:
@@ -311,7 +312,7 @@ def run_build(
         """Start stale ready jobs while a slot is free (none once the build is stopping); a Ctrl-Z
         that came first stops the running ones, and us, before."""
         take_suspension()
-        while not state.stopping and not interrupts and len(running) < slots:
+        while not state.stopping and not unsure and not interrupts and len(running) < slots:
             ready = next_stale()
             if ready is None:
                 break
@@ -345,7 +346,7 @@ def run_build(
                 if not ended:
                     break
                 run, outcome = ended.pop(0)
-                if settled([(run, outcome), *ended]):
+                if outcome.exit_code == 0:
                     fill()  # the freed slot first, so that the next command overlaps this job's bookkeeping
                 record = _finish(
                     run,
@@ -358,6 +359,7 @@ def run_build(
                     root=root,
                     keep_going=options.keep_going,
                 )
+                unsure.discard(run.job_index)
                 if record is not None:
                     finished.append((run.job_index, record, outcome))
                     launcher.made(run.job.outputs)
@@ -370,8 +372,7 @@ def run_build(
                 more = take_ended(processes.wait(timeout=0))
                 if more:
                     ended += more
-                    if settled(ended):
-                        fill()
+                    fill()
                 save()
     except BaseException as e:
         # A state write failed (a full disk) or worse: never leave commands running behind us.
