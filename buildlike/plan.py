@@ -31,8 +31,14 @@ class Plan:
         self.done: set[int] = set()
         self.skipped: set[int] = set()
 
-    def has_ready(self) -> bool:
-        return bool(self._ready)
+    def has_ready(self, at_least: int = 0) -> bool:
+        """Whether a job is ready, of at least that priority."""
+        return bool(self._ready) and -self._ready[0][0] >= at_least
+
+    def unlocks(self, i: int) -> int:
+        """The highest priority among the jobs that finishing `i` would make ready (0: none)."""
+        waiting = self._waiting
+        return max((self._priority[c] for c in self._consumers[i] if waiting.get(c) == 1), default=0)
 
     def peek(self) -> int | None:
         """The job `take` would give, without taking it."""

@@ -279,9 +279,10 @@ def run_build(
             reporter.job_finished(state.done, state.total, graph.jobs[i], outcome)
         finished.clear()
 
-    def next_stale() -> int | None:
-        """Take ready jobs until one is still stale; the others are up to date after all."""
-        while plan.has_ready():
+    def next_stale(at_least: int) -> int | None:
+        """Take ready jobs (of at least that priority) until one is still stale; the others are up
+        to date after all."""
+        while plan.has_ready(at_least):
             i = plan.take()
             job = graph.jobs[i]
             if i in fixed or decide(job, records[i], stamper, had_record=True, first_only=True).stale:
@@ -308,12 +309,18 @@ def run_build(
             suspended.clear()
             suspend_with(processes)
 
-    def fill() -> None:
+    def fill(ended: Sequence[tuple[_Running, Outcome]] = ()) -> None:
         """Start stale ready jobs while a slot is free (none once the build is stopping); a Ctrl-Z
-        that came first stops the running ones, and us, before."""
+        that came first stops the running ones, and us, before.
+
+        With jobs that `ended` but are not finished yet (their slots filled first, so that the next
+        commands overlap their bookkeeping), only ready jobs at least as urgent as any job they will
+        make ready start: the longest chain first, still.
+        """
         take_suspension()
+        at_least = max((plan.unlocks(r.job_index) for r, o in ended if o.exit_code == 0), default=0)
         while not state.stopping and not unsure and not interrupts and len(running) < slots:
-            ready = next_stale()
+            ready = next_stale(at_least)
             if ready is None:
                 break
             running[ready] = start_job(ready)
@@ -347,7 +354,8 @@ def run_build(
                     break
                 run, outcome = ended.pop(0)
                 if outcome.exit_code == 0:
-                    fill()  # the freed slot first, so that the next command overlaps this job's bookkeeping
+                    fill([(run, outcome), *ended])  # the freed slot first: the next command overlaps
+                    # this job's bookkeeping
                 record = _finish(
                     run,
                     outcome,
@@ -372,7 +380,7 @@ def run_build(
                 more = take_ended(processes.wait(timeout=0))
                 if more:
                     ended += more
-                    fill()
+                    fill(ended)
                 save()
     except BaseException as e:
         # A state write failed (a full disk) or worse: never leave commands running behind us.
