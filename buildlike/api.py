@@ -140,12 +140,14 @@ def load(
     directory: str | os.PathLike[str] | None = None,
     save_cache: bool = False,
     targets: Sequence[str] = (),
+    inputs: bool = True,
 ) -> Loaded:
     """Load the Maestrofile into a job graph, from the cache when nothing it was made from changed.
 
-    Raises `MaestrofileError` with every problem found. `save_cache`: a build of `targets` writes
-    `.buildlike/graph.cache` once it found every input it needs (`status`, `list` and `graph` never
-    write): bad usage, an unknown target or a missing input, writes nothing.
+    Raises `MaestrofileError` with every problem found; `inputs`: with the missing inputs too, when
+    there are others (`list` and `graph` look at the rules alone). `save_cache`: a build of `targets`
+    writes `.buildlike/graph.cache` once it found every input it needs (`status`, `list` and `graph`
+    never write): bad usage, an unknown target or a missing input, writes nothing.
     """
     path = find_maestrofile(file, directory)
     state_dir = Path(state_folder(str(path)))
@@ -172,7 +174,7 @@ def load(
         def exists(p: str) -> bool:
             return os.path.exists(os.path.join(project.root, p))
 
-        missing = missing_inputs(graph, range(len(graph.jobs)), exists) if every_rule else []
+        missing = missing_inputs(graph, range(len(graph.jobs)), exists) if every_rule and inputs else []
         raise MaestrofileError([*problems, *missing])
     source = source_stamp(str(path), st, jobset.listed_folders)
     loaded = Loaded(path, project.settings, graph, source)

@@ -121,7 +121,7 @@ def do_print(o: CommonOptions, what: str) -> int:
     from buildlike.api import discovered_edges, load
     from buildlike.render import dot_text, list_text
 
-    loaded = load(o.file, directory=o.directory)
+    loaded = load(o.file, directory=o.directory, inputs=False)  # (they look at the rules alone)
     print(dot_text(loaded.graph, discovered_edges(loaded)) if what == "graph" else list_text(loaded.graph))
     return 0
 

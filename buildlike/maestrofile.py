@@ -391,7 +391,10 @@ def _check_rule(
         items = _string_list(body[key])
         if items is None:
             kind = "a string or a list of strings" if key == "run" else "a list of strings"
-            bad(f"'{key}' must be {kind}, not {_type_name(body[key])}", key)
+            value = body[key]
+            odd = next((v for v in value if not isinstance(v, str)), None) if isinstance(value, list) else None
+            found = f"a list holding {_type_name(odd)}" if odd is not None else _type_name(value)
+            bad(f"'{key}' must be {kind}, not {found}", key)
             return ()
         if required and not any(s.strip() for s in items):
             bad(f"'{key}' is empty", key)

@@ -120,3 +120,15 @@ run = "cp a.txt {output}"
     assert "unknown placeholder '{nope}'" in r.err
     assert "input 'gone.txt' is not a file and no rule makes it" in r.err, r.err
     assert "'a.txt'" not in r.err, r.err  # rule a still makes it
+
+
+@pytest.mark.parametrize("command", ["list", "graph", "build"])
+def test_list_and_graph_name_no_missing_input_among_other_problems(make_project, command):
+    """README: "`list` and `graph` report what is wrong with the rules themselves ..., but do not
+    check that each input is there". Found by a black-box tester: they did once anything else was
+    wrong (here the cycle); a build still names both."""
+    p = make_project(GRAPH_PROBLEMS)
+    r = p.run(command)
+    assert r.code == 2, r.text
+    assert "cycle: c1 -> c2 -> c1" in r.err, r.err
+    assert ("nothere.txt" in r.err) == (command == "build"), r.err

@@ -192,3 +192,19 @@ def test_an_unknown_key_named_as_other_tools_name_it_gets_ours(make_project, whe
     p = make_project(text)
     (message,) = _problems(p)
     assert message.endswith(f"unknown {'key' if where == 'rules.a' else 'setting'} '{key}' (did you mean '{meant}'?)")
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("inputs = [1]", "'inputs' must be a list of strings, not a list holding a number"),
+        ("outputs = [true]", "'outputs' must be a list of strings, not a list holding a boolean"),
+        ('run = ["true", ["x"]]', "'run' must be a string or a list of strings, not a list holding a list"),
+    ],
+)
+def test_a_list_with_something_else_than_strings_says_so(make_project, line, says):
+    """Found by a black-box tester: `inputs = [1]` was "a list of strings, not a list"."""
+    key = line.split()[0]
+    text = '[rules.a]\ninputs = []\noutputs = ["a.txt"]\nrun = "touch a.txt"\n'
+    p = make_project(text.replace(next(ln for ln in text.splitlines() if ln.startswith(key)), line))
+    assert _problems(p) == [says]
