@@ -35,10 +35,15 @@ class Plan:
         """Whether a job is ready, of at least that priority."""
         return bool(self._ready) and -self._ready[0][0] >= at_least
 
-    def unlocks(self, i: int) -> int:
-        """The highest priority among the jobs that finishing `i` would make ready (0: none)."""
+    def unlocks(self, ended: Iterable[int]) -> int:
+        """The highest priority among the jobs that finishing the `ended` ones would make ready (0:
+        none): each consumer whose producers still to finish are all among them."""
+        hits: dict[int, int] = {}
+        for i in ended:
+            for c in self._consumers[i]:
+                hits[c] = hits.get(c, 0) + 1
         waiting = self._waiting
-        return max((self._priority[c] for c in self._consumers[i] if waiting.get(c) == 1), default=0)
+        return max((self._priority[c] for c, n in hits.items() if waiting.get(c) == n), default=0)
 
     def peek(self) -> int | None:
         """The job `take` would give, without taking it."""

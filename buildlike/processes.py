@@ -95,6 +95,10 @@ class Processes(Generic[K]):
             self._command_ended(*self._reaped.pop(0))
         return woken
 
+    def has_ended(self) -> bool:
+        """Whether a job ended that `wait` has not returned yet (one whose command could not start)."""
+        return bool(self._ended)
+
     def wake(self) -> None:
         """Make `wait` return now; safe from another thread (not from a signal handler: it locks)."""
         with self._lock:  # never after close(): the descriptor's number may belong to another file

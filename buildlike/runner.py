@@ -318,12 +318,14 @@ def run_build(
         make ready start: the longest chain first, still.
         """
         take_suspension()
-        at_least = max((plan.unlocks(r.job_index) for r, o in ended if o.exit_code == 0), default=0)
+        at_least = plan.unlocks([r.job_index for r, o in ended if o.exit_code == 0])
         while not state.stopping and not unsure and not interrupts and len(running) < slots:
             ready = next_stale(at_least)
             if ready is None:
                 break
             running[ready] = start_job(ready)
+            if processes.has_ended():  # it could not start (its folder is a file): that failure first
+                break
 
     restore: Callable[[], None] | None = None
     try:

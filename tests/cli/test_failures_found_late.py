@@ -84,3 +84,26 @@ def test_with_two_slots_no_third_job_starts_after_a_missing_output(tmp_path: Pat
     r = cli(tmp_path, "-j2")
     assert r.returncode == 1, r.stdout + r.stderr
     assert sorted(ran(tmp_path)) == ["a", "slow"], r.stdout + r.stderr
+
+
+def test_a_job_that_cannot_start_stops_the_jobs_of_the_same_fill(tmp_path: Path) -> None:
+    """Found in review: a job failing as it starts (its output folder is a file) was seen only at the
+    next wait, and the other free slot was filled meanwhile."""
+    (tmp_path / "f").write_text("a file, not a folder\n")
+    write(
+        tmp_path,
+        """
+        [rules.bad]
+        outputs = ["f/x.txt"]
+        run = "touch f/x.txt"
+
+        [rules.good]
+        outputs = ["g.txt"]
+        run = "echo good >> ran.log; touch g.txt"
+        """,
+    )
+    r = cli(tmp_path, "-j2")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "cannot create the folder 'f'" in r.stderr, r.stderr
+    assert ran(tmp_path) == [], r.stdout + r.stderr
+    assert "not started: 1 job" in r.stderr
