@@ -342,7 +342,8 @@ def expand(project: Project, tree: FileTree) -> JobSet:
     jobs = [ex.make_job(rule, m, outs, declared) for rule, m, outs in planned]
     unread: dict[str, tuple[Rule, str]] = {}  # by rule: a foreach match that is not among its job's inputs
     for (rule, match, _), job in zip(planned, jobs, strict=True):
-        if match is not None and not rule.always and match not in job.inputs:
+        # (a depfile may list it: gcc's does; and an always job reruns anyway)
+        if match is not None and not rule.always and rule.depfile is None and match not in job.inputs:
             unread.setdefault(rule.name, (rule, match))
     for rule, match in unread.values():
         ex.warn(

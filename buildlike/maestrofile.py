@@ -26,9 +26,10 @@ FOREACH_FIELDS = ("path", "name", "stem", "dir")
 PATH_FIELDS = ("input", "inputs", "output", "outputs")
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """`" (did you mean 'x'?)"` for the closest choice, or `""`."""
-    close = _closest(word, choices)
+def did_you_mean(word: str, choices: Iterable[str], *, keys: bool = False) -> str:
+    """`" (did you mean 'x'?)"` for the closest choice, or `""`; `keys`: the choices are our keys,
+    which other tools' names for them suggest too."""
+    close = _closest(word, choices, keys=keys)
     return f" (did you mean '{close}'?)" if close is not None else ""
 
 
@@ -50,11 +51,11 @@ _KNOWN_AS = {
 }
 
 
-def _closest(word: str, choices: Iterable[str]) -> str | None:
+def _closest(word: str, choices: Iterable[str], *, keys: bool = False) -> str | None:
     import difflib
 
     allowed = list(choices)
-    known = next((k for k in _KNOWN_AS.get(word.lower(), ()) if k in allowed), None)
+    known = next((k for k in _KNOWN_AS.get(word.lower(), ()) if k in allowed), None) if keys else None
     if known is not None:
         return known
     close = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
@@ -220,7 +221,7 @@ def _check(doc: dict[str, Any], *, root: str, shown: str, where: _Locator) -> Ch
     for key in doc:
         if key not in TOP_KEYS:
             problem(
-                f"unknown table '{key}'{did_you_mean(key, TOP_KEYS)}",
+                f"unknown table '{key}'{did_you_mean(key, TOP_KEYS, keys=True)}",
                 where.first(key),
             )
     if not doc.get("rules"):
@@ -290,7 +291,7 @@ def _check_settings(raw: object, problem: Any, where: _Locator) -> Settings:
             else:
                 shell = value
         else:
-            problem(f"unknown setting '{key}'{did_you_mean(key, SETTINGS_KEYS)}", line)
+            problem(f"unknown setting '{key}'{did_you_mean(key, SETTINGS_KEYS, keys=True)}", line)
     return Settings(jobs=jobs, default=default, shell=shell)
 
 
@@ -376,8 +377,10 @@ def _check_rule(
     for key in body:
         if key not in RULE_KEYS:
             # (not `bad`: the key's own name says nothing of what it was meant for)
-            problem(f"unknown key '{key}'{did_you_mean(key, RULE_KEYS)}", where.key(key, "rules", name), name)
-            meant = _closest(key, RULE_KEYS)
+            problem(
+                f"unknown key '{key}'{did_you_mean(key, RULE_KEYS, keys=True)}", where.key(key, "rules", name), name
+            )
+            meant = _closest(key, RULE_KEYS, keys=True)
             if meant is not None:
                 like.add(meant)  # `output = [...]`: the rule's outputs may be there
             if isinstance(body[key], dict):  # [rules.gen.c]: a rule of its own, maybe, inputs and outputs too

@@ -795,11 +795,14 @@ def test_a_glob_that_matches_nothing_is_a_warning_naming_rule_and_pattern_and_th
     assert "rule 'cat'" in warning
 
 
-@pytest.mark.parametrize("inputs", ['inputs = ["{path}"]', 'inputs = ["src/*.h"]', "always = true", ""])
+@pytest.mark.parametrize(
+    "inputs", ['inputs = ["{path}"]', 'inputs = ["src/*.h"]', "always = true", 'depfile = "out/{stem}.d"', ""]
+)
 def test_a_foreach_match_its_jobs_do_not_read_is_a_warning(make_project, inputs):
     """Found by a black-box tester: `foreach = "src/*.h"` without `{path}` among the inputs never
     reran when the file changed, with no word of it. Warned once per rule (a match among the inputs,
-    through `{path}` or a glob, or an `always` rule, needs none), and the build goes on."""
+    through `{path}` or a glob, an `always` rule, or one with a depfile that may list it, needs
+    none), and the build goes on."""
     p = make_project(
         f"""
         [rules.copy]

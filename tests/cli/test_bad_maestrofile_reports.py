@@ -208,3 +208,13 @@ def test_a_list_with_something_else_than_strings_says_so(make_project, line, say
     text = '[rules.a]\ninputs = []\noutputs = ["a.txt"]\nrun = "touch a.txt"\n'
     p = make_project(text.replace(next(ln for ln in text.splitlines() if ln.startswith(key)), line))
     assert _problems(p) == [says]
+
+
+def test_a_placeholder_close_to_a_var_is_pointed_at_the_var_not_at_a_key_of_that_meaning(make_project):
+    """Found in review: the table of other tools' names for our keys answered `{SRCS}` with 'inputs'
+    and `{TARGET}` with 'outputs', where the user's own vars SRC and TARGETS were meant."""
+    p = make_project('[vars]\nSRC = "a.c"\nTARGETS = "app"\n[rules.a]\nalways = true\nrun = "cc {SRCS} {TARGET}"\n')
+    assert _problems(p) == [
+        "unknown placeholder '{SRCS}' in 'run' (did you mean 'SRC'?)",
+        "unknown placeholder '{TARGET}' in 'run' (did you mean 'TARGETS'?)",
+    ]
