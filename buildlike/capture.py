@@ -137,8 +137,14 @@ class Capture:
 
 
 def _drain_elsewhere(fd: int) -> None:
-    """Start a detached process that reads `fd` until its last writer closes it (best effort)."""
+    """Start a detached process that reads `fd` until its last writer closes it (best effort).
+
+    It gets none of the descriptors we inherited (as commands do not): a pipe our parent waits on
+    would otherwise stay open as long as the process the job left behind.
+    """
     target = 3 if fd != 3 else 4  # dup2 onto itself would keep it close-on-exec
+    limit = os.sysconf("SC_OPEN_MAX")  # (posix_spawn cannot close one above: EBADF, no drain)
+    closing = [(os.POSIX_SPAWN_CLOSE, f) for f in inherited_fds() if f != fd and (limit < 0 or f < limit)]
     try:
         os.set_blocking(fd, True)  # (shared with the drain, which must wait for data, not give up)
         pid = os.posix_spawn(
@@ -146,6 +152,7 @@ def _drain_elsewhere(fd: int) -> None:
             ["sh", "-c", _DRAIN_COMMAND.format(fd=target)],
             {"PATH": os.defpath},
             file_actions=[
+                *closing,
                 (os.POSIX_SPAWN_DUP2, fd, target),
                 (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                 (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
@@ -156,3 +163,20 @@ def _drain_elsewhere(fd: int) -> None:
         os.waitpid(pid, 0)  # the shell exits at once, leaving `cat` to init
     except OSError:
         pass  # then the process left behind gets SIGPIPE at its next write, as after any closed pipe
+
+
+def inherited_fds() -> list[int]:
+    """Our descriptors above 2 that a child would inherit (posix_spawn, unlike Popen, keeps them)."""
+    try:
+        fds = [int(f) for f in os.listdir("/proc/self/fd")]
+    except OSError:
+        return []
+    out = []
+    for fd in fds:
+        if fd > 2:
+            try:
+                if os.get_inheritable(fd):
+                    out.append(fd)
+            except OSError:
+                pass  # the listing's own descriptor, closed by now
+    return out

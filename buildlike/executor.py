@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, NamedTuple
 
-from buildlike.capture import Capture
+from buildlike.capture import Capture, inherited_fds
 from buildlike.shellwords import shell_words, split_simple
 
 if TYPE_CHECKING:
@@ -38,23 +38,6 @@ def _script_file() -> IO[bytes]:
 
         return tempfile.TemporaryFile(prefix="buildlike-script-")
     return os.fdopen(fd, "w+b")
-
-
-def _inherited_fds() -> list[int]:
-    """Our descriptors above 2 that a child would inherit (posix_spawn, unlike Popen, keeps them)."""
-    try:
-        fds = [int(f) for f in os.listdir("/proc/self/fd")]
-    except OSError:
-        return []
-    out = []
-    for fd in fds:
-        if fd > 2:
-            try:
-                if os.get_inheritable(fd):
-                    out.append(fd)
-            except OSError:
-                pass  # the listing's own descriptor, closed by now
-    return out
 
 
 class Outcome(NamedTuple):
@@ -86,7 +69,7 @@ class Launcher:
         self.cwd = os.path.abspath(cwd)
         self._searched_here: set[str] = set()  # the folders of the PATHs in `_found` inside `cwd`
         # posix_spawn keeps inheritable descriptors open in the child; Popen(close_fds=True) does not.
-        inherited = _inherited_fds()
+        inherited = inherited_fds()
         self.closing = [(os.POSIX_SPAWN_CLOSE, fd) for fd in inherited]
         self.on_spawn = on_spawn  # told each new process group, e.g. to record it for the next build
         self.default_signals = _signals_to_default()

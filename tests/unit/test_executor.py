@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import select
 import signal
 import stat
 import subprocess
@@ -506,6 +507,26 @@ def test_pipes_kept_by_background_processes_are_not_ours_to_hold(cwd, tmp_path):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(int(line), signal.SIGKILL)
     assert held <= 3  # the wake-up pipe and its poll; none per job
+
+
+def test_the_drain_of_a_kept_pipe_holds_no_descriptor_we_inherited(cwd, tmp_path):
+    """Found in review: the drain got our inherited descriptors, as commands do not; a pipe our
+    parent waits on (a CI agent's) then stayed open as long as the process the job left behind."""
+    pid_file = tmp_path / "bg.pid"
+    r, w = os.pipe()
+    os.set_inheritable(w, True)  # (as one we inherited would be)
+    try:
+        run([f"sh -c 'echo $$ > {pid_file}; exec sleep 5' &"], cwd)  # it keeps the job's pipe: drained
+        wait_for_file(pid_file)
+        os.close(w)
+        w = -1
+        ready, _, _ = select.select([r], [], [], 3)
+        assert ready and os.read(r, 1) == b"", "a process still holds the inherited pipe"
+    finally:
+        kill_group_in(pid_file)
+        for fd in (r, w):
+            if fd >= 0:
+                os.close(fd)
 
 
 def test_a_background_writer_lives_on_after_the_build(cwd, tmp_path):
