@@ -143,8 +143,7 @@ def _drain_elsewhere(fd: int) -> None:
     would otherwise stay open as long as the process the job left behind.
     """
     target = 3 if fd != 3 else 4  # dup2 onto itself would keep it close-on-exec
-    limit = os.sysconf("SC_OPEN_MAX")  # (posix_spawn cannot close one above: EBADF, no drain)
-    closing = [(os.POSIX_SPAWN_CLOSE, f) for f in inherited_fds() if f != fd and (limit < 0 or f < limit)]
+    closing = [(os.POSIX_SPAWN_CLOSE, f) for f in inherited_fds()[0]]  # (our pipe's end is not among them)
     try:
         os.set_blocking(fd, True)  # (shared with the drain, which must wait for data, not give up)
         pid = os.posix_spawn(
@@ -165,12 +164,14 @@ def _drain_elsewhere(fd: int) -> None:
         pass  # then the process left behind gets SIGPIPE at its next write, as after any closed pipe
 
 
-def inherited_fds() -> list[int]:
-    """Our descriptors above 2 that a child would inherit (posix_spawn, unlike Popen, keeps them)."""
+def inherited_fds() -> tuple[list[int], bool]:
+    """Our descriptors above 2 that a child would inherit (posix_spawn, unlike Popen, keeps them) and
+    that posix_spawn can close; and whether another is inherited too, at or above the soft limit on
+    open files, which posix_spawn cannot close (EBADF: the child would not start)."""
     try:
         fds = [int(f) for f in os.listdir("/proc/self/fd")]
     except OSError:
-        return []
+        return [], False
     out = []
     for fd in fds:
         if fd > 2:
@@ -179,4 +180,6 @@ def inherited_fds() -> list[int]:
                     out.append(fd)
             except OSError:
                 pass  # the listing's own descriptor, closed by now
-    return out
+    limit = os.sysconf("SC_OPEN_MAX")  # (-1: none)
+    closable = [fd for fd in out if limit < 0 or fd < limit]
+    return closable, len(closable) < len(out)

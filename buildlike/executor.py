@@ -69,18 +69,15 @@ class Launcher:
         self.cwd = os.path.abspath(cwd)
         self._searched_here: set[str] = set()  # the folders of the PATHs in `_found` inside `cwd`
         # posix_spawn keeps inheritable descriptors open in the child; Popen(close_fds=True) does not.
-        inherited = inherited_fds()
-        self.closing = [(os.POSIX_SPAWN_CLOSE, fd) for fd in inherited]
+        closable, stuck = inherited_fds()
+        self.closing = [(os.POSIX_SPAWN_CLOSE, fd) for fd in closable]
         self.on_spawn = on_spawn  # told each new process group, e.g. to record it for the next build
         self.default_signals = _signals_to_default()
         try:
             self.spawn_here = os.path.samefile(os.getcwd(), cwd) and hasattr(os, "posix_spawn")
         except OSError:
             self.spawn_here = False
-        # posix_spawn refuses to close a descriptor at or above the soft limit on open files (EBADF,
-        # failing every command): with one inherited so (a wrapper lowered `ulimit -n`), Popen starts them.
-        limit = os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else -1
-        if limit > 0 and any(fd >= limit for fd in inherited):
+        if stuck:  # (a wrapper lowered `ulimit -n` below a descriptor it left open): Popen closes any
             self.spawn_here = False
 
     def made(self, outputs: Sequence[str]) -> None:
