@@ -62,17 +62,22 @@ def _closest(word: str, choices: Iterable[str], *, keys: bool = False) -> str | 
     return close[0] if close else None
 
 
+_TYPE_NAMES = {
+    "str": "a string",
+    "int": "a number",
+    "float": "a number",
+    "bool": "a boolean",
+    "list": "a list",
+    "dict": "a table",
+    "datetime": "a date and time",
+    "date": "a date",
+    "time": "a time",
+}
+
+
 def _type_name(value: object) -> str:
-    return {
-        str: "a string",
-        int: "a number",
-        float: "a number",
-        bool: "a boolean",
-        list: "a list",
-        dict: "a table",
-    }.get(type(value)) or {"datetime": "a date and time", "date": "a date", "time": "a time"}.get(
-        type(value).__name__, type(value).__name__
-    )
+    name = type(value).__name__
+    return _TYPE_NAMES.get(name, name)
 
 
 class _Locator:
