@@ -329,12 +329,12 @@ def aliased_paths(graph: JobGraph, selected: Iterable[int], real_folder: Callabl
 
     def made(path: str) -> tuple[str, int] | None:
         """The maker of `path` (as the maker names it, and its job), or of the folder output it lies in."""
-        folder = canonical(path)
+        real = folder = canonical(path)
         found = makers.get(folder)
         while found is None and "/" in folder:
             folder = folder.rpartition("/")[0]
             found = makers.get(folder)
-        return None if found is None else (found[0] + canonical(path)[len(folder) :], found[1])
+        return None if found is None else (found[0] + real[len(folder) :], found[1])
 
     for i in chosen:
         job = jobs[i]
