@@ -5,18 +5,10 @@ one more per free slot."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-
-
-def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "buildlike", *args], cwd=root, capture_output=True, text=True, timeout=60
-    )
 
 
 def write(root: Path, text: str) -> None:
@@ -48,22 +40,22 @@ run = "echo c >> ran.log"
     ],
     ids=["missing-output", "bad-depfile", "exit-1"],
 )
-def test_a_job_failing_after_a_zero_exit_stops_new_jobs(tmp_path: Path, first: str) -> None:
+def test_a_job_failing_after_a_zero_exit_stops_new_jobs(buildlike_cli, tmp_path: Path, first: str) -> None:
     write(tmp_path, f"[rules.a]\n{first}\n{OTHERS}")
-    r = cli(tmp_path, "-j1")
-    assert r.returncode == 1, r.stdout + r.stderr
-    assert ran(tmp_path) == ["a"], r.stdout + r.stderr
-    assert "not started: 2 jobs" in r.stderr
-    assert "  command (exit code " in r.stderr and "): echo a >> ran.log" in r.stderr  # (as for any failure)
+    r = buildlike_cli("-j1", cwd=tmp_path)
+    assert r.code == 1, r.text
+    assert ran(tmp_path) == ["a"], r.text
+    assert "not started: 2 jobs" in r.err
+    assert "  command (exit code " in r.err and "): echo a >> ran.log" in r.err  # (as for any failure)
 
     # With -k the others run, and the build still fails.
     (tmp_path / "ran.log").unlink()
-    r = cli(tmp_path, "-j1", "-k")
-    assert r.returncode == 1, r.stdout + r.stderr
+    r = buildlike_cli("-j1", "-k", cwd=tmp_path)
+    assert r.code == 1, r.text
     assert sorted(ran(tmp_path)) == ["a", "b", "c"]
 
 
-def test_with_two_slots_no_third_job_starts_after_a_missing_output(tmp_path: Path) -> None:
+def test_with_two_slots_no_third_job_starts_after_a_missing_output(buildlike_cli, tmp_path: Path) -> None:
     """`a` fails at once while `slow` still runs: the running one finishes, nothing else starts."""
     write(
         tmp_path,
@@ -81,12 +73,12 @@ def test_with_two_slots_no_third_job_starts_after_a_missing_output(tmp_path: Pat
         run = "echo c >> ran.log"
         """,
     )
-    r = cli(tmp_path, "-j2")
-    assert r.returncode == 1, r.stdout + r.stderr
-    assert sorted(ran(tmp_path)) == ["a", "slow"], r.stdout + r.stderr
+    r = buildlike_cli("-j2", cwd=tmp_path)
+    assert r.code == 1, r.text
+    assert sorted(ran(tmp_path)) == ["a", "slow"], r.text
 
 
-def test_a_job_that_cannot_start_stops_the_jobs_of_the_same_fill(tmp_path: Path) -> None:
+def test_a_job_that_cannot_start_stops_the_jobs_of_the_same_fill(buildlike_cli, tmp_path: Path) -> None:
     """Found in review: a job failing as it starts (its output folder is a file) was seen only at the
     next wait, and the other free slot was filled meanwhile."""
     (tmp_path / "f").write_text("a file, not a folder\n")
@@ -102,8 +94,8 @@ def test_a_job_that_cannot_start_stops_the_jobs_of_the_same_fill(tmp_path: Path)
         run = "echo good >> ran.log; touch g.txt"
         """,
     )
-    r = cli(tmp_path, "-j2")
-    assert r.returncode == 1, r.stdout + r.stderr
-    assert "cannot create the folder 'f'" in r.stderr, r.stderr
-    assert ran(tmp_path) == [], r.stdout + r.stderr
-    assert "not started: 1 job" in r.stderr
+    r = buildlike_cli("-j2", cwd=tmp_path)
+    assert r.code == 1, r.text
+    assert "cannot create the folder 'f'" in r.err, r.err
+    assert ran(tmp_path) == [], r.text
+    assert "not started: 1 job" in r.err

@@ -7,17 +7,9 @@ saying which name to use; with it, the reader runs after its maker."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-
-def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "buildlike", *args], cwd=root, capture_output=True, text=True, timeout=60
-    )
 
 
 def project(root: Path, made_as: str, read_as: str) -> None:
@@ -42,19 +34,19 @@ run = "cp {{input}} {{output}}; echo use >> ran.log"
 @pytest.mark.parametrize(("made_as", "read_as"), [("real/gen.txt", "link/gen.txt"), ("link/gen.txt", "real/gen.txt")])
 @pytest.mark.parametrize("made_before", [False, True])
 def test_a_reader_naming_its_input_through_another_folder_name_is_told_the_name(
-    tmp_path: Path, made_as: str, read_as: str, made_before: bool
+    buildlike_cli, tmp_path: Path, made_as: str, read_as: str, made_before: bool
 ) -> None:
     project(tmp_path, made_as, read_as)
     if made_before:  # (the case that ran wrongly: the input exists, from an earlier build)
         (tmp_path / "real" / "gen.txt").write_text("old\n")
     for args in (("build", "-j", "2"), ("status",), ("build", "-n")):
-        r = cli(tmp_path, *args)
-        assert r.returncode == 2, r.stdout + r.stderr
-        assert r.stderr.count("error:") == 1, r.stderr
+        r = buildlike_cli(*args, cwd=tmp_path)
+        assert r.code == 2, r.text
+        assert r.err.count("error:") == 1, r.err
         assert (
             f"Maestrofile.toml:6: rule 'use': input '{read_as}' is the file '{made_as}' (a folder on the way is "
             f"a symlink), which rule 'gen' (line 1) makes; name it '{made_as}', so that it is made first"
-        ) in r.stderr
+        ) in r.err
     assert not (tmp_path / "ran.log").exists() and not (tmp_path / "use.txt").exists()
     assert sorted(p.name for p in (tmp_path / ".buildlike").iterdir()) == [".gitignore", "lock"]
 
@@ -63,13 +55,13 @@ def test_a_reader_naming_its_input_through_another_folder_name_is_told_the_name(
     maestro.write_text(maestro.read_text().replace(f'inputs = ["{read_as}"]', f'inputs = ["{made_as}"]'))
     for text in ("one\n", "two\n"):
         (tmp_path / "src.txt").write_text(text)
-        r = cli(tmp_path, "build", "-j", "2")
-        assert r.returncode == 0, r.stderr
+        r = buildlike_cli("build", "-j", "2", cwd=tmp_path)
+        assert r.code == 0, r.err
         assert (tmp_path / "use.txt").read_text() == text
     assert (tmp_path / "ran.log").read_text().split() == ["gen", "use", "gen", "use"]
 
 
-def test_two_rules_making_one_file_through_a_folder_link_is_an_error(tmp_path: Path) -> None:
+def test_two_rules_making_one_file_through_a_folder_link_is_an_error(buildlike_cli, tmp_path: Path) -> None:
     (tmp_path / "real").mkdir()
     (tmp_path / "link").symlink_to("real")
     (tmp_path / "Maestrofile.toml").write_text(
@@ -83,26 +75,26 @@ outputs = ["link/x.txt"]
 run = "echo b > {output}"
 """
     )
-    r = cli(tmp_path, "build")
+    r = buildlike_cli("build", cwd=tmp_path)
     # SPEC: "two rules declaring the same output" is an error reported before anything runs.
-    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.code == 2, r.text
     assert (
         "Maestrofile.toml:5: rule 'b': output 'link/x.txt' is the file 'real/x.txt' (a folder on the way is a "
         "symlink), which rule 'a' (line 1) makes too; each file must have one maker"
-    ) in r.stderr
+    ) in r.err
     assert not (tmp_path / "real" / "x.txt").exists()
 
 
-def test_one_name_through_a_folder_link_is_fine(tmp_path: Path) -> None:
+def test_one_name_through_a_folder_link_is_fine(buildlike_cli, tmp_path: Path) -> None:
     """Every rule naming the file through the link: one name, one file, an edge as always."""
     project(tmp_path, "link/gen.txt", "link/gen.txt")
-    r = cli(tmp_path, "build", "-j", "2")
-    assert r.returncode == 0, r.stderr
+    r = buildlike_cli("build", "-j", "2", cwd=tmp_path)
+    assert r.code == 0, r.err
     assert (tmp_path / "use.txt").read_text() == "one\n"
     assert (tmp_path / "ran.log").read_text().split() == ["gen", "use"]
 
 
-def test_a_link_leading_out_of_the_project_is_not_another_name(tmp_path: Path) -> None:
+def test_a_link_leading_out_of_the_project_is_not_another_name(buildlike_cli, tmp_path: Path) -> None:
     """Inputs through a link to a folder outside are only ever read (their names are theirs)."""
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -113,12 +105,14 @@ def test_a_link_leading_out_of_the_project_is_not_another_name(tmp_path: Path) -
     (root / "Maestrofile.toml").write_text(
         '[rules.r]\ninputs = ["ext/data.txt"]\noutputs = ["r.txt"]\nrun = "cp {input} {output}"\n'
     )
-    r = cli(root, "build")
-    assert r.returncode == 0, r.stderr
+    r = buildlike_cli("build", cwd=root)
+    assert r.code == 0, r.err
     assert (root / "r.txt").read_text() == "d\n"
 
 
-def test_a_glob_through_a_link_matching_a_file_the_job_also_reads_by_its_name_builds(tmp_path: Path) -> None:
+def test_a_glob_through_a_link_matching_a_file_the_job_also_reads_by_its_name_builds(
+    buildlike_cli, tmp_path: Path
+) -> None:
     """Found in review: a glob following `src/foo -> ../third/foo` also matches the generated
     `third/foo/config.h` the job reads by its name (so it runs after its maker): no error, on the
     first build or once the file is there."""
@@ -139,13 +133,13 @@ run = "cat {inputs} > {output}"
 """
     )
     for args in (("build",), ("build",), ("status", "--check")):
-        r = cli(tmp_path, *args)
-        assert r.returncode == 0, r.stdout + r.stderr
+        r = buildlike_cli(*args, cwd=tmp_path)
+        assert r.code == 0, r.text
 
 
 @pytest.mark.parametrize(("made_as", "read_as"), [("real/site", "link/site"), ("link/site", "real/site")])
 def test_a_file_inside_a_folder_output_read_through_a_link_is_told_the_name(
-    tmp_path: Path, made_as: str, read_as: str
+    buildlike_cli, tmp_path: Path, made_as: str, read_as: str
 ) -> None:
     """Found in review: an input inside a folder that a rule makes is that rule's file (README), but
     named through a symlinked folder it got no edge, and its reader ran beside the maker, reading the
@@ -168,18 +162,18 @@ run = "cp {{input}} {{output}}; echo use >> ran.log"
     )
     (tmp_path / "real" / "site").mkdir()
     (tmp_path / "real" / "site" / "index.html").write_text("old\n")  # (as an earlier build left it)
-    r = cli(tmp_path, "build", "-j", "2")
-    assert r.returncode == 2, r.stdout + r.stderr
+    r = buildlike_cli("build", "-j", "2", cwd=tmp_path)
+    assert r.code == 2, r.text
     assert (
         f"Maestrofile.toml:6: rule 'use': input '{read_as}/index.html' is the file '{made_as}/index.html' (a folder "
         f"on the way is a symlink), which rule 'site' (line 1) makes; name it '{made_as}/index.html', so that it "
         "is made first"
-    ) in r.stderr
+    ) in r.err
     assert not (tmp_path / "ran.log").exists() and not (tmp_path / "use.txt").exists()
 
     maestro = tmp_path / "Maestrofile.toml"
     maestro.write_text(maestro.read_text().replace(f'["{read_as}/index.html"]', f'["{made_as}/index.html"]'))
-    r = cli(tmp_path, "build", "-j", "2")
-    assert r.returncode == 0, r.stderr
+    r = buildlike_cli("build", "-j", "2", cwd=tmp_path)
+    assert r.code == 0, r.err
     assert (tmp_path / "use.txt").read_text() == "one\n"
     assert (tmp_path / "ran.log").read_text().split() == ["site", "use"]
