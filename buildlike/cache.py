@@ -1,7 +1,8 @@
 """A cache of the loaded job graph in `.buildlike/graph.cache`, so a no-op skips TOML and globbing.
 
-It is keyed by the Maestrofile's stat (with its ctime and inode) and digest and by the mtime of every
-folder that globbing listed (a folder's mtime moves when a file in it is added, removed or renamed).
+It is keyed by the Maestrofile's stat (with its ctime and inode) and digest and by the stamp of every
+folder that globbing listed (a folder's mtime moves when a file in it is added, removed or renamed;
+its ctime and inode when that mtime was put back or the folder switched for another).
 Written atomically; anything unexpected in it just means a fresh load.
 """
 
@@ -19,7 +20,7 @@ from buildlike.fingerprint import RACY_WINDOW_NS, hash_bytes
 from buildlike.graph import JobGraph
 from buildlike.jobs import Job
 from buildlike.model import Settings
-from buildlike.snapshot import SourceStamp, folders_unchanged, source_stamp
+from buildlike.snapshot import SourceStamp, folders_unchanged, listed_recently, source_stamp
 
 CACHE_NAME = "graph.cache"
 # Bumped when what a cached graph holds changes (2: fingerprints carry digests of their parts;
@@ -28,8 +29,8 @@ CACHE_NAME = "graph.cache"
 # 10: an input inside a folder output depends on its maker; 11: links to no folder are listed too;
 # 12: keyed by the Maestrofile's ctime and inode too; 13: `./` only before a placeholder starting a word;
 # 14: a depfile two jobs would write is an error; 15: the key holds the SourceStamp whole;
-# 16: a foreach match that is not among its job's inputs is warned about).
-_FORMAT = ("buildlike-graph", 16, __version__, marshal.version)
+# 16: a foreach match that is not among its job's inputs is warned about; 17: folders' ctimes and inodes).
+_FORMAT = ("buildlike-graph", 17, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:
@@ -55,7 +56,7 @@ def cacheable(source: SourceStamp) -> bool:
     """Whether no file or folder the graph came from changed too recently to trust its mtime: asked
     when it was read (a build may then wait for the lock a while) and again when saving."""
     racy = time.time_ns() - RACY_WINDOW_NS
-    return source[1] <= racy and all(m <= racy for _, m in source[3])
+    return source[1] <= racy and not listed_recently(source[3], racy)
 
 
 def save_cached(folder: Path, source: SourceStamp, digest: bytes, settings: Settings, graph: JobGraph) -> None:

@@ -3,7 +3,7 @@
 Like the shell, a wildcard does not match a leading dot, and `**` does not descend into hidden
 folders, but a pattern that writes the dot matches them (`.github/**/*.yml`, `*/.cfg/*.json`);
 buildlike's own `.buildlike/` is never matched. Every folder listed is remembered with its
-mtime, so a cached load can tell when a glob's answer may have changed.
+stamp (snapshot.FolderStamp), so a cached load can tell when a glob's answer may have changed.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from buildlike.paths import STATE_DIR
+from buildlike.snapshot import ABSENT, NOT_A_FOLDER, FolderStamp, folder_stamp
 
 _MAGIC = frozenset("*?[")
 _HAS_MAGIC = re.compile(r"[*?\[]").search
@@ -93,18 +94,13 @@ def literal_base(pattern: str) -> str:
     return "/".join(base)
 
 
-# What `FileTree.listed` notes for a name that leads to something other than a folder (snapshot.py's
-# `folders_unchanged` reads it: it cannot import this module).
-NOT_A_FOLDER = -1
-
-
 class FileTree:
     """Lists project folders on demand, once each, remembering their mtimes."""
 
     def __init__(self, root: str) -> None:
         self.root = root
-        # folder -> mtime_ns when listed (0: none there; NOT_A_FOLDER: a link to something else)
-        self.listed: dict[str, int] = {}
+        # folder -> its stamp when listed (ABSENT: none there; NOT_A_FOLDER: a file, or a link to one)
+        self.listed: dict[str, FolderStamp] = {}
         self._entries: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._ids: dict[str, tuple[int, int]] = {}  # folder -> (st_dev, st_ino), to see symlink loops
 
@@ -119,7 +115,7 @@ class FileTree:
         dirs: list[str] = []
         try:
             st = os.stat(full)
-            self.listed[folder] = st.st_mtime_ns
+            self.listed[folder] = folder_stamp(st)
             self._ids[folder] = (st.st_dev, st.st_ino)
             with os.scandir(full) as it:
                 for e in it:
@@ -132,9 +128,9 @@ class FileTree:
                         # A link that leads to no folder now may lead to one later, whose files a
                         # glob would then match with no listed folder's mtime moved: noted too.
                         rel = f"{folder}/{e.name}" if folder else e.name
-                        self.listed.setdefault(rel, NOT_A_FOLDER if os.path.exists(e.path) else 0)
+                        self.listed.setdefault(rel, NOT_A_FOLDER if os.path.exists(e.path) else ABSENT)
         except OSError:  # missing, not a folder, unreadable, or too many symlinks deep
-            self.listed.setdefault(folder, 0)
+            self.listed.setdefault(folder, ABSENT)
         result = (tuple(sorted(files)), tuple(sorted(dirs)))
         self._entries[folder] = result
         return result

@@ -14,6 +14,7 @@ from buildlike.fingerprint import hash_bytes
 from buildlike.globs import FileTree, GlobSyntaxError, escape, is_glob, match_declared
 from buildlike.model import Project, Rule
 from buildlike.paths import folder_resolver, in_project, is_inside, is_state_path, normalize, project_roots
+from buildlike.snapshot import FolderStamp
 from buildlike.template import Template, lookup_in, parse, quote, quote_all
 
 # Bump when what goes into a job's fingerprint changes, so every job reruns once.
@@ -41,7 +42,7 @@ class JobSet(NamedTuple):
 
     jobs: tuple[Job, ...]
     warnings: tuple[Problem, ...]
-    listed_folders: tuple[tuple[str, int], ...]  # what globbing read, for cache keys
+    listed_folders: tuple[tuple[str, FolderStamp], ...]  # what globbing read, for cache keys
     problems: tuple[Problem, ...] = ()  # errors; the jobs are then only good enough to find more
 
 

@@ -16,13 +16,36 @@ import stat
 
 SNAPSHOT_NAME = "clean.snapshot"
 NOTHING_TO_DO = "buildlike: nothing to do, everything is up to date"
-_FORMAT = 2  # (2: the Maestrofile's ctime and inode too)
+_FORMAT = 3  # (2: the Maestrofile's ctime and inode too; 3: the globbed folders' too)
 _DB_FILES = ("state.db", "state.db-wal")
 
-# What a job graph was made from: (Maestrofile path, its mtime_ns, its size, ((folder, mtime_ns), ...),
+# What globbing saw of a name it listed: (mtime_ns, ctime_ns, inode) of a folder, else ABSENT or
+# NOT_A_FOLDER (a link leading to a file, say). The ctime and inode catch a folder whose files changed
+# but whose mtime was put back (`tar x` of a reproducible tarball) or that was switched for another
+# of the same mtime (`mv new src`, `ln -sfn v2 src`): no one can set a ctime, and another folder has
+# another inode.
+FolderStamp = tuple[int, int, int]
+ABSENT: FolderStamp = (0, 0, 0)
+NOT_A_FOLDER: FolderStamp = (-1, -1, -1)
+
+# What a job graph was made from: (Maestrofile path, its mtime_ns, its size, ((folder, stamp), ...),
 # its ctime_ns, its inode). The last two catch a Maestrofile switched for another of the same mtime and
-# size (`cp -p`, `tar x`, `rsync -t`): no one can set a ctime, and a new file has another inode.
-SourceStamp = tuple[str, int, int, tuple[tuple[str, int], ...], int, int]
+# size (`cp -p`, `tar x`, `rsync -t`), as for folders.
+SourceStamp = tuple[str, int, int, tuple[tuple[str, FolderStamp], ...], int, int]
+
+
+def folder_stamp(st: os.stat_result) -> FolderStamp:
+    """What a folder listed for a glob is compared by, from its stat (which follows links)."""
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_ino) if stat.S_ISDIR(st.st_mode) else NOT_A_FOLDER
+
+
+def folder_stamp_at(path: str) -> FolderStamp:
+    """The stamp of the folder at `path` now: ABSENT if nothing is there (or nothing we may look at,
+    as globbing takes it)."""
+    try:
+        return folder_stamp(os.stat(path))
+    except OSError:
+        return ABSENT
 
 
 def _db_stamp(folder: str) -> tuple[tuple[int, int, int] | None, ...]:
@@ -36,7 +59,7 @@ def _db_stamp(folder: str) -> tuple[tuple[int, int, int] | None, ...]:
     return tuple(out)
 
 
-def source_stamp(path: str, st: os.stat_result, listed: tuple[tuple[str, int], ...]) -> SourceStamp:
+def source_stamp(path: str, st: os.stat_result, listed: tuple[tuple[str, FolderStamp], ...]) -> SourceStamp:
     """What a graph read from the Maestrofile at `path` (of stat `st`) and the folders `listed` rests on."""
     return (path, st.st_mtime_ns, st.st_size, listed, st.st_ctime_ns, st.st_ino)
 
@@ -48,18 +71,15 @@ def _sources_unchanged(source: SourceStamp) -> bool:
     return folders_unchanged(os.path.dirname(path), listed)
 
 
-def folders_unchanged(root: str, listed: tuple[tuple[str, int], ...]) -> bool:
-    """Whether every folder globbing listed still has its mtime (0: it did not exist, and still does not;
-    -1, globs.NOT_A_FOLDER: a link leading to something else, and still so)."""
-    for name, mtime in listed:
-        try:
-            st = os.stat(os.path.join(root, name) if name else root)
-            now = st.st_mtime_ns if stat.S_ISDIR(st.st_mode) else -1
-        except (FileNotFoundError, NotADirectoryError):
-            now = 0
-        if now != mtime:
-            return False
-    return True
+def folders_unchanged(root: str, listed: tuple[tuple[str, FolderStamp], ...]) -> bool:
+    """Whether every name globbing listed still has its stamp (a folder's, or ABSENT or NOT_A_FOLDER)."""
+    return all(folder_stamp_at(os.path.join(root, name) if name else root) == was for name, was in listed)
+
+
+def listed_recently(listed: tuple[tuple[str, FolderStamp], ...], racy_after_ns: int) -> bool:
+    """Whether a folder's mtime is too recent to trust: a file added within the same clock tick would
+    leave it as it is. (An old mtime with a new ctime is safe: such an addition moves the mtime.)"""
+    return any(was[0] > racy_after_ns for _, was in listed)
 
 
 def save_snapshot(
@@ -73,7 +93,7 @@ def save_snapshot(
     racy_after_ns: int,
 ) -> None:
     """Save the snapshot, unless a stat in it is too recent to trust (see fingerprint.RACY_WINDOW_NS)."""
-    if source[1] > racy_after_ns or any(m > racy_after_ns for _, m in source[3]):
+    if source[1] > racy_after_ns or listed_recently(source[3], racy_after_ns):
         return
     if any(m > racy_after_ns for m, _ in stats):
         return

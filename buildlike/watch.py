@@ -26,6 +26,7 @@ from buildlike.graph import JobGraph
 from buildlike.interrupts import CANCELLED, Cancel, ignore_interrupts, stop_watching_on_signals
 from buildlike.jobs import Job
 from buildlike.reporter import WatchReporter
+from buildlike.snapshot import FolderStamp, folder_stamp_at
 from buildlike.state import StateStore
 from buildlike.watchset import (
     Change,
@@ -122,7 +123,7 @@ class Watcher:
         self._unwatched: set[str] = set()
         self._discovered: dict[str, tuple[str, ...]] = {}
         self._selected: tuple[Job, ...] | None = None
-        self._listed_mtimes: dict[str, int] = {}
+        self._listed: dict[str, FolderStamp] = {}  # the globbed folders' stamps when loaded
         self._ws_key: object = None
         self._contents = Contents(self.root)
         self._cancelled = False  # the last build was cancelled: the next batch builds, whatever it holds
@@ -334,9 +335,10 @@ class Watcher:
             # the same graph from the same files: skip ~20 ms on 10,000 inputs
             return self._look(self._base) if relook else self._ws
         self._ws_key = key
-        listed = [folder for folder, _mtime in loaded.source[3]]
-        self._listed_mtimes = dict(loaded.source[3])
-        self._base = watch_set(graph, order, maestrofile=self.maestrofile.name, listed=listed, discovered=discovered)
+        self._listed = dict(loaded.source[3])
+        self._base = watch_set(
+            graph, order, maestrofile=self.maestrofile.name, listed=list(self._listed), discovered=discovered
+        )
         return self._look(self._base)
 
     def _look(self, base: WatchSet) -> WatchSet:
@@ -404,12 +406,12 @@ class Watcher:
         for w in added:
             self._schedule(w)
         # A file that came into a globbed folder between the load and its new watch was not seen:
-        # compare the folder's mtime with the one the load listed.
-        for folder, mtime in self._listed_mtimes.items():
+        # compare the folder's stamp with the one the load listed.
+        for folder, was in self._listed.items():
             if (
                 added
                 and self._covered_by(resolve_via(folder, ws.targets), added)
-                and _mtime_ns(self._absolute(folder)) != mtime
+                and folder_stamp_at(self._absolute(folder)) != was
             ):
                 self._inbox.put((time.monotonic(), Change.LISTING, folder))
         return added
@@ -464,13 +466,6 @@ def _identity(path: str) -> Identity:
     except OSError:
         return (0, 0)
     return (st.st_dev, st.st_ino)
-
-
-def _mtime_ns(path: str) -> int:
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return 0
 
 
 _EMPTY_GRAPH = JobGraph(file="", rule_lines={}, jobs=(), deps=(), producer={})

@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from buildlike.snapshot import SNAPSHOT_NAME, discard_snapshot, is_clean, save_snapshot
+from buildlike.snapshot import SNAPSHOT_NAME, discard_snapshot, folder_stamp_at, is_clean, save_snapshot
 
 OLD = time.time_ns() - 60 * 10**9  # comfortably outside the racy window
 
@@ -27,7 +27,7 @@ def setup(tmp_path: Path) -> tuple[str, str, list[str], list[tuple[int, int]]]:
 
 def save(root: str, maestrofile: str, paths: list[str], stats: list[tuple[int, int]], **kw: object) -> None:
     st = os.stat(maestrofile)
-    source = (maestrofile, st.st_mtime_ns, st.st_size, (("", os.stat(root).st_mtime_ns),), st.st_ctime_ns, st.st_ino)
+    source = (maestrofile, st.st_mtime_ns, st.st_size, (("", folder_stamp_at(root)),), st.st_ctime_ns, st.st_ino)
     args: dict[str, object] = {
         "version": "1",
         "source": source,
@@ -84,6 +84,15 @@ def test_an_edited_maestrofile_or_a_new_file_in_a_listed_folder_is_not_clean(tmp
     root, mf, paths, stats = setup(tmp_path / "2")
     save(root, mf, paths, stats)
     Path(mf).write_text("[rules.y]\n")
+    assert not clean(root, mf)
+
+
+def test_a_new_file_in_a_listed_folder_whose_mtime_was_put_back_is_not_clean(tmp_path):
+    """As `tar x` leaves it: the folder's mtime set back to what it was, its ctime moved."""
+    root, mf, paths, stats = setup(tmp_path)
+    save(root, mf, paths, stats)
+    Path(root, "new.txt").write_text("x")
+    os.utime(root, ns=(OLD, OLD))
     assert not clean(root, mf)
 
 
