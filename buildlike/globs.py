@@ -59,6 +59,7 @@ def _segment_regex(seg: str) -> str:
                 raise GlobSyntaxError(f"unclosed '[' in pattern segment {seg!r}")
             body = seg[i + 1 : j]
             negated = body[:1] in ("!", "^")
+            _check_ranges(body[1:] if negated else body, seg)
             # In a regex set these would start an escape, a nested set or a set operation (and make
             # `re` print a FutureWarning); in a glob they are characters like any other.
             body = _SET_SPECIAL.sub(r"\\\g<0>", body[1:] if negated else body)
@@ -68,6 +69,19 @@ def _segment_regex(seg: str) -> str:
             out.append(re.escape(c))
         i += 1
     return "".join(out)
+
+
+def _check_ranges(body: str, seg: str) -> None:
+    """Refuse a range the wrong way round (`[z-a]`), which matches nothing and is surely a slip."""
+    k = 0
+    while k < len(body):
+        if k + 2 < len(body) and body[k + 1] == "-":
+            low, high = body[k], body[k + 2]
+            if low > high:
+                raise GlobSyntaxError(f"the range '{low}-{high}' in {seg!r} goes backwards (write '{high}-{low}')")
+            k += 3
+        else:
+            k += 1
 
 
 @lru_cache(maxsize=512)

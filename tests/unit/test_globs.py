@@ -149,6 +149,17 @@ def test_an_unclosed_bracket_is_a_glob_syntax_error():
         compile_glob("src/[ab.c")
 
 
+@pytest.mark.parametrize("pattern", ["src/[z-a].c", "[!9-0]", "x[ab-Ac]", "[]-A]"])
+def test_a_range_going_backwards_is_a_glob_syntax_error(pattern):
+    with pytest.raises(GlobSyntaxError, match="goes backwards"):
+        compile_glob(pattern)
+
+
+@pytest.mark.parametrize(("pattern", "path"), [("[a-]", "-"), ("[-z]", "-"), ("[]-a]", "^"), ("[a-a]", "a")])
+def test_a_dash_at_either_end_and_a_one_letter_range_are_fine(pattern, path):
+    assert matches(pattern, path)
+
+
 def test_is_glob_tells_patterns_from_plain_paths():
     assert is_glob("src/*.c") and is_glob("a?.c") and is_glob("[ab].c")
     assert not is_glob("src/main.c")
