@@ -161,36 +161,28 @@ class FileTree:
             re.compile(_segment_regex(seg) + r"\Z") for seg in pattern.split("/") if seg.startswith(".") and seg != "."
         )
         out: list[str] = []
-        self._walk(base, rx, out, max_depth, dotted)
+        # Depth first, with a stack of our own: a tree thousands of folders deep is no recursion limit.
+        # Each folder comes with how deep it may still go and the folders it lies in (by device and
+        # inode): a symlinked folder leading back into one of those would make `**` go round forever.
+        todo: list[tuple[str, int, frozenset[tuple[int, int]]]] = [(base, max_depth, frozenset())]
+        while todo:
+            folder, depth, above = todo.pop()
+            files, dirs = self.entries(folder)
+            here = self._ids.get(folder)
+            if here in above:
+                continue
+            inside = above | {here} if here is not None else above
+            prefix = folder + "/" if folder else ""
+            out.extend(prefix + name for name in files if rx.match(prefix + name))
+            if depth == 0:
+                continue
+            for name in reversed(dirs):
+                if not folder and name == STATE_DIR:
+                    continue
+                if name.startswith(".") and not any(d.match(name) for d in dotted):
+                    continue
+                todo.append((prefix + name, depth - 1, inside))
         return out
-
-    def _walk(
-        self,
-        folder: str,
-        rx: re.Pattern[str],
-        out: list[str],
-        depth: int,
-        dotted: tuple[re.Pattern[str], ...],
-        above: frozenset[tuple[int, int]] = frozenset(),
-    ) -> None:
-        files, dirs = self.entries(folder)
-        here = self._ids.get(folder)
-        if here in above:
-            return  # a symlinked folder leading back into one we are in: `**` would never end
-        above = above | {here} if here is not None else above
-        prefix = folder + "/" if folder else ""
-        for name in files:
-            path = prefix + name
-            if rx.match(path):
-                out.append(path)
-        if depth == 0:
-            return
-        for name in dirs:
-            if not folder and name == STATE_DIR:
-                continue
-            if name.startswith(".") and not any(d.match(name) for d in dotted):
-                continue
-            self._walk(prefix + name, rx, out, depth - 1, dotted, above)
 
 
 def match_declared(pattern: str, declared: Iterable[str]) -> list[str]:

@@ -118,17 +118,25 @@ def folder_resolver(root: str) -> Callable[[str], str | None]:
     known: dict[str, str | None] = {}  # folder -> its real path if a link is on its way, else None
 
     def real(folder: str) -> str | None:
+        # The folders on the way not asked about before, deepest first (a loop, not recursion: a
+        # tree thousands of folders deep is no recursion limit), then each from the top down.
         if folder in known:
             return known[folder]
-        parent, _, name = folder.rpartition("/")
-        above = real(parent) if parent else None
-        try:
-            link = stat.S_ISLNK(os.lstat(os.path.join(root, folder)).st_mode)
-        except OSError:
-            link = False
-        found = os.path.realpath(os.path.join(root, folder)) if link else f"{above}/{name}" if above else None
-        known[folder] = found
-        return found
+        todo = [folder]
+        parent = folder.rpartition("/")[0]
+        while parent and parent not in known:
+            todo.append(parent)
+            parent = parent.rpartition("/")[0]
+        above = known[parent] if parent else None
+        for folder in reversed(todo):
+            try:
+                link = stat.S_ISLNK(os.lstat(os.path.join(root, folder)).st_mode)
+            except OSError:
+                link = False
+            name = folder.rpartition("/")[2]
+            above = os.path.realpath(os.path.join(root, folder)) if link else f"{above}/{name}" if above else None
+            known[folder] = above
+        return above
 
     def resolve(folder: str) -> str | None:
         found = real(folder)
