@@ -32,7 +32,7 @@ from buildlike.errors import (
 )
 from buildlike.fingerprint import RACY_WINDOW_NS, Stamp, Stamper, hash_bytes, hash_file
 from buildlike.globs import FileTree
-from buildlike.graph import JobGraph, aliased_paths, closure, connect, missing_inputs, resolve_targets
+from buildlike.graph import JobGraph, aliased_paths, closure, connect, folder_inputs, missing_inputs, resolve_targets
 from buildlike.interrupts import Cancel
 from buildlike.jobs import Job, expand
 from buildlike.lock import ProjectLock, running_build, started_by_a_killed_build
@@ -164,8 +164,7 @@ def load(
     tree = FileTree(project.root)
     jobset = expand(project, tree)
     rule_lines = {r.name: r.line for r in project.rules}
-    warnings = [*jobset.warnings, *_folder_inputs(jobset.jobs, project.root, project.file, rule_lines)]
-    graph, problems = connect(jobset.jobs, file=project.file, rule_lines=rule_lines, warnings=warnings)
+    graph, problems = connect(jobset.jobs, file=project.file, rule_lines=rule_lines, warnings=jobset.warnings)
     problems = [*read_problems, *jobset.problems, *problems]
     if every_rule:  # (else an input, or a default target, may be a rule left out's)
         problems += _default_problems(project.settings, graph, raw)
@@ -183,26 +182,6 @@ def load(
         if cacheable(source):
             loaded = loaded._replace(uncached=hash_bytes(raw))
     return loaded
-
-
-def _folder_inputs(jobs: Sequence[Job], root: str, file: str, rule_lines: dict[str, int | None]) -> list[Problem]:
-    """A warning for each input that is a folder no rule makes: only its list of names is tracked."""
-    made = {o for job in jobs for o in job.outputs}
-    out: list[Problem] = []
-    for job in jobs:
-        for p in job.inputs:
-            if p not in made and os.path.isdir(os.path.join(root, p)):
-                out.append(
-                    Problem(
-                        f"input '{p}' is a folder: only the names in it are tracked, not their content; "
-                        f"write '{p}/**' to track its files",
-                        file=file,
-                        line=rule_lines.get(job.rule),
-                        rule=job.rule,
-                        path=p,
-                    )
-                )
-    return out
 
 
 def _check_output_folders(loaded: Loaded) -> None:
@@ -381,6 +360,7 @@ def _run_with_store(
     problems = _input_problems(loaded, order, stamper)
     if problems:
         raise MaestrofileError(problems)
+    warnings = _warnings(loaded, order, stamper)
     if loaded.uncached is not None and not run_options.dry_run:
         save_cached(loaded.state_dir, loaded.source, loaded.uncached, loaded.settings, graph)
     store = StateStore.open(loaded.state_dir, writable=not run_options.dry_run, warn=reporter.warning)
@@ -389,7 +369,7 @@ def _run_with_store(
     try:
         _distrust(store, interrupted)
         order = _with_depfile_makers(loaded, order, store, stamper)
-        for w in graph.warnings:
+        for w in warnings:
             reporter.warning(w)
         result = run_build(
             graph,
@@ -403,7 +383,8 @@ def _run_with_store(
         )
         racy_after_ns = time.time_ns() - RACY_WINDOW_NS
         # A job that ran just wrote its outputs: too recent to trust their stats, so no snapshot.
-        fresh = run_options.dry_run or result.ran
+        # Nor with warnings, which must show on every build.
+        fresh = run_options.dry_run or bool(result.ran) or bool(warnings)
         checked = None if fresh else _checked_files(loaded, order, store, stamper, racy_after_ns)
     finally:
         store.close()
@@ -419,6 +400,12 @@ def _with_depfile_makers(loaded: Loaded, order: list[int], store: StateStore, st
         if problems:
             raise MaestrofileError(problems)
     return wider
+
+
+def _warnings(loaded: Loaded, order: Sequence[int], stamper: Stamper) -> list[Problem]:
+    """The loaded graph's warnings (a glob that matches nothing), and a warning for each input of
+    `order` that is a folder now; once `_input_problems` stat'ed every input."""
+    return [*loaded.graph.warnings, *folder_inputs(loaded.graph, order, stamper.source_folders.__contains__)]
 
 
 def _input_problems(loaded: Loaded, order: Sequence[int], stamper: Stamper) -> list[Problem]:
@@ -477,8 +464,6 @@ def _checked_files(
     trusted yet, so the snapshot would not be saved anyway; the next build saves it.
     """
     graph = loaded.graph
-    if graph.warnings:
-        return None  # the warnings must show on every build
     paths: list[str] = []
     records: list[tuple[Job, JobRecord]] = []
     for i in order:
@@ -512,12 +497,13 @@ def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | 
             problems = _input_problems(loaded, order, stamper)
             if problems:
                 raise MaestrofileError(problems)
+            warnings = _warnings(loaded, order, stamper)
             order = _with_depfile_makers(loaded, order, store, stamper)
             stale = initial_verdicts(loaded.graph, order, store, stamper, count_always=False)
             always = initial_verdicts(loaded.graph, order, store, stamper, count_always=True)
     finally:
         store.close()
-    for w in loaded.graph.warnings:  # as a build would say them (a glob that matches nothing)
+    for w in warnings:  # as a build would say them
         reporter.warning(w)
     jobs = loaded.graph.jobs
     return [

@@ -29,8 +29,9 @@ CACHE_NAME = "graph.cache"
 # 10: an input inside a folder output depends on its maker; 11: links to no folder are listed too;
 # 12: keyed by the Maestrofile's ctime and inode too; 13: `./` only before a placeholder starting a word;
 # 14: a depfile two jobs would write is an error; 15: the key holds the SourceStamp whole;
-# 16: a foreach match that is not among its job's inputs is warned about; 17: folders' ctimes and inodes).
-_FORMAT = ("buildlike-graph", 17, __version__, marshal.version)
+# 16: a foreach match that is not among its job's inputs is warned about; 17: folders' ctimes and inodes;
+# 18: an input that is a folder is warned about by each build, not by the cached graph).
+_FORMAT = ("buildlike-graph", 18, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:

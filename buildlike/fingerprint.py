@@ -132,6 +132,7 @@ class Stamper:
         self._stats: dict[str, Stat | None] = {}
         self._digests: dict[str, bytes | None] = {}
         self._folders: set[str] = set()  # of `trees`: their stats are `tree_stat`s, which no plain stat matches
+        self.source_folders: set[str] = set()  # the others seen to be folders: only their names count
         self._fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
 
     def close(self) -> None:
@@ -154,9 +155,12 @@ class Stamper:
         try:
             st = os.stat(path, dir_fd=self._fd)
             result: Stat | None = (st.st_mtime_ns, st.st_size)
-            if statmod.S_ISDIR(st.st_mode) and path in self.trees:
-                result = tree_stat(path, dir_fd=self._fd)
-                self._folders.add(path)
+            if statmod.S_ISDIR(st.st_mode):
+                if path in self.trees:
+                    result = tree_stat(path, dir_fd=self._fd)
+                    self._folders.add(path)
+                else:
+                    self.source_folders.add(path)
         except (FileNotFoundError, NotADirectoryError):
             result = None
         self._stats[path] = result

@@ -281,6 +281,27 @@ def missing_inputs(graph: JobGraph, selected: Iterable[int], exists: Callable[[s
     return problems
 
 
+def folder_inputs(graph: JobGraph, selected: Iterable[int], is_folder: Callable[[str], bool]) -> list[Problem]:
+    """A warning for each input that is a folder no rule makes: only the names in it are tracked.
+    Asked of the disk on every build (`is_folder`): a file may become a folder, or one a file."""
+    problems: list[Problem] = []
+    for i in selected:
+        job = graph.jobs[i]
+        for p in job.inputs:
+            if p not in graph.producer and is_folder(p):
+                problems.append(
+                    Problem(
+                        f"input '{p}' is a folder: only the names in it are tracked, not their content; "
+                        f"write '{p}/**' to track its files",
+                        file=graph.file,
+                        line=graph.rule_lines.get(job.rule),
+                        rule=job.rule,
+                        path=p,
+                    )
+                )
+    return problems
+
+
 def aliased_paths(graph: JobGraph, selected: Iterable[int], real_folder: Callable[[str], str | None]) -> list[Problem]:
     """A problem for each path that names a file some job makes under another name, through a
     symlinked folder inside the project (`link -> real`: `link/a.txt` is `real/a.txt`): an input
