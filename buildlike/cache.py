@@ -30,8 +30,9 @@ CACHE_NAME = "graph.cache"
 # 12: keyed by the Maestrofile's ctime and inode too; 13: `./` only before a placeholder starting a word;
 # 14: a depfile two jobs would write is an error; 15: the key holds the SourceStamp whole;
 # 16: a foreach match that is not among its job's inputs is warned about; 17: folders' ctimes and inodes;
-# 18: an input that is a folder is warned about by each build, not by the cached graph).
-_FORMAT = ("buildlike-graph", 18, __version__, marshal.version)
+# 18: an input that is a folder is warned about by each build, not by the cached graph;
+# 19: a foreach never matches its own depfiles).
+_FORMAT = ("buildlike-graph", 19, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:

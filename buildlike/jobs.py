@@ -205,13 +205,24 @@ class _Expander:
         return matches
 
     def own_outputs_dropped(self, rule: Rule, found: list[str]) -> list[str]:
-        """`found` without what another match of the same rule makes, which earlier builds left on disk.
+        """`found` without what another match of the same rule makes (outputs and depfiles), which
+        earlier builds left on disk.
 
-        Else `**/*.txt` making `out/{path}` would make out/out/a.txt next time, and so on. (A match
-        that makes itself is kept here, to be reported by `expand`.)
+        Else `**/*.txt` making `out/{path}` would make out/out/a.txt next time, and so on, as would
+        `src/*` writing the depfile `src/{name}.d`. (A match that makes itself is kept here, to be
+        reported by `expand`.)
         """
-        made = {out for m in found for out in self.made(rule, m) if out != m}
+        made = {out for m in found for out in (*self.made(rule, m), *self.depfile_made(rule, m)) if out != m}
         return [m for m in found if m not in made]
+
+    def depfile_made(self, rule: Rule, match: str) -> tuple[str, ...]:
+        """The depfile a foreach job will write, where its path does not depend on its inputs (not yet
+        known while matching): `src/{name}.d` or `{output}.d`, not `{input}.d`."""
+        if rule.depfile is None or {"input", "inputs"} & set(self.template(rule.depfile).fields):
+            return ()
+        outs = self.made(rule, match)
+        fields = {**self.fields(match), "output": outs[0] if outs else "", "outputs": " ".join(outs)}
+        return (self.path(rule.depfile, fields),)
 
     def tree_has(self, path: str) -> bool:
         folder, name = posixpath.split(path)

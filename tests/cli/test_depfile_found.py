@@ -107,3 +107,19 @@ def test_a_depfile_that_lists_itself_does_not_rerun_its_job_every_time(make_proj
     assert p.run().code == 0
     assert p.run().code == 0
     assert p.read("ran.log").split() == ["x"]
+
+
+def test_a_foreach_never_matches_its_own_depfiles(make_project):
+    """Found by a black-box tester: `foreach = "src/*"` writing `src/{name}.d` matched that depfile
+    next time, a new job every build (`a.c`, then `a.c.d`, then `a.c.d.d`...), as outputs once did."""
+    p = make_project(
+        '[rules.cc]\nforeach = "src/*"\ninputs = ["{path}"]\noutputs = ["obj/{name}.o"]\n'
+        'depfile = "src/{name}.d"\n'
+        "run = \"echo {name} >> ran.log; cp {input} {output}; echo '{output}: {input}' > src/{name}.d\"\n",
+        {"src/a.c": "int a;\n"},
+    )
+    for _ in range(3):
+        assert p.run("-q").code == 0
+    assert p.log() == ["a.c"]
+    assert sorted(os.listdir(p.root / "src")) == ["a.c", "a.c.d"]
+    assert "cc:src/a.c.d" not in p.run("list").out
