@@ -6,12 +6,12 @@ Does not check the graph (duplicates, cycles, missing inputs); see graph.py.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from typing import NamedTuple
 
 from buildlike.errors import Problem
 from buildlike.fingerprint import hash_bytes
-from buildlike.globs import FileTree, GlobSyntaxError, escape, is_glob, match_declared
+from buildlike.globs import FileTree, GlobSyntaxError, escape, is_glob, literal_base, match_declared
 from buildlike.model import Project, Rule
 from buildlike.paths import folder_resolver, in_project, is_inside, is_state_path, normalize, project_roots
 from buildlike.snapshot import FolderStamp
@@ -174,6 +174,7 @@ class _Expander:
             if rule.foreach is None:
                 declared[rule.name] = set(self.made(rule, None))
         matches: dict[str, list[str]] = {r.name: [] for r in rules if r.foreach is not None}
+        inside: set[str] = set()  # rules whose pattern looks inside a folder another rule makes
         for _ in range(len(matches) + 1):
             changed = False
             everything = set().union(*declared.values()) if declared else set()
@@ -183,7 +184,12 @@ class _Expander:
                     continue
                 pattern = self.path(rule.foreach, {})
                 own = declared.get(rule.name, set())
-                if is_glob(pattern):
+                if rule.name in inside:
+                    found = []
+                elif is_glob(pattern):
+                    if self.inside_output(rule, pattern, everything, own):
+                        inside.add(rule.name)  # (said once: the rounds ask again)
+                        continue
                     found = self.own_outputs_dropped(rule, self.glob(rule, pattern, everything - own, ()))
                 else:
                     found = [pattern] if pattern in everything or self.tree_has(pattern) else []
@@ -224,6 +230,24 @@ class _Expander:
         fields = {**self.fields(match), "output": outs[0] if outs else "", "outputs": " ".join(outs)}
         return (self.path(rule.depfile, fields),)
 
+    def inside_output(self, rule: Rule, pattern: str, declared: Container[str], own: Container[str]) -> bool:
+        """Whether `pattern` looks inside what another rule makes (a folder, `site/**/*.html` of
+        `site`): a problem, since globs are matched before anything runs and would miss the files
+        that rule has yet to make (on a fresh tree, all of them)."""
+        folder = literal_base(pattern)
+        while folder and not (folder in declared and folder not in own):
+            folder = posixpath.dirname(folder)
+        if folder:
+            self.problem(
+                rule,
+                f"glob '{pattern}' looks inside '{folder}', which a rule makes: globs are matched before"
+                f" anything runs, so they would miss the files it has yet to make; make '{folder}' itself"
+                " the input (a folder a rule makes counts as every file in it) and find the files in the"
+                " command",
+                pattern,
+            )
+        return bool(folder)
+
     def tree_has(self, path: str) -> bool:
         folder, name = posixpath.split(path)
         files, dirs = self.tree.entries(folder)
@@ -262,6 +286,8 @@ class _Expander:
                 # A matched file named `x[1].txt` is a file, not a pattern: only the rule's own text globs.
                 pattern = self.path(text, {k: escape(v) for k, v in fields.items()})
                 if is_glob(pattern):  # (normalising may have dropped the wildcard: `a/*/../b`)
+                    if self.inside_output(rule, pattern, declared, outputs):
+                        continue
                     found = self.glob(rule, pattern, declared, outputs)
                     if not found:
                         self.warn(rule, f"glob '{pattern}' matches no file", pattern)

@@ -1,0 +1,58 @@
+"""A glob that looks inside a folder another rule makes (`site/**/*.html` of `site`) is an error:
+globs are matched before anything runs, so on a fresh tree it matched nothing, its reader ran beside
+the maker with no inputs, and only the next build saw the pages (found by a black-box tester)."""
+
+from __future__ import annotations
+
+import pytest
+
+SITE = """
+[rules.site]
+outputs = ["site"]
+run = "echo site >> ran.log; mkdir -p site/sub; echo a > site/index.html; echo b > site/sub/b.html"
+"""
+
+READERS = {
+    "inputs": """
+[rules.count]
+inputs = ["site/**/*.html"]
+outputs = ["count.txt"]
+run = "echo count >> ran.log; echo {inputs} | wc -w > count.txt"
+""",
+    "foreach": """
+[rules.count]
+foreach = "site/sub/*.html"
+inputs = ["{path}"]
+outputs = ["count/{name}"]
+run = "echo count >> ran.log; wc -l < {input} > {output}"
+""",
+}
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+@pytest.mark.parametrize("command", [(), ("status",), ("build", "-n")])
+def test_a_glob_inside_a_folder_another_rule_makes_is_an_error(make_project, reader, command):
+    p = make_project(SITE + READERS[reader])
+    r = p.run(*command)
+    assert r.code == 2, r.text
+    pattern = "site/**/*.html" if reader == "inputs" else "site/sub/*.html"
+    assert f"rule 'count': glob '{pattern}' looks inside 'site', which a rule makes" in r.err, r.err
+    assert "make 'site' itself the input" in r.err
+    assert not p.exists("ran.log") and not p.exists("site")
+    assert not p.exists(".buildlike/state.db")
+
+
+def test_the_folder_itself_as_the_input_sees_every_page_on_the_first_build(make_project):
+    """The way the message points to: the reader runs after the maker, and sees all of its files."""
+    p = make_project(
+        SITE
+        + """
+[rules.count]
+inputs = ["site"]
+outputs = ["count.txt"]
+run = "echo count >> ran.log; find {input} -name '*.html' | wc -l > count.txt"
+"""
+    )
+    assert p.run("-q").code == 0
+    assert p.log() == ["site", "count"]
+    assert p.read("count.txt").strip() == "2"
