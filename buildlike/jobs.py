@@ -234,9 +234,14 @@ class _Expander:
         """Whether `pattern` looks inside what another rule makes (a folder, `site/**/*.html` of
         `site`): a problem, since globs are matched before anything runs and would miss the files
         that rule has yet to make (on a fresh tree, all of them)."""
-        folder = literal_base(pattern)
-        while folder and not (folder in declared and folder not in own):
-            folder = posixpath.dirname(folder)
+        base = literal_base(pattern)
+        folder = ""
+        for start in (base, self._resolve(base) if base else None):  # (also through a symlinked folder)
+            folder = start if start and not start.startswith("/") else ""
+            while folder and not (folder in declared and folder not in own):
+                folder = posixpath.dirname(folder)
+            if folder:
+                break
         if folder:
             self.problem(
                 rule,

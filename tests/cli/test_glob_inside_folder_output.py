@@ -56,3 +56,22 @@ run = "echo count >> ran.log; find {input} -name '*.html' | wc -l > count.txt"
     assert p.run("-q").code == 0
     assert p.log() == ["site", "count"]
     assert p.read("count.txt").strip() == "2"
+
+
+def test_a_glob_reaching_into_such_a_folder_through_a_symlink_is_the_same_error(make_project):
+    """`lnk -> site`: the first build warned that `lnk/*.html` matched nothing, the second refused
+    `lnk/index.html` as another name of a made file: now both say so before anything runs."""
+    p = make_project(
+        SITE
+        + """
+[rules.count]
+inputs = ["lnk/*.html"]
+outputs = ["count.txt"]
+run = "echo count >> ran.log; echo {inputs} | wc -w > count.txt"
+"""
+    )
+    (p.root / "lnk").symlink_to("site")  # dangling until `site` is made
+    r = p.run()
+    assert r.code == 2, r.text
+    assert "rule 'count': glob 'lnk/*.html' looks inside 'site', which a rule makes" in r.err, r.err
+    assert not p.exists("ran.log")
