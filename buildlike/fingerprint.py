@@ -252,6 +252,7 @@ class Stamper:
         for p in paths:
             self._stats.pop(p, None)
             self._digests.pop(p, None)
+            self.source_folders.discard(p)  # (until it is looked at again)
 
     def looked(self) -> dict[str, Stamp | None]:
         """What this pass saw of each file whose content it read (or trusted), None for the missing."""
