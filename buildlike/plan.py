@@ -30,20 +30,37 @@ class Plan:
         self.running: set[int] = set()
         self.done: set[int] = set()
         self.skipped: set[int] = set()
+        # Running jobs whose commands ended well, not finished yet; for each waiting job, how many of
+        # its producers are among them; and the waiting jobs that finishing them would make ready, by
+        # priority (an entry no longer true is dropped when met). Kept as jobs come and go: a build
+        # of fast commands can have thousands ended at once, too many to count again at each start.
+        self._ended: set[int] = set()
+        self._hits: dict[int, int] = {}
+        self._unlockable: list[tuple[int, int]] = []
 
     def has_ready(self, at_least: int = 0) -> bool:
         """Whether a job is ready, of at least that priority."""
         return bool(self._ready) and -self._ready[0][0] >= at_least
 
-    def unlocks(self, ended: Iterable[int]) -> int:
-        """The highest priority among the jobs that finishing the `ended` ones would make ready (0:
-        none): each consumer whose producers still to finish are all among them."""
-        hits: dict[int, int] = {}
-        for i in ended:
-            for c in self._consumers[i]:
-                hits[c] = hits.get(c, 0) + 1
-        waiting = self._waiting
-        return max((self._priority[c] for c, n in hits.items() if waiting.get(c) == n), default=0)
+    def ended(self, i: int) -> None:
+        """Running job `i` ended well; it is finished (or fails) later, once its bookkeeping is done."""
+        self._ended.add(i)
+        for c in self._consumers[i]:
+            n = self._hits.get(c, 0) + 1
+            self._hits[c] = n
+            if self._waiting.get(c) == n:
+                heapq.heappush(self._unlockable, (-self._priority[c], c))
+
+    def unlocks(self) -> int:
+        """The highest priority among the jobs that finishing the ended ones would make ready (0:
+        none): each waiting job whose producers still to finish have all ended."""
+        heap, waiting, hits = self._unlockable, self._waiting, self._hits
+        while heap:
+            c = heap[0][1]
+            if c in waiting and waiting[c] == hits.get(c):
+                return -heap[0][0]
+            heapq.heappop(heap)
+        return 0
 
     def peek(self) -> int | None:
         """The job `take` would give, without taking it."""
@@ -59,18 +76,26 @@ class Plan:
         """Job `i` is done (ran, or turned out up to date): release its consumers."""
         self.running.discard(i)
         self.done.add(i)
+        was_ended = i in self._ended
+        self._ended.discard(i)
         for c in self._consumers[i]:
             if c in self.skipped:
                 continue  # another of its producers failed: it never becomes ready
             left = self._waiting[c] - 1
             self._waiting[c] = left
+            if was_ended:
+                self._hits[c] -= 1
             if left == 0:
                 del self._waiting[c]
+                self._hits.pop(c, None)
                 heapq.heappush(self._ready, (-self._priority[c], c))
+            elif not was_ended and self._hits.get(c) == left:  # its other producers have all ended
+                heapq.heappush(self._unlockable, (-self._priority[c], c))
 
     def fail(self, i: int) -> list[int]:
         """Job `i` failed: every job that needs it, directly or not, is skipped. Returns those."""
         self.running.discard(i)
+        self._ended.discard(i)
         newly: list[int] = []
         stack = list(self._consumers[i])
         while stack:

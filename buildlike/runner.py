@@ -12,6 +12,7 @@ import os
 import posixpath
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple, Protocol
 
@@ -298,27 +299,54 @@ def run_build(
         -k), before any of them is finished: jobs that end together are handled one by one. So does a
         job that may still turn out failed after its commands succeeded, until it is finished."""
         taken = [(running.pop(i), outcome) for i, outcome in ended]
+        for run, outcome in taken:
+            if outcome.exit_code == 0:
+                plan.ended(run.job_index)
         if not options.keep_going:
             if any(outcome.exit_code for _, outcome in ended):
                 state.stopping = True
             unsure.update(r.job_index for r, o in taken if o.exit_code == 0 and not _made_all(r.job, root))
         return taken
 
+    def account(run: _Running, outcome: Outcome) -> None:
+        """Finish a job that ended: its record to save if it succeeded, else it is distrusted."""
+        record = _finish(
+            run,
+            outcome,
+            plan=plan,
+            state=state,
+            stamper=stamper,
+            reporter=reporter,
+            graph=graph,
+            root=root,
+            keep_going=options.keep_going,
+        )
+        unsure.discard(run.job_index)
+        if record is not None:
+            finished.append((run.job_index, record, outcome))
+            launcher.made(run.job.outputs)
+        else:
+            distrusted.append(run.job.id)
+            if options.on_failed is not None:
+                options.on_failed(run.job.id)
+
     def take_suspension() -> None:
         if suspended:
             suspended.clear()
             suspend_with(processes)
 
-    def fill(ended: Sequence[tuple[_Running, Outcome]] = ()) -> None:
+    def fill() -> None:
         """Start stale ready jobs while a slot is free (none once the build is stopping); a Ctrl-Z
         that came first stops the running ones, and us, before.
 
-        With jobs that `ended` but are not finished yet (their slots filled first, so that the next
+        With jobs that ended but are not finished yet (their slots filled first, so that the next
         commands overlap their bookkeeping), only ready jobs at least as urgent as any job they will
         make ready start: the longest chain first, still.
         """
         take_suspension()
-        at_least = plan.unlocks([r.job_index for r, o in ended if o.exit_code == 0])
+        if state.stopping or unsure or interrupts or len(running) >= slots:
+            return
+        at_least = plan.unlocks()
         while not state.stopping and not unsure and not interrupts and len(running) < slots:
             ready = next_stale(at_least)
             if ready is None:
@@ -339,13 +367,19 @@ def run_build(
             save(stamps=not running)
             if not running:
                 break
-            ended = take_ended(processes.wait())  # (a signal's byte on the wake-up pipe ends the wait)
+            ended = deque(take_ended(processes.wait()))  # (a signal's byte on the wake-up pipe ends the wait)
             while True:
                 take_suspension()  # here, as after any wait: a wait(timeout=0) below may take the byte
                 if interrupts:
-                    # What succeeded stays done; the jobs running or just ended are not recorded: they rerun.
+                    # What succeeded stays done, also the jobs whose commands ended well before (with
+                    # fast commands, thousands may wait for their bookkeeping); the running ones and
+                    # the failed ones are not recorded: they rerun.
                     distrusted.extend(graph.jobs[i].id for i in running)
-                    distrusted.extend(run.job.id for run, _ in ended)
+                    for run, outcome in ended:
+                        if outcome.exit_code == 0:
+                            account(run, outcome)
+                        else:
+                            distrusted.append(run.job.id)
                     save(stamps=True)
                     reporter.interrupted(len(processes.running))
                     stop_all(processes, options.grace_seconds)
@@ -354,35 +388,16 @@ def run_build(
                     raise Interrupted(state.signal_name)
                 if not ended:
                     break
-                run, outcome = ended.pop(0)
+                run, outcome = ended.popleft()
                 if outcome.exit_code == 0:
-                    fill([(run, outcome), *ended])  # the freed slot first: the next command overlaps
-                    # this job's bookkeeping
-                record = _finish(
-                    run,
-                    outcome,
-                    plan=plan,
-                    state=state,
-                    stamper=stamper,
-                    reporter=reporter,
-                    graph=graph,
-                    root=root,
-                    keep_going=options.keep_going,
-                )
-                unsure.discard(run.job_index)
-                if record is not None:
-                    finished.append((run.job_index, record, outcome))
-                    launcher.made(run.job.outputs)
-                else:
-                    distrusted.append(run.job.id)
-                    if options.on_failed is not None:
-                        options.on_failed(run.job.id)
+                    fill()  # the freed slot first: the next command overlaps this job's bookkeeping
+                account(run, outcome)
                 # Commands that ended meanwhile free their slots before this job's record is saved:
                 # a slot waiting for the loop's bookkeeping is a core doing nothing.
                 more = take_ended(processes.wait(timeout=0))
                 if more:
-                    ended += more
-                    fill(ended)
+                    ended.extend(more)
+                    fill()
                 save()
     except BaseException as e:
         # A state write failed (a full disk) or worse: never leave commands running behind us.

@@ -53,18 +53,22 @@ def test_ready_jobs_come_out_highest_priority_first():
     assert order[2:] == [2, 0]
 
 
-def test_unlocks_names_the_most_urgent_job_that_finishing_some_would_make_ready():
+def test_unlocks_names_the_most_urgent_job_that_finishing_the_ended_ones_would_make_ready():
     # 0 -> 2 (priority 5), 0 -> 3 (4, also waiting for 1), 4 alone (1)
     plan = Plan([[], [], [0], [0, 1], []], range(5), [6, 5, 5, 4, 1])
     assert plan.take() == 0
-    assert plan.unlocks([0]) == 5  # 2 waits only for 0; 3 also waits for 1
+    assert plan.unlocks() == 0  # 0 runs still
+    plan.ended(0)
+    assert plan.unlocks() == 5  # 2 waits only for 0; 3 also waits for 1
     assert plan.has_ready(at_least=5)  # 1 (priority 5)
     assert plan.take() == 1
-    assert plan.unlocks([1]) == 0  # 3 still waits for 0
-    assert plan.has_ready() and not plan.has_ready(at_least=2)  # only 4 (priority 1)
+    assert plan.unlocks() == 5
+    plan.finish(0)  # 2 is ready now; 3 waits for 1, which runs still
+    assert plan.unlocks() == 0
+    plan.ended(1)
+    assert plan.unlocks() == 4
     plan.finish(1)
-    assert plan.unlocks([0]) == 5
-    plan.finish(0)
+    assert plan.unlocks() == 0
     assert drain(plan) == [2, 3, 4]
 
 
@@ -72,8 +76,35 @@ def test_unlocks_counts_a_job_whose_producers_end_together():
     """Found in review: 2 needs 0 and 1; when both ended in one wait, neither alone unlocks it."""
     plan = Plan([[], [], [0, 1], []], range(4), [3, 3, 2, 1])
     plan.take(), plan.take()
-    assert plan.unlocks([0]) == plan.unlocks([1]) == 0
-    assert plan.unlocks([0, 1]) == 2
+    plan.ended(0)
+    assert plan.unlocks() == 0
+    plan.ended(1)
+    assert plan.unlocks() == 2
+    plan.finish(0)
+    assert plan.unlocks() == 2  # 1 ended, still to finish
+    plan.finish(1)
+    assert plan.unlocks() == 0 and plan.has_ready(at_least=2)
+
+
+def test_unlocks_sees_a_job_whose_other_producer_turned_out_up_to_date():
+    """2 needs 0 and 1: 0 ended, then 1 is finished without running (judged up to date)."""
+    plan = Plan([[], [], [0, 1]], range(3), [3, 3, 2])
+    assert plan.take() == 0
+    plan.ended(0)
+    assert plan.unlocks() == 0
+    assert plan.take() == 1
+    plan.finish(1)
+    assert plan.unlocks() == 2
+
+
+def test_unlocks_forgets_an_ended_job_that_failed_after_all():
+    """0 ended well but its output is missing: it fails, and 1 never becomes ready."""
+    plan = Plan([[], [0]], range(2), [2, 1])
+    assert plan.take() == 0
+    plan.ended(0)
+    assert plan.unlocks() == 1
+    assert plan.fail(0) == [1]
+    assert plan.unlocks() == 0 and not plan.has_ready()
 
 
 def test_producers_outside_the_members_count_as_done():
