@@ -7,6 +7,7 @@ stamp is kept so the next run is stat-only again.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat as statmod
 from collections.abc import Container, Iterable, Iterator, Mapping
@@ -111,6 +112,10 @@ def tree_stat(path: str, *, dir_fd: int | None = None) -> Stat:
     return newest, h.intdigest() >> 2  # never negative: a size of -1 marks an untrusted stamp
 
 
+# What else `stat` may say of a path no file can have: too long a name, a loop of symlinks.
+_NO_SUCH_FILE = frozenset({errno.ENAMETOOLONG, errno.ELOOP})
+
+
 class Stamper:
     """Stat each path once per pass and give its digest, hashing only what moved.
 
@@ -163,6 +168,10 @@ class Stamper:
                     self.source_folders.add(path)
         except (FileNotFoundError, NotADirectoryError):
             result = None
+        except OSError as e:
+            if e.errno not in _NO_SUCH_FILE:
+                raise
+            result = None  # a name too long to be a file, or a loop of links: no file either
         self._stats[path] = result
         return result
 
