@@ -56,10 +56,13 @@ class Reporter:
         stream = self.err if err else self.out
         text = text if text.endswith("\n") else text + "\n"
         try:
-            stream.write(text)
-        except UnicodeEncodeError:  # a name that is not UTF-8, on a strict stream (the CLI's are not)
-            stream.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
-        stream.flush()
+            try:
+                stream.write(text)
+            except UnicodeEncodeError:  # a name that is not UTF-8, on a strict stream (the CLI's are not)
+                stream.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+            stream.flush()
+        except BrokenPipeError:
+            self._gone(err=err)
 
     def _dump(self, data: bytes, *, err: bool = False) -> None:
         """A job's output as it wrote it, byte for byte (Latin-1 messages, binary dumps), ended by a newline."""
@@ -71,9 +74,28 @@ class Reporter:
         if binary is None:  # a text-only stream (a caller's StringIO): the best it can take
             self._print(data.decode("utf-8", errors="replace"), err=err)
             return
-        stream.flush()  # what was printed before comes first
-        binary.write(data)
-        binary.flush()
+        try:
+            stream.flush()  # what was printed before comes first
+            binary.write(data)
+            binary.flush()
+        except BrokenPipeError:
+            self._gone(err=err)
+
+    def _gone(self, *, err: bool) -> None:
+        """The reader of a stream went away (`buildlike | head -1`): the build goes on without what
+        would have gone there, as it does when started with that stream closed. Its descriptor now
+        leads to /dev/null, so that what is still buffered in it goes nowhere at exit, quietly."""
+        import contextlib
+        import os
+
+        stream = self.err if err else self.out
+        nowhere = _nowhere()
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # (a caller's stream may have no descriptor)
+            os.dup2(nowhere.fileno(), stream.fileno())
+        if err:
+            self.err = nowhere
+        else:
+            self.out = nowhere
 
     def warning(self, message: Problem | str) -> None:
         self._print(f"warning: {message}", err=True)
@@ -218,8 +240,11 @@ class WatchReporter(Reporter):
         )
 
     def clear_screen(self) -> None:
-        self.out.write("\x1b[H\x1b[2J\x1b[3J")
-        self.out.flush()
+        try:
+            self.out.write("\x1b[H\x1b[2J\x1b[3J")
+            self.out.flush()
+        except BrokenPipeError:
+            self._gone(err=False)
 
     def watch_stopped(self) -> None:
         self.info("buildlike: stopped watching")
