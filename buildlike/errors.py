@@ -103,6 +103,19 @@ class StateError(BuildlikeError):
     exit_code = 1
 
 
+class TooFewDescriptors(BuildlikeError):
+    """The limit on open files leaves the build none for its own use: nothing ran."""
+
+    exit_code = 1
+
+    def __init__(self, limit: int | None) -> None:
+        where = f" (`ulimit -n` is {limit})" if limit is not None else ""
+        super().__init__(
+            f"the limit on open files{where} leaves none for the build itself, nothing was run; raise it"
+            " (`ulimit -n 1024`)"
+        )
+
+
 class Interrupted(BuildlikeError):
     """Ctrl-C or SIGTERM: the running commands were stopped."""
 

@@ -168,14 +168,29 @@ class Processes(Generic[K]):
         self.wake()
 
 
-# Descriptors each running job holds (its pidfd and both ends of its output pipe), and those the
-# build needs besides (the state, the lock, the wake-up pipe, what we inherited).
+# Descriptors each running job holds (its pidfd and both ends of its output pipe); those the build
+# opens for a moment besides what it holds when it starts jobs (a file it hashes, a depfile, a
+# script file, a pipe to a fallback Popen, SQLite's own); and what it holds where that cannot be
+# counted (the state, the lock, the wake-up pipe, what we inherited).
 _DESCRIPTORS_PER_JOB = 3
-_DESCRIPTORS_BESIDES = 64
+_DESCRIPTORS_FOR_A_MOMENT = 16
+_DESCRIPTORS_TO_SPARE = 4  # fewer free than a job's and these: no job can be run
+_DESCRIPTORS_HELD_UNCOUNTED = 64
+
+
+def _descriptors_held() -> int:
+    """How many descriptors this process holds now."""
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        try:
+            return len(os.listdir(folder)) - 1  # (not the one that listed it)
+        except OSError:
+            continue
+    return _DESCRIPTORS_HELD_UNCOUNTED  # pragma: no cover - neither listing exists
 
 
 def room_for_jobs(jobs: int) -> int:
-    """Raise the soft limit on open files if `jobs` commands could pass it; the jobs that fit then.
+    """Raise the soft limit on open files if `jobs` commands could pass it; the jobs that fit then
+    (0: not even one, with a few descriptors to spare).
 
     The soft limit is often 1024 while the hard one is far higher; make and ninja face the same.
     """
@@ -184,7 +199,9 @@ def room_for_jobs(jobs: int) -> int:
     except ImportError:  # pragma: no cover - not Unix
         return jobs
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    needed = _DESCRIPTORS_PER_JOB * jobs + _DESCRIPTORS_BESIDES
+    held = _descriptors_held()
+    besides = held + _DESCRIPTORS_FOR_A_MOMENT
+    needed = _DESCRIPTORS_PER_JOB * jobs + besides
     if soft == resource.RLIM_INFINITY or soft >= needed:
         return jobs
     with contextlib.suppress(ValueError, OSError):
@@ -193,4 +210,6 @@ def room_for_jobs(jobs: int) -> int:
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     if soft == resource.RLIM_INFINITY:
         return jobs
-    return max(1, min(jobs, (soft - _DESCRIPTORS_BESIDES) // _DESCRIPTORS_PER_JOB))
+    if soft - held < _DESCRIPTORS_PER_JOB + _DESCRIPTORS_TO_SPARE:
+        return 0
+    return max(1, min(jobs, (soft - besides) // _DESCRIPTORS_PER_JOB))

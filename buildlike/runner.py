@@ -8,6 +8,7 @@ signal or a `Cancel` is interrupts.py's job.
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import signal
@@ -18,7 +19,7 @@ from typing import NamedTuple, Protocol
 
 from buildlike.depfile import DepfileSyntaxError
 from buildlike.discovered import Discovered, discovered_inputs, with_discovered
-from buildlike.errors import BuildFailed, Interrupted
+from buildlike.errors import BuildFailed, Interrupted, TooFewDescriptors
 from buildlike.executor import Execution, Launcher, Outcome
 from buildlike.fingerprint import MISSING, Stamper
 from buildlike.graph import JobGraph, maker_lookup
@@ -215,7 +216,7 @@ def run_build(
     running: dict[int, _Running] = {}
     base_env = dict(options.env if options.env is not None else os.environ)
     base_env["PWD"] = root  # as a shell started there would say, also for the commands exec'ed directly
-    processes: Processes[int] = Processes()
+    processes: Processes[int] = _processes()
     interrupts: list[str] = []  # signal names, or CANCELLED, as they came
     suspended: list[bool] = []  # Ctrl-Z came: the loop stops the commands, then itself (suspend_with)
 
@@ -228,6 +229,9 @@ def run_build(
 
     launcher = Launcher(root, on_spawn=options.on_spawn, env=base_env)
     slots = room_for_jobs(options.jobs)
+    if slots == 0:
+        processes.close()
+        raise TooFewDescriptors(_open_files_limit())
     if slots < options.jobs:
         reporter.warning(
             f"at most {slots} jobs at a time, not {options.jobs}: the limit on open files is too low"
@@ -424,6 +428,22 @@ def run_build(
     if state.failed:
         raise BuildFailed(state.failed)
     return BuildResult(tuple(state.ran), (), tuple(state.skipped), tuple(state.cut_off), time.monotonic() - start)
+
+
+def _processes() -> Processes[int]:
+    """Where commands will run; TooFewDescriptors if not even its own wake-up pipe can be made."""
+    try:
+        return Processes()
+    except OSError as e:
+        if e.errno not in (errno.EMFILE, errno.ENFILE):
+            raise
+        raise TooFewDescriptors(_open_files_limit()) from None
+
+
+def _open_files_limit() -> int | None:
+    """The soft limit on open files (no module to load: at that limit even that can fail)."""
+    limit = os.sysconf("SC_OPEN_MAX")
+    return limit if limit > 0 else None
 
 
 def _made_all(job: Job, root: str) -> bool:
