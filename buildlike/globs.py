@@ -109,7 +109,7 @@ def literal_base(pattern: str) -> str:
 
 
 class FileTree:
-    """Lists project folders on demand, once each, remembering their mtimes."""
+    """Lists project folders on demand, once each, remembering their stamps."""
 
     def __init__(self, root: str) -> None:
         self.root = root

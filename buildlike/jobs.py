@@ -90,6 +90,7 @@ class _Expander:
         self.warnings: list[Problem] = []
         self._declared_matches: dict[str, list[str]] = {}
         self._resolve = folder_resolver(project.root)  # (each folder looked at once)
+        self._inside: dict[tuple[str, str], bool] = {}  # (rule, glob) -> whether it looks inside a made folder
         self._templates: dict[str, Template] = {}  # each text is parsed once, not once per foreach match
         self._fields: dict[str, dict[str, str]] = {}  # by foreach match (never changed once made)
         self._made: dict[tuple[str, str | None], tuple[str, ...]] = {}  # outputs by (rule, match), unchecked
@@ -233,7 +234,11 @@ class _Expander:
     def inside_output(self, rule: Rule, pattern: str, declared: Container[str], own: Container[str]) -> bool:
         """Whether `pattern` looks inside what another rule makes (a folder, `site/**/*.html` of
         `site`): a problem, since globs are matched before anything runs and would miss the files
-        that rule has yet to make (on a fresh tree, all of them)."""
+        that rule has yet to make (on a fresh tree, all of them). Said once per rule and pattern
+        (each job of a foreach asks)."""
+        key = (rule.name, pattern)
+        if key in self._inside:
+            return self._inside[key]
         base = literal_base(pattern)
         folder = ""
         for start in (base, self._resolve(base) if base else None):  # (also through a symlinked folder)
@@ -251,6 +256,7 @@ class _Expander:
                 " command",
                 pattern,
             )
+        self._inside[key] = bool(folder)
         return bool(folder)
 
     def tree_has(self, path: str) -> bool:

@@ -78,7 +78,10 @@ def folders_unchanged(root: str, listed: tuple[tuple[str, FolderStamp], ...]) ->
 
 def listed_recently(listed: tuple[tuple[str, FolderStamp], ...], racy_after_ns: int) -> bool:
     """Whether a folder's mtime is too recent to trust: a file added within the same clock tick would
-    leave it as it is. (An old mtime with a new ctime is safe: such an addition moves the mtime.)"""
+    leave it as it is. The ctime is not asked: a recent one with an old mtime is what `tar x` leaves,
+    and only another extraction that puts the mtime back again, within the same tick of the ctime
+    (a few ms) after the listing, would go unseen; asking would keep the cache from every folder
+    whose mtime was set back in the last two seconds."""
     return any(was[0] > racy_after_ns for _, was in listed)
 
 

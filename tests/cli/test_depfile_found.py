@@ -123,3 +123,18 @@ def test_a_foreach_never_matches_its_own_depfiles(make_project):
     assert p.log() == ["a.c"]
     assert sorted(os.listdir(p.root / "src")) == ["a.c", "a.c.d"]
     assert "cc:src/a.c.d" not in p.run("list").out
+
+
+def test_a_foreach_never_matches_its_own_depfiles_named_after_its_output(make_project):
+    """`depfile = "{output}.d"` beside `foreach = "obj/*"`-like patterns: the depfile's path is known
+    from the output while matching (a review read it as a placeholder depfile never takes)."""
+    p = make_project(
+        '[rules.cc]\nforeach = "src/*"\ninputs = ["{path}"]\noutputs = ["src/{name}.o"]\n'
+        'depfile = "{output}.d"\n'
+        "run = \"echo {name} >> ran.log; cp {input} {output}; echo '{output}: {input}' > {output}.d\"\n",
+        {"src/a.c": "int a;\n"},
+    )
+    for _ in range(3):
+        assert p.run("-q").code == 0
+    assert p.log() == ["a.c"]
+    assert sorted(os.listdir(p.root / "src")) == ["a.c", "a.c.o", "a.c.o.d"]

@@ -75,3 +75,45 @@ run = "echo count >> ran.log; echo {inputs} | wc -w > count.txt"
     assert r.code == 2, r.text
     assert "rule 'count': glob 'lnk/*.html' looks inside 'site', which a rule makes" in r.err, r.err
     assert not p.exists("ran.log")
+
+
+@pytest.mark.parametrize("where", ["absolute", "dotdot"])
+@pytest.mark.parametrize("kind", ["inputs", "foreach"])
+def test_globs_outside_the_project_are_not_refused(make_project, tmp_path, where, kind):
+    """Found in review: looking for the made folder above an absolute pattern never ended (`/` is its
+    own folder), for build, status and list alike."""
+    ext = tmp_path / "ext"
+    ext.mkdir()
+    (ext / "std1.h").write_text("1\n")
+    (ext / "std2.h").write_text("2\n")
+    pattern = f"{ext}/std*.h" if where == "absolute" else "../ext/std*.h"
+    reader = (
+        f'[rules.count]\ninputs = ["{pattern}"]\noutputs = ["count.txt"]\n'
+        'run = "echo count >> ran.log; cat {inputs} > count.txt"\n'
+        if kind == "inputs"
+        else f'[rules.count]\nforeach = "{pattern}"\ninputs = ["{{path}}"]\noutputs = ["count/{{name}}"]\n'
+        'run = "echo count >> ran.log; cp {input} {output}"\n'
+    )
+    p = make_project(SITE + reader)
+    for command in (("list",), ("status",), ("build", "-q")):
+        r = p.run(*command, timeout=20)
+        assert r.code == 0, r.text
+    assert p.log() == ["site", "count"] or sorted(p.log()) == ["count", "count", "site"]
+
+
+def test_the_error_is_said_once_for_all_jobs_of_a_foreach(make_project):
+    """Found in review: each job of the foreach said it again (1,000 sources, 1,000 lines)."""
+    p = make_project(
+        SITE
+        + """
+[rules.count]
+foreach = "src/*.txt"
+inputs = ["{path}", "site/*.html"]
+outputs = ["count/{name}"]
+run = "cat {inputs} > {output}"
+""",
+        {"src/a.txt": "a\n", "src/b.txt": "b\n", "src/c.txt": "c\n"},
+    )
+    r = p.run()
+    assert r.code == 2, r.text
+    assert r.err.count("looks inside 'site'") == 1, r.err
