@@ -243,7 +243,11 @@ def discovered_edges(loaded: Loaded, *, reporter: Reporter | None = None) -> lis
         deps = with_discovered(graph, order, set(order), store)
     finally:
         store.close()
-    return [(d, i) for i in order for d in deps[i] if d not in graph.deps[i]]
+    edges: list[tuple[int, int]] = []
+    for i in order:
+        named = set(graph.deps[i])  # (a set: one job may read 20,000 others' outputs)
+        edges.extend((d, i) for d in deps[i] if d not in named)
+    return edges
 
 
 def _as_output(loaded: Loaded, target: str) -> str:

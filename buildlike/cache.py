@@ -76,6 +76,7 @@ def save_cached(folder: Path, source: SourceStamp, digest: bytes, settings: Sett
 
 
 def _encode(settings: Settings, graph: JobGraph) -> Any:
+    declared = {o for j in graph.jobs for o in j.outputs}  # (each made by its producer: no two makers)
     return (
         (settings.jobs, settings.default, settings.shell),
         graph.file,
@@ -98,7 +99,7 @@ def _encode(settings: Settings, graph: JobGraph) -> Any:
         ),
         graph.deps,
         tuple((w.message, w.file, w.line, w.rule, w.path) for w in graph.warnings),
-        tuple((p, i) for p, i in graph.producer.items() if p not in graph.jobs[i].outputs),  # inside folders
+        tuple((p, i) for p, i in graph.producer.items() if p not in declared),  # inside folders
     )
 
 

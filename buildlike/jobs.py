@@ -268,7 +268,7 @@ class _Expander:
 
     def outputs_of(self, rule: Rule, match: str | None) -> tuple[str, ...]:
         """The outputs of a job, each checked (problems noted), without repeats."""
-        outs: list[str] = []
+        outs: dict[str, None] = {}  # (a dict: in order, without repeats, looked up in constant time)
         for out in self.made(rule, match):
             if out == ".":
                 self.problem(rule, "output '.' is the project folder itself; outputs are files inside it", out)
@@ -278,8 +278,8 @@ class _Expander:
                 self.problem(rule, f"output '{out}' is inside buildlike's own state folder", out)
             elif self._escapes(out):
                 self.problem(rule, f"output '{out}' is in a folder that links outside the project", out)
-            elif out not in outs:
-                outs.append(out)
+            else:
+                outs[out] = None
         return tuple(outs)
 
     def _escapes(self, path: str) -> bool:
