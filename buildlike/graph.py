@@ -124,8 +124,7 @@ def connect(
                 ds[maker] = None
         deps.append(tuple(ds))
     graph = JobGraph(file, dict(rule_lines), tuple(jobs), tuple(deps), producer, tuple(warnings))
-    cycle = find_cycle(graph.deps)
-    if cycle:
+    for cycle in find_cycles(graph.deps):
         names = " -> ".join(jobs[i].id for i in cycle)
         lines = ", ".join(
             f":{rule_lines.get(jobs[i].rule)}" for i in dict.fromkeys(cycle) if rule_lines.get(jobs[i].rule)
@@ -174,8 +173,17 @@ def link(
 
 def find_cycle(deps: Sequence[Sequence[int]]) -> list[int]:
     """A dependency cycle as a closed path of job indexes (first == last), or [] when there is none."""
+    cycles = find_cycles(deps, first_only=True)
+    return cycles[0] if cycles else []
+
+
+def find_cycles(deps: Sequence[Sequence[int]], *, first_only: bool = False) -> list[list[int]]:
+    """Dependency cycles, each a closed path of job indexes (first == last) in build order, none
+    sharing a job with one found before: every knot to untie is named at once, each only once."""
     white, grey, black = 0, 1, 2
     color = [white] * len(deps)
+    found: list[list[int]] = []
+    named: set[int] = set()  # jobs on a cycle found already
     for start in range(len(deps)):
         if color[start] != white:
             continue
@@ -188,10 +196,14 @@ def find_cycle(deps: Sequence[Sequence[int]]) -> list[int]:
                 stack[-1] = (node, k + 1)
                 nxt = deps[node][k]
                 if color[nxt] == grey:
-                    # Report it in build order: producer first, ending back where it started.
-                    loop = [*path[path.index(nxt) :], nxt]
-                    return loop[::-1]
-                if color[nxt] == white:
+                    loop = path[path.index(nxt) :]
+                    if named.isdisjoint(loop):
+                        named.update(loop)
+                        # In build order: producer first, ending back where it started.
+                        found.append([*loop, nxt][::-1])
+                        if first_only:
+                            return found
+                elif color[nxt] == white:
                     color[nxt] = grey
                     stack.append((nxt, 0))
                     path.append(nxt)
@@ -199,7 +211,7 @@ def find_cycle(deps: Sequence[Sequence[int]]) -> list[int]:
                 color[node] = black
                 stack.pop()
                 path.pop()
-    return []
+    return found
 
 
 def resolve_targets(graph: JobGraph, targets: Sequence[str]) -> list[int]:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from buildlike.errors import MaestrofileError, UsageError
-from buildlike.graph import aliased_paths, closure, find_cycle, link, missing_inputs, resolve_targets
+from buildlike.graph import aliased_paths, closure, find_cycle, find_cycles, link, missing_inputs, resolve_targets
 from buildlike.jobs import Job
 
 
@@ -61,6 +61,20 @@ def test_a_cycle_far_from_the_first_job_is_found():
     cycle = find_cycle(deps)
     assert is_closed_path_in_build_order(cycle, deps)
     assert set(cycle) == {3, 4}
+
+
+def test_every_separate_cycle_is_found_once():
+    """Found by a black-box tester: only the first was reported, then the next once it was fixed."""
+    deps = [[1], [0], [3], [2], [4], [0, 2]]  # 0 <-> 1, 2 <-> 3, 4 on itself, 5 needs two of them
+    cycles = find_cycles(deps)
+    assert sorted(sorted(set(c)) for c in cycles) == [[0, 1], [2, 3], [4]]
+    assert all(is_closed_path_in_build_order(c, deps) for c in cycles)
+
+
+def test_cycles_sharing_a_job_are_one_knot_named_once():
+    deps = [[1, 2], [0], [0]]  # 0 <-> 1 and 0 <-> 2: fixing 0 unties both
+    cycles = find_cycles(deps)
+    assert len(cycles) == 1 and is_closed_path_in_build_order(cycles[0], deps)
 
 
 @given(st.lists(st.lists(st.integers(min_value=0, max_value=7), max_size=3), min_size=1, max_size=8))
