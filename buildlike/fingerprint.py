@@ -82,19 +82,46 @@ _Entry = tuple[str, int, int, int, str]
 
 
 def _tree(fd: int) -> Iterator[tuple[str, _Entry]]:
-    """Every entry under the folder open as `fd`, by relative path, sorted; links are followed to
-    files, never into folders (a link to a folder is listed, not walked: no loops)."""
-    for folder, dirs, files, folder_fd in os.fwalk(".", dir_fd=fd):
-        dirs.sort()
-        prefix = "" if folder == "." else folder[2:] + "/"
-        for name in sorted([*dirs, *files]):
+    """Every entry under the folder open as `fd`, by relative path, sorted, each folder's entries
+    before its subfolders'; links are followed to files, never into folders (a link to a folder is
+    listed, not walked: no loops).
+
+    A stack of our own rather than `os.fwalk`, which recurses (and holds a descriptor per level): a
+    tree a thousand folders deep is no recursion limit. Each folder is opened by its path from `fd`,
+    one at a time; one that cannot be (gone, unreadable, too deep for PATH_MAX) is listed, not walked.
+    """
+    todo = [""]  # folders still to list, relative to `fd`: the next one last
+    while todo:
+        folder = todo.pop()
+        if folder:
             try:
-                st = os.stat(name, dir_fd=folder_fd)
+                folder_fd = os.open(folder, _OPEN_FOLDER, dir_fd=fd)
             except OSError:
-                yield prefix + name, ("o", 0, 0, folder_fd, name)
                 continue
-            kind = "f" if statmod.S_ISREG(st.st_mode) else "d" if statmod.S_ISDIR(st.st_mode) else "o"
-            yield prefix + name, (kind, st.st_mtime_ns, st.st_size if kind == "f" else 0, folder_fd, name)
+        else:
+            folder_fd = fd
+        try:
+            with os.scandir(folder_fd) as it:
+                entries = sorted((e.name, e.is_symlink()) for e in it)
+            prefix = folder + "/" if folder else ""
+            below: list[str] = []
+            for name, link in entries:
+                try:
+                    st = os.stat(name, dir_fd=folder_fd)
+                except OSError:
+                    yield prefix + name, ("o", 0, 0, folder_fd, name)
+                    continue
+                kind = "f" if statmod.S_ISREG(st.st_mode) else "d" if statmod.S_ISDIR(st.st_mode) else "o"
+                yield prefix + name, (kind, st.st_mtime_ns, st.st_size if kind == "f" else 0, folder_fd, name)
+                if kind == "d" and not link:
+                    below.append(prefix + name)
+            todo.extend(reversed(below))
+        finally:
+            if folder_fd != fd:
+                os.close(folder_fd)
+
+
+_OPEN_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def tree_stat(path: str, *, dir_fd: int | None = None) -> Stat:
