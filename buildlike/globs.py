@@ -29,9 +29,6 @@ def escape(text: str) -> str:
     return "".join(f"[{c}]" if c in _MAGIC else c for c in text) if is_glob(text) else text
 
 
-_SET_SPECIAL = re.compile(r"[\\\[&~|^]")
-
-
 class GlobSyntaxError(ValueError):
     """A pattern we cannot read, such as an unclosed `[`."""
 
@@ -59,11 +56,7 @@ def _segment_regex(seg: str) -> str:
                 raise GlobSyntaxError(f"unclosed '[' in pattern segment {seg!r}")
             body = seg[i + 1 : j]
             negated = body[:1] in ("!", "^")
-            _check_ranges(body[1:] if negated else body, seg)
-            # In a regex set these would start an escape, a nested set or a set operation (and make
-            # `re` print a FutureWarning); in a glob they are characters like any other.
-            body = _SET_SPECIAL.sub(r"\\\g<0>", body[1:] if negated else body)
-            out.append("[" + ("^" if negated else "") + body + "]")
+            out.append("[" + ("^" if negated else "") + _set_regex(body[1:] if negated else body, seg) + "]")
             i = j
         else:
             out.append(re.escape(c))
@@ -71,17 +64,23 @@ def _segment_regex(seg: str) -> str:
     return "".join(out)
 
 
-def _check_ranges(body: str, seg: str) -> None:
-    """Refuse a range the wrong way round (`[z-a]`), which matches nothing and is surely a slip."""
+def _set_regex(body: str, seg: str) -> str:
+    """The inside of a regex set matching what the glob set `[body]` does: its characters and ranges
+    (`a-z`), each escaped, since in a glob `\\`, `[`, `&`, `~`, `|`, `^` and a second `-` are characters
+    like any other. A range the wrong way round (`[z-a]`), which matches nothing, is surely a slip."""
+    out: list[str] = []
     k = 0
     while k < len(body):
         if k + 2 < len(body) and body[k + 1] == "-":
             low, high = body[k], body[k + 2]
             if low > high:
                 raise GlobSyntaxError(f"the range '{low}-{high}' in {seg!r} goes backwards (write '{high}-{low}')")
+            out.append(f"{re.escape(low)}-{re.escape(high)}")
             k += 3
         else:
+            out.append(re.escape(body[k]))
             k += 1
+    return "".join(out)
 
 
 @lru_cache(maxsize=512)

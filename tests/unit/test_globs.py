@@ -245,3 +245,14 @@ def test_file_tree_remembers_the_folders_it_listed(tree):
     t.match("src/*.c")
     assert "src" in t.listed
     assert "src/sub" not in t.listed  # a one-level pattern does not walk deeper
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path"), [("[%--]", "-"), ("[--a]", "-"), ("[&&]", "&"), ("[~~]", "~"), ("[||]", "|")]
+)
+def test_set_characters_a_regex_would_read_as_set_operations_are_plain_and_quiet(pattern, path):
+    """Found in review: `[%--]` made `re` print "FutureWarning: Possible set difference" to the user."""
+    compile_glob.cache_clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert matches(pattern, path)
