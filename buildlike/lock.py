@@ -19,6 +19,10 @@ TYPE_CHECKING = False  # not from typing: the no-op path imports this module
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+# How often, and how far apart, a waiting build reads the holder's pid before it says "pid unknown".
+_HOLDER_LOOKS = 10
+_HOLDER_PAUSE_S = 0.02
+
 # The jobs killed builds had started, by state folder (hex): {job (hex): the build's number}.
 _Started = dict[str, dict[str, int]]
 
@@ -125,8 +129,14 @@ class ProjectLock:
 
     @staticmethod
     def _holder(fd: int) -> str:
-        text = os.pread(fd, 200, 0).decode(errors="replace").split("\n", 1)[0].strip()  # not its groups
-        return text or "pid unknown"
+        # The holder writes its pid just after it took the lock: one that took it a moment ago may
+        # not have yet (ten builds started at once), so look again a few times before giving up.
+        for _ in range(_HOLDER_LOOKS):
+            text = os.pread(fd, 200, 0).decode(errors="replace").split("\n", 1)[0].strip()  # not its groups
+            if text:
+                return text
+            time.sleep(_HOLDER_PAUSE_S)
+        return "pid unknown"
 
     def release(self, *, clean: bool = True) -> None:
         """Let the next build in. `clean`: the build ended as it should (also failed or interrupted),

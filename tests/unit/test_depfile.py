@@ -126,3 +126,11 @@ def test_a_target_whose_path_holds_an_equals_sign_is_a_rule_not_an_assignment():
     assert parse_depfile("a.o b=c.o: h.h\n") == ["h.h"]
     assert parse_depfile("a=b.o: h.h\n") == ["h.h"]
     assert parse_depfile("X = a:b\na.o: h.h\n") == ["h.h"]  # a `:` inside the value is not a rule's
+
+
+def test_a_continuation_at_the_very_end_names_no_file():
+    """Found by a black-box tester: `out.txt: plain.h \\` ending the file recorded a file named `\\`
+    (the job ran once more, then settled)."""
+    assert parse_depfile("out.txt: plain.h \\") == ["plain.h"]
+    assert parse_depfile("out.txt: plain.h \\\r\n") == ["plain.h"]
+    assert parse_depfile("out.txt: a\\\\") == ["a\\"]  # an escaped backslash stays one

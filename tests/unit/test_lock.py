@@ -132,6 +132,24 @@ def test_the_holder_is_named_to_a_second_build(tmp_path):
     acquire(tmp_path)[0].release()  # free again
 
 
+def test_a_holder_that_has_not_written_its_pid_yet_is_waited_for_a_moment(tmp_path):
+    """Found by a black-box tester: of ten builds started at once, one said "pid unknown", having
+    read the file between the holder's flock and its first write."""
+    import fcntl
+    import threading
+
+    fd = os.open(tmp_path / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # holds it, not written yet
+        late = threading.Timer(0.05, lambda: os.pwrite(fd, b"pid 4242, since 12:00:00\n", 0))
+        late.start()
+        with pytest.raises(LockBusy, match="pid 4242, since 12:00:00"):
+            ProjectLock(tmp_path).acquire(wait=False, on_wait=lambda _: None)
+        late.join()
+    finally:
+        os.close(fd)
+
+
 def gone_pid() -> int:
     """The pid of a process that has ended: a group noted under it is never stopped (nor ours)."""
     p = subprocess.Popen(["true"])
