@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -254,11 +255,13 @@ def test_many_parallel_jobs_under_a_low_open_file_limit_still_build(make_project
 
 
 def test_a_hard_open_file_limit_too_low_for_j_runs_fewer_jobs_at_a_time_and_says_so(make_project):
-    """-j 80 needs about 300 descriptors: under a hard limit of 100 it runs 12 at a time, with a warning."""
+    """-j 80 needs about 260 descriptors: under a hard limit of 100 it runs about 25 at a time (the
+    descriptors it holds, plus 16, kept aside), with a warning."""
     p = _copies(make_project, 40)
     proc = _build_with_open_file_limit(p, 100, 100, jobs=80)
     assert proc.returncode == 0, proc.stderr
-    assert "at most 12 jobs at a time, not 80: the limit on open files is too low" in proc.stderr
+    said = re.search(r"at most (\d+) jobs at a time, not 80: the limit on open files is too low", proc.stderr)
+    assert said is not None and 15 <= int(said.group(1)) <= 28, proc.stderr
     assert all(p.read(f"out/{k}.txt") == f"{k}\n" for k in range(40))
 
 
