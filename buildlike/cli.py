@@ -72,7 +72,7 @@ def do_build(o: CommonOptions) -> int:
     from buildlike.api import BuildOptions, build, load
     from buildlike.reporter import Reporter
 
-    reporter = Reporter(verbose=o.verbose, quiet=o.quiet)
+    reporter = Reporter(verbose=o.verbose, quiet=o.quiet, owns_streams=True)
     loaded = load(o.file, directory=o.directory, save_cache=not o.dry_run, targets=o.targets)
     build(
         loaded,
@@ -96,7 +96,7 @@ def do_watch(o: CommonOptions, debounce: float, restart: bool, clear: bool, poll
         targets=o.targets,
         build_options=BuildOptions(jobs=o.jobs, keep_going=o.keep_going, dry_run=o.dry_run, no_wait=o.no_wait),
         options=WatchOptions(debounce=debounce, restart=restart, clear=clear, poll=poll),
-        reporter=WatchReporter(verbose=o.verbose, quiet=o.quiet),
+        reporter=WatchReporter(verbose=o.verbose, quiet=o.quiet, owns_streams=True),
         on_error=_report_error,
         then_exit=True,
     )
@@ -108,7 +108,7 @@ def do_status(o: CommonOptions, *, check: bool) -> int:
     from buildlike.reporter import Reporter
 
     loaded = load(o.file, directory=o.directory)
-    stale = status(loaded, o.targets, reporter=Reporter(quiet=o.quiet))
+    stale = status(loaded, o.targets, reporter=Reporter(quiet=o.quiet, owns_streams=True))
     if not o.quiet:
         print(status_text(stale))
     counted = [s.job.id for s in stale if s.counts_for_check]
@@ -130,7 +130,7 @@ def do_clean(o: CommonOptions) -> int:
     from buildlike.api import clean, load
     from buildlike.reporter import Reporter
 
-    reporter = Reporter(verbose=o.verbose, quiet=o.quiet)
+    reporter = Reporter(verbose=o.verbose, quiet=o.quiet, owns_streams=True)
     removed = clean(load(o.file, directory=o.directory), reporter=reporter, no_wait=o.no_wait, dry_run=o.dry_run)
     files = f"{len(removed)} file{'s' if len(removed) != 1 else ''}"
     if o.dry_run:
@@ -152,7 +152,7 @@ def do_hook_run(o: CommonOptions, *, check: bool) -> int:
     from buildlike.hook import run_hook
     from buildlike.reporter import Reporter
 
-    reporter = Reporter(verbose=o.verbose, quiet=o.quiet)
+    reporter = Reporter(verbose=o.verbose, quiet=o.quiet, owns_streams=True)
     options = BuildOptions(jobs=o.jobs, keep_going=o.keep_going, no_wait=o.no_wait)
     run_hook(Path.cwd(), file=o.file, check=check, options=options, reporter=reporter)
     return 0

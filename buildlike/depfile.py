@@ -26,8 +26,9 @@ def parse_depfile(text: str) -> list[str]:
     only, names nothing.
     """
     text = text.removeprefix("\ufeff").replace("\\\r\n", " ").replace("\\\n", " ")
-    if text.endswith("\\") and not text.endswith("\\\\"):
-        text = text[:-1]  # a continuation at the very end, before no line: make reads nothing more
+    end = text.removesuffix("\r")
+    if end.endswith("\\") and not end.endswith("\\\\"):
+        text = end[:-1]  # a continuation at the very end, before no line: make reads nothing more
     seen: dict[str, None] = {}
     for line in text.split("\n"):  # not splitlines(): a form feed or U+2028 may be in a file name
         line = line.removesuffix("\r")

@@ -88,14 +88,14 @@ def _tree(fd: int) -> Iterator[tuple[str, _Entry]]:
 
     A stack of our own rather than `os.fwalk`, which recurses (and holds a descriptor per level): a
     tree a thousand folders deep is no recursion limit. Each folder is opened by its path from `fd`,
-    one at a time; one that cannot be (gone, unreadable, too deep for PATH_MAX) is listed, not walked.
+    one at a time (`_open_folder`); one that cannot be (gone, unreadable) is listed, not walked.
     """
     todo = [""]  # folders still to list, relative to `fd`: the next one last
     while todo:
         folder = todo.pop()
         if folder:
             try:
-                folder_fd = os.open(folder, _OPEN_FOLDER, dir_fd=fd)
+                folder_fd = _open_folder(folder, fd)
             except OSError:
                 continue
         else:
@@ -122,6 +122,33 @@ def _tree(fd: int) -> Iterator[tuple[str, _Entry]]:
 
 
 _OPEN_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open_folder(path: str, fd: int) -> int:
+    """Open the folder at `path` below `fd`; a path too long for one call (PATH_MAX) is opened a part
+    of at most `_PART` characters at a time, each part from the folder the one before opened."""
+    try:
+        return os.open(path, _OPEN_FOLDER, dir_fd=fd)
+    except OSError as e:
+        if e.errno != errno.ENAMETOOLONG:
+            raise
+    here, rest = fd, path
+    try:
+        while rest:
+            cut = rest.rfind("/", 0, _PART) if len(rest) > _PART else -1
+            part, rest = (rest[:cut], rest[cut + 1 :]) if cut > 0 else (rest, "")
+            step = os.open(part, _OPEN_FOLDER, dir_fd=here)
+            if here != fd:
+                os.close(here)
+            here = step
+    except BaseException:
+        if here != fd:
+            os.close(here)
+        raise
+    return here
+
+
+_PART = 1000  # characters: 4000 bytes at most in UTF-8, within PATH_MAX (4096 on Linux)
 
 
 def tree_stat(path: str, *, dir_fd: int | None = None) -> Stat:

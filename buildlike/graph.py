@@ -189,6 +189,7 @@ def find_cycles(deps: Sequence[Sequence[int]], *, first_only: bool = False) -> l
             continue
         stack: list[tuple[int, int]] = [(start, 0)]
         path: list[int] = [start]
+        at = {start: 0}  # where each job on `path` is
         color[start] = grey
         while stack:
             node, k = stack[-1]
@@ -196,7 +197,9 @@ def find_cycles(deps: Sequence[Sequence[int]], *, first_only: bool = False) -> l
                 stack[-1] = (node, k + 1)
                 nxt = deps[node][k]
                 if color[nxt] == grey:
-                    loop = path[path.index(nxt) :]
+                    if nxt in named or node in named:
+                        continue  # (a knot named already: no need to slice the path, maybe long)
+                    loop = path[at[nxt] :]
                     if named.isdisjoint(loop):
                         named.update(loop)
                         # In build order: producer first, ending back where it started.
@@ -206,11 +209,12 @@ def find_cycles(deps: Sequence[Sequence[int]], *, first_only: bool = False) -> l
                 elif color[nxt] == white:
                     color[nxt] = grey
                     stack.append((nxt, 0))
+                    at[nxt] = len(path)
                     path.append(nxt)
             else:
                 color[node] = black
                 stack.pop()
-                path.pop()
+                del at[path.pop()]
     return found
 
 

@@ -133,7 +133,7 @@ class ProjectLock:
         # not have yet (ten builds started at once), so look again a few times before giving up.
         for _ in range(_HOLDER_LOOKS):
             text = os.pread(fd, 200, 0).decode(errors="replace").split("\n", 1)[0].strip()  # not its groups
-            if text:
+            if text.startswith("pid "):  # (else the notes a build that ended left for the next)
                 return text
             time.sleep(_HOLDER_PAUSE_S)
         return "pid unknown"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource  # (here, not where it is used: at the limit on open files even loading it fails)
 import select
 import threading
 from collections.abc import Callable
@@ -194,10 +195,6 @@ def room_for_jobs(jobs: int) -> int:
 
     The soft limit is often 1024 while the hard one is far higher; make and ninja face the same.
     """
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - not Unix
-        return jobs
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     held = _descriptors_held()
     besides = held + _DESCRIPTORS_FOR_A_MOMENT

@@ -38,6 +38,10 @@ def _nowhere() -> TextIO:
 
 
 class Reporter:
+    # Whether what it reports on goes on once the reader of its output went away (`buildlike | head
+    # -1`): a build does, without its progress lines; watch does not, as it would go on for ever.
+    outlives_reader = True
+
     def __init__(
         self,
         out: TextIO | None = None,
@@ -45,12 +49,16 @@ class Reporter:
         *,
         verbose: bool = False,
         quiet: bool = False,
+        owns_streams: bool = False,
     ) -> None:
         # (None when the process started with that descriptor closed: `buildlike >&-`)
         self.out = out if out is not None else sys.stdout or _nowhere()
         self.err = err if err is not None else sys.stderr or _nowhere()
         self.verbose = verbose
         self.quiet = quiet
+        # The streams are the process's own (the CLI's): a descriptor whose reader went away may be
+        # pointed at /dev/null. Never a caller's, whose descriptor is theirs to keep.
+        self.owns_streams = owns_streams
 
     def _print(self, text: str, *, err: bool = False) -> None:
         stream = self.err if err else self.out
@@ -62,6 +70,8 @@ class Reporter:
                 stream.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
             stream.flush()
         except BrokenPipeError:
+            if not self.outlives_reader:
+                raise
             self._gone(err=err)
 
     def _dump(self, data: bytes, *, err: bool = False) -> None:
@@ -79,19 +89,23 @@ class Reporter:
             binary.write(data)
             binary.flush()
         except BrokenPipeError:
+            if not self.outlives_reader:
+                raise
             self._gone(err=err)
 
     def _gone(self, *, err: bool) -> None:
         """The reader of a stream went away (`buildlike | head -1`): the build goes on without what
-        would have gone there, as it does when started with that stream closed. Its descriptor now
-        leads to /dev/null, so that what is still buffered in it goes nowhere at exit, quietly."""
+        would have gone there, as it does when started with that stream closed. The process's own
+        descriptor now leads to /dev/null, so that what is still buffered in it goes nowhere at
+        exit, quietly."""
         import contextlib
         import os
 
         stream = self.err if err else self.out
         nowhere = _nowhere()
-        with contextlib.suppress(OSError, ValueError, AttributeError):  # (a caller's stream may have no descriptor)
-            os.dup2(nowhere.fileno(), stream.fileno())
+        if self.owns_streams:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                os.dup2(nowhere.fileno(), stream.fileno())
         if err:
             self.err = nowhere
         else:
@@ -186,6 +200,8 @@ class Reporter:
 class WatchReporter(Reporter):
     """What `buildlike watch` shows: the build's output, then one timestamped status line per build."""
 
+    outlives_reader = False
+
     def _status(self, text: str, *, err: bool = False) -> None:
         import time
 
@@ -240,11 +256,8 @@ class WatchReporter(Reporter):
         )
 
     def clear_screen(self) -> None:
-        try:
-            self.out.write("\x1b[H\x1b[2J\x1b[3J")
-            self.out.flush()
-        except BrokenPipeError:
-            self._gone(err=False)
+        self.out.write("\x1b[H\x1b[2J\x1b[3J")  # (watch's: the reader gone, watching ends)
+        self.out.flush()
 
     def watch_stopped(self) -> None:
         self.info("buildlike: stopped watching")

@@ -39,3 +39,50 @@ def test_stdout_closed_by_reader_mid_build(make_project):
     assert made == N
     assert err == ""
     assert "everything is up to date" in p.run("status").out
+
+
+def test_a_callers_stream_whose_reader_went_away_keeps_its_descriptor(make_project):
+    """Found in review: the API's reporter pointed the caller's own descriptor (a socket here) at
+    /dev/null for the rest of the process. Only the CLI's own stdout and stderr may be."""
+    import os
+    import socket
+
+    import buildlike
+    from buildlike.reporter import Reporter
+
+    p = make_project('[rules.c]\ninputs = ["in.txt"]\noutputs = ["out.txt"]\nrun = "cp in.txt out.txt; echo copied"\n')
+    p.write("in.txt", "x\n")
+    mine, theirs = socket.socketpair()
+    try:
+        stream = mine.makefile("w")
+        theirs.close()  # the reader goes away
+        result = buildlike.build(buildlike.load(p.root / "Maestrofile.toml"), reporter=Reporter(out=stream))
+        assert result.ran == ("c",)
+        assert os.readlink(f"/proc/self/fd/{mine.fileno()}").startswith("socket:")
+    finally:
+        mine.close()
+
+
+def test_watch_ends_once_the_reader_of_its_output_went_away(make_project):
+    """Found in review: `buildlike watch | head -1` would have gone on for ever, writing to nothing."""
+    import time
+
+    p = make_project('[rules.c]\ninputs = ["in.txt"]\noutputs = ["out.txt"]\nrun = "cp in.txt out.txt; echo copied"\n')
+    p.write("in.txt", "x\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "buildlike", "watch"], cwd=p.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        proc.stdout.close()
+        deadline = time.monotonic() + 20
+        k = 0
+        while proc.poll() is None and time.monotonic() < deadline:
+            k += 1
+            p.write("in.txt", f"{k}\n")  # a change: a build, whose lines go nowhere
+            time.sleep(0.5)
+        assert proc.poll() is not None, "watch went on with its reader gone"
+    finally:
+        proc.kill()
+        proc.wait()

@@ -133,4 +133,5 @@ def test_a_continuation_at_the_very_end_names_no_file():
     (the job ran once more, then settled)."""
     assert parse_depfile("out.txt: plain.h \\") == ["plain.h"]
     assert parse_depfile("out.txt: plain.h \\\r\n") == ["plain.h"]
+    assert parse_depfile("out.txt: plain.h \\\r") == ["plain.h"]
     assert parse_depfile("out.txt: a\\\\") == ["a\\"]  # an escaped backslash stays one

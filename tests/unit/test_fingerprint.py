@@ -76,3 +76,45 @@ def test_rehashing_a_rewritten_file_gives_what_a_fresh_stamper_sees(tmp_path):
     assert after["out/f"] != before["out/f"] and after["tree"] != before["tree"]
     assert after["gone"] is None and after["out/f/below"] is None and after["fifo"] == b""
     assert {"out/f", "tree"} <= set(refreshed)
+
+
+def test_a_folder_deeper_than_path_max_is_walked_to_the_bottom(tmp_path):
+    """Found in review: opening each folder by its whole path stopped at PATH_MAX (4096 bytes), and a
+    change at the bottom of a folder output 500 x 11 bytes deep went unseen."""
+    names = ["dddddddddd"] * 500
+    fd = os.open(tmp_path, os.O_RDONLY)
+    here = os.open(tmp_path, os.O_RDONLY)
+    try:
+        os.mkdir("out", dir_fd=here)
+        for name in ["out", *names]:
+            if name != "out":
+                os.mkdir(name, dir_fd=here)
+            step = os.open(name, os.O_RDONLY, dir_fd=here)
+            os.close(here)
+            here = step
+        leaf = os.open("leaf", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=here)
+        os.write(leaf, b"one")
+        os.close(leaf)
+        before = hash_file("out", dir_fd=fd, tree=True), tree_stat("out", dir_fd=fd)
+        leaf = os.open("leaf", os.O_WRONLY | os.O_TRUNC, dir_fd=here)
+        os.write(leaf, b"two, longer")
+        os.close(leaf)
+        after = hash_file("out", dir_fd=fd, tree=True), tree_stat("out", dir_fd=fd)
+        assert before[0] != after[0] and before[1] != after[1]
+    finally:
+        os.unlink("leaf", dir_fd=here)
+        os.close(here)
+        _remove_chain(fd, "out", names)
+        os.close(fd)
+
+
+def _remove_chain(fd: int, top: str, names: list[str]) -> None:
+    """Remove `top/names[0]/names[1]/...` below `fd`, deepest first, by descriptor (shutil.rmtree
+    recurses, and the paths are longer than PATH_MAX)."""
+    holders = [os.open(top, os.O_RDONLY, dir_fd=fd)]  # holders[k] holds names[k]
+    for name in names[:-1]:
+        holders.append(os.open(name, os.O_RDONLY, dir_fd=holders[-1]))
+    for name, holder in zip(reversed(names), reversed(holders), strict=True):
+        os.rmdir(name, dir_fd=holder)
+        os.close(holder)
+    os.rmdir(top, dir_fd=fd)

@@ -71,6 +71,19 @@ def test_every_separate_cycle_is_found_once():
     assert all(is_closed_path_in_build_order(c, deps) for c in cycles)
 
 
+def test_finding_every_cycle_stays_linear_on_a_long_path():
+    """Found in review: each back edge looked its job up along the whole path (50,000 jobs, each
+    reading its neighbours on both sides: quadratic)."""
+    import time
+
+    n = 50_000
+    deps = [[j for j in (i - 1, i + 1) if 0 <= j < n] for i in range(n)]
+    started = time.process_time()
+    cycles = find_cycles(deps)
+    assert time.process_time() - started < 2.0  # (about 0.1 s; the quadratic walk took minutes)
+    assert cycles and all(is_closed_path_in_build_order(c, deps) for c in cycles)
+
+
 def test_cycles_sharing_a_job_are_one_knot_named_once():
     deps = [[1, 2], [0], [0]]  # 0 <-> 1 and 0 <-> 2: fixing 0 unties both
     cycles = find_cycles(deps)

@@ -150,6 +150,22 @@ def test_a_holder_that_has_not_written_its_pid_yet_is_waited_for_a_moment(tmp_pa
         os.close(fd)
 
 
+def test_notes_a_build_left_for_the_next_are_not_taken_for_the_holder(tmp_path):
+    """Found in review: a build that ended leaves `job ...` lines for the next one; a build waiting
+    behind a holder that has not written its pid yet said "another build is running (job 2e...)"."""
+    import fcntl
+
+    (tmp_path / "lock").write_text("job 2e2f 12345 6a6f62\n")
+    fd = os.open(tmp_path / "lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with pytest.raises(LockBusy) as e:
+            ProjectLock(tmp_path).acquire(wait=False, on_wait=lambda _: None)
+        assert "pid unknown" in str(e.value) and "job" not in str(e.value)
+    finally:
+        os.close(fd)
+
+
 def gone_pid() -> int:
     """The pid of a process that has ended: a group noted under it is never stopped (nor ours)."""
     p = subprocess.Popen(["true"])
