@@ -376,17 +376,19 @@ def run_build(
                 take_suspension()  # here, as after any wait: a wait(timeout=0) below may take the byte
                 if interrupts:
                     # What succeeded stays done, also the jobs whose commands ended well before (with
-                    # fast commands, thousands may wait for their bookkeeping); the running ones and
-                    # the failed ones are not recorded: they rerun.
+                    # fast commands, thousands may wait for their bookkeeping): finished once the
+                    # running commands are stopped, which must not wait for hashing their outputs.
+                    # The running ones and the failed ones are not recorded: they rerun.
                     distrusted.extend(graph.jobs[i].id for i in running)
+                    save()
+                    reporter.interrupted(len(processes.running))
+                    stop_all(processes, options.grace_seconds)
                     for run, outcome in ended:
                         if outcome.exit_code == 0:
                             account(run, outcome)
                         else:
                             distrusted.append(run.job.id)
                     save(stamps=True)
-                    reporter.interrupted(len(processes.running))
-                    stop_all(processes, options.grace_seconds)
                     # A signal that came while a cancel stopped the commands wins: the user stops it all.
                     state.signal_name = next((n for n in interrupts if n != CANCELLED), interrupts[0])
                     raise Interrupted(state.signal_name)
