@@ -280,40 +280,37 @@ def closure(graph: JobGraph, roots: Iterable[int], needs: Callable[[int], Sequen
 
 def missing_inputs(graph: JobGraph, selected: Iterable[int], exists: Callable[[str], bool]) -> list[Problem]:
     """A problem for each input that is neither a file nor any job's output."""
-    problems: list[Problem] = []
-    for i in selected:
-        job = graph.jobs[i]
-        for p in job.inputs:
-            if p not in graph.producer and not exists(p):
-                problems.append(
-                    Problem(
-                        f"input '{p}' is not a file and no rule makes it",
-                        file=graph.file,
-                        line=graph.rule_lines.get(job.rule),
-                        rule=job.rule,
-                        path=p,
-                    )
-                )
-    return problems
+    return _source_inputs(
+        graph, selected, lambda p: not exists(p), lambda p: f"input '{p}' is not a file and no rule makes it"
+    )
 
 
 def folder_inputs(graph: JobGraph, selected: Iterable[int], is_folder: Callable[[str], bool]) -> list[Problem]:
     """A warning for each input that is a folder no rule makes: only the names in it are tracked.
     Asked of the disk on every build (`is_folder`): a file may become a folder, or one a file."""
+    return _source_inputs(
+        graph,
+        selected,
+        is_folder,
+        lambda p: (
+            f"input '{p}' is a folder: only the names in it are tracked, not their content; "
+            f"write '{p}/**' to track its files"
+        ),
+    )
+
+
+def _source_inputs(
+    graph: JobGraph, selected: Iterable[int], found: Callable[[str], bool], say: Callable[[str], str]
+) -> list[Problem]:
+    """A problem saying `say(path)` for each input of the `selected` jobs that no job makes and that
+    is `found`, naming its rule."""
     problems: list[Problem] = []
     for i in selected:
         job = graph.jobs[i]
         for p in job.inputs:
-            if p not in graph.producer and is_folder(p):
+            if p not in graph.producer and found(p):
                 problems.append(
-                    Problem(
-                        f"input '{p}' is a folder: only the names in it are tracked, not their content; "
-                        f"write '{p}/**' to track its files",
-                        file=graph.file,
-                        line=graph.rule_lines.get(job.rule),
-                        rule=job.rule,
-                        path=p,
-                    )
+                    Problem(say(p), file=graph.file, line=graph.rule_lines.get(job.rule), rule=job.rule, path=p)
                 )
     return problems
 
