@@ -175,7 +175,6 @@ class _Expander:
             if rule.foreach is None:
                 declared[rule.name] = set(self.made(rule, None))
         matches: dict[str, list[str]] = {r.name: [] for r in rules if r.foreach is not None}
-        inside: set[str] = set()  # rules whose pattern looks inside a folder another rule makes
         for _ in range(len(matches) + 1):
             changed = False
             everything = set().union(*declared.values()) if declared else set()
@@ -185,12 +184,9 @@ class _Expander:
                     continue
                 pattern = self.path(rule.foreach, {})
                 own = declared.get(rule.name, set())
-                if rule.name in inside:
-                    found = []
-                elif is_glob(pattern):
+                if is_glob(pattern):
                     if self.inside_output(rule, pattern, everything, own):
-                        inside.add(rule.name)  # (said once: the rounds ask again)
-                        continue
+                        continue  # (no matches: a problem, said once though each round asks)
                     found = self.own_outputs_dropped(rule, self.glob(rule, pattern, everything - own, ()))
                 else:
                     found = [pattern] if pattern in everything or self.tree_has(pattern) else []
