@@ -339,6 +339,9 @@ def run_build(
             suspended.clear()
             suspend_with(processes)
 
+    def may_start() -> bool:
+        return not state.stopping and not unsure and not interrupts and len(running) < slots
+
     def fill() -> None:
         """Start stale ready jobs while a slot is free (none once the build is stopping); a Ctrl-Z
         that came first stops the running ones, and us, before.
@@ -348,10 +351,10 @@ def run_build(
         make ready start: the longest chain first, still.
         """
         take_suspension()
-        if state.stopping or unsure or interrupts or len(running) >= slots:
+        if not may_start():
             return
-        at_least = plan.unlocks()
-        while not state.stopping and not unsure and not interrupts and len(running) < slots:
+        at_least = plan.unlocks()  # (only with a slot free: with thousands ended, it is not free)
+        while may_start():
             ready = next_stale(at_least)
             if ready is None:
                 break
