@@ -69,10 +69,8 @@ class Reporter:
             except UnicodeEncodeError:  # a name that is not UTF-8, on a strict stream (the CLI's are not)
                 stream.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
             stream.flush()
-        except BrokenPipeError:
-            if not self.outlives_reader:
-                raise
-            self._gone(err=err)
+        except BrokenPipeError as e:
+            self._gone(e, err=err)
 
     def _dump(self, data: bytes, *, err: bool = False) -> None:
         """A job's output as it wrote it, byte for byte (Latin-1 messages, binary dumps), ended by a newline."""
@@ -88,19 +86,19 @@ class Reporter:
             stream.flush()  # what was printed before comes first
             binary.write(data)
             binary.flush()
-        except BrokenPipeError:
-            if not self.outlives_reader:
-                raise
-            self._gone(err=err)
+        except BrokenPipeError as e:
+            self._gone(e, err=err)
 
-    def _gone(self, *, err: bool) -> None:
+    def _gone(self, error: BrokenPipeError, *, err: bool) -> None:
         """The reader of a stream went away (`buildlike | head -1`): the build goes on without what
-        would have gone there, as it does when started with that stream closed. The process's own
-        descriptor now leads to /dev/null, so that what is still buffered in it goes nowhere at
-        exit, quietly."""
+        would have gone there, as it does when started with that stream closed (or `error` is raised
+        again, unless it `outlives_reader`). The process's own descriptor now leads to /dev/null, so
+        that what is still buffered in it goes nowhere at exit, quietly."""
         import contextlib
         import os
 
+        if not self.outlives_reader:
+            raise error
         stream = self.err if err else self.out
         nowhere = _nowhere()
         if self.owns_streams:
