@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 
 def test_a_depfile_with_a_nul_byte_fails_its_job_with_a_message(make_project):
     """README: a depfile "that cannot be read ... fails its job with a message naming it"."""
@@ -109,32 +111,26 @@ def test_a_depfile_that_lists_itself_does_not_rerun_its_job_every_time(make_proj
     assert p.read("ran.log").split() == ["x"]
 
 
-def test_a_foreach_never_matches_its_own_depfiles(make_project):
-    """Found by a black-box tester: `foreach = "src/*"` writing `src/{name}.d` matched that depfile
-    next time, a new job every build (`a.c`, then `a.c.d`, then `a.c.d.d`...), as outputs once did."""
+@pytest.mark.parametrize(
+    ("output", "depfile", "in_src"),
+    [
+        # Found by a black-box tester: `src/{name}.d` was matched next time, a new job every build
+        # (`a.c`, then `a.c.d`, then `a.c.d.d`...), as outputs once were.
+        ("obj/{name}.o", "src/{name}.d", ["a.c", "a.c.d"]),
+        # The depfile's path is known from the output while matching (a review read `{output}` as a
+        # placeholder depfile never takes).
+        ("src/{name}.o", "{output}.d", ["a.c", "a.c.o", "a.c.o.d"]),
+    ],
+    ids=["name", "output"],
+)
+def test_a_foreach_never_matches_its_own_depfiles(make_project, output, depfile, in_src):
     p = make_project(
-        '[rules.cc]\nforeach = "src/*"\ninputs = ["{path}"]\noutputs = ["obj/{name}.o"]\n'
-        'depfile = "src/{name}.d"\n'
-        "run = \"echo {name} >> ran.log; cp {input} {output}; echo '{output}: {input}' > src/{name}.d\"\n",
+        f'[rules.cc]\nforeach = "src/*"\ninputs = ["{{path}}"]\noutputs = ["{output}"]\ndepfile = "{depfile}"\n'
+        f"run = \"echo {{name}} >> ran.log; cp {{input}} {{output}}; echo '{{output}}: {{input}}' > {depfile}\"\n",
         {"src/a.c": "int a;\n"},
     )
     for _ in range(3):
         assert p.run("-q").code == 0
     assert p.log() == ["a.c"]
-    assert sorted(os.listdir(p.root / "src")) == ["a.c", "a.c.d"]
-    assert "cc:src/a.c.d" not in p.run("list").out
-
-
-def test_a_foreach_never_matches_its_own_depfiles_named_after_its_output(make_project):
-    """`depfile = "{output}.d"` beside `foreach = "obj/*"`-like patterns: the depfile's path is known
-    from the output while matching (a review read it as a placeholder depfile never takes)."""
-    p = make_project(
-        '[rules.cc]\nforeach = "src/*"\ninputs = ["{path}"]\noutputs = ["src/{name}.o"]\n'
-        'depfile = "{output}.d"\n'
-        "run = \"echo {name} >> ran.log; cp {input} {output}; echo '{output}: {input}' > {output}.d\"\n",
-        {"src/a.c": "int a;\n"},
-    )
-    for _ in range(3):
-        assert p.run("-q").code == 0
-    assert p.log() == ["a.c"]
-    assert sorted(os.listdir(p.root / "src")) == ["a.c", "a.c.o", "a.c.o.d"]
+    assert sorted(os.listdir(p.root / "src")) == in_src
+    assert "cc:src/a.c." not in p.run("list").out
