@@ -32,7 +32,7 @@ CACHE_NAME = "graph.cache"
 # 16: a foreach match that is not among its job's inputs is warned about; 17: folders' ctimes and inodes;
 # 18: an input that is a folder is warned about by each build, not by the cached graph;
 # 19: a foreach never matches its own depfiles; 20: a glob inside a folder a rule makes is an error).
-_FORMAT = ("buildlike-graph", 20, __version__, marshal.version)
+_FORMAT = ("buildlike-graph", 21, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:
