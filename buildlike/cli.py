@@ -17,6 +17,13 @@ if TYPE_CHECKING:
     import typer
 
 
+# watch.DEBOUNCE_RANGE (in ms) and watch.POLL_RANGE, for `watch --debounce` and `--poll`: written out,
+# as importing watch.py to build the typer application would slow every command down (a unit test
+# keeps them equal).
+DEBOUNCE_RANGE_MS = (0, 60_000)
+POLL_RANGE = (0.01, 3600)
+
+
 class CommonOptions(NamedTuple):
     """The options every command shares (SPEC: common options)."""
 
@@ -244,6 +251,7 @@ def _hook_app() -> "typer.Typer":
 
 def make_app() -> "typer.Typer":
     """The typer application (imported only when the fast path does not apply)."""
+    import math
     from typing import Annotated
 
     import typer
@@ -282,6 +290,11 @@ def make_app() -> "typer.Typer":
     Version = Annotated[
         bool, typer.Option("--version", callback=version, is_eager=True, help="Print the version and exit.")
     ]
+
+    def not_nan(value: float | None) -> float | None:
+        if value is not None and math.isnan(value):  # (the range check lets NaN through: it compares false)
+            raise typer.BadParameter(f"nan is not in the range {POLL_RANGE[0]:g}<=x<={POLL_RANGE[1]:g}.")
+        return value
 
     @app.callback()
     def _root(show_version: Version = False) -> None:
@@ -331,7 +344,13 @@ def make_app() -> "typer.Typer":
         no_wait: NoWait = False,
         debounce: Annotated[
             int,
-            typer.Option("--debounce", min=0, metavar="MS", help="Wait until no change came for MS milliseconds."),
+            typer.Option(
+                "--debounce",
+                min=DEBOUNCE_RANGE_MS[0],
+                max=DEBOUNCE_RANGE_MS[1],
+                metavar="MS",
+                help="Wait until no change came for MS milliseconds.",
+            ),
         ] = 100,
         restart: Annotated[
             bool, typer.Option("--restart", help="A change stops a running build and starts it over.")
@@ -341,7 +360,9 @@ def make_app() -> "typer.Typer":
             float | None,
             typer.Option(
                 "--poll",
-                min=0.01,
+                min=POLL_RANGE[0],
+                max=POLL_RANGE[1],
+                callback=not_nan,
                 metavar="[SECONDS]",
                 help="Scan the folders every SECONDS (default 1) instead of waiting for OS events.",
             ),

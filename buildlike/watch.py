@@ -47,13 +47,20 @@ if TYPE_CHECKING:
 Identity = tuple[int, int]  # a folder's (st_dev, st_ino); (0, 0) when it is missing
 
 
+# What `WatchOptions` may hold, in seconds (the command line's `--debounce` and `--poll` take the
+# same): no timer takes an infinite or NaN wait, and one of more than a minute of quiet, or an hour
+# between scans, is surely a slip.
+DEBOUNCE_RANGE = (0.0, 60.0)
+POLL_RANGE = (0.01, 3600.0)
+
+
 class WatchOptions(NamedTuple):
     """How `watch` reacts to changes."""
 
-    debounce: float = 0.1  # seconds without a change that end a burst
+    debounce: float = 0.1  # seconds without a change that end a burst (DEBOUNCE_RANGE)
     restart: bool = False  # a change cancels a running build instead of waiting for its end
     clear: bool = False  # clear the screen before each build
-    poll: float | None = None  # seconds between scans with the polling observer; None: OS events
+    poll: float | None = None  # seconds between scans with the polling observer (POLL_RANGE); None: OS events
 
 
 def watch(
@@ -74,7 +81,8 @@ def watch(
     stops or the process exits (`timeout` sends two) cannot turn exit 0 into 130.
 
     Errors of one build (a failed job, a bad Maestrofile edit) go to `on_error` and watching goes on.
-    Raises `UsageError` at the start only: no Maestrofile, or a target it does not have.
+    Raises `UsageError` at the start only: an option out of its range, no Maestrofile, or a target it
+    does not have.
     """
     reporter = reporter if reporter is not None else WatchReporter()
     path = find_maestrofile(file, directory)
@@ -107,6 +115,7 @@ class Watcher:
         reporter: WatchReporter,
         on_error: Callable[[BuildlikeError], None],
     ) -> None:
+        _check_options(options)
         self.maestrofile = maestrofile
         self.root = os.path.realpath(maestrofile.parent)
         self.targets = targets
@@ -466,6 +475,24 @@ def _identity(path: str) -> Identity:
     except OSError:
         return (0, 0)
     return (st.st_dev, st.st_ino)
+
+
+def _check_options(options: WatchOptions) -> None:
+    """Raise `UsageError` for a value out of its range (`inf`, NaN: watchdog's thread and our waits
+    would end in an OverflowError, or scan without a pause)."""
+    low, high = DEBOUNCE_RANGE
+    if not _within(options.debounce, DEBOUNCE_RANGE):
+        raise UsageError(f"debounce must be a number of seconds from {low:g} to {high:g}, not {options.debounce!r}")
+    low, high = POLL_RANGE
+    if options.poll is not None and not _within(options.poll, POLL_RANGE):
+        raise UsageError(
+            f"poll must be a number of seconds from {low:g} to {high:g} (or None: OS events), not {options.poll!r}"
+        )
+
+
+def _within(value: float, bounds: tuple[float, float]) -> bool:
+    """Whether `value` is a number (not a bool) within `bounds`; NaN never is."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and bounds[0] <= value <= bounds[1]
 
 
 _EMPTY_GRAPH = JobGraph(file="", rule_lines={}, jobs=(), deps=(), producer={})

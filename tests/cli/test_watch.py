@@ -590,6 +590,35 @@ def test_bad_usage_at_the_start_exits_2_at_once(make_project, watching, tmp_path
     assert "no Maestrofile" in w.out
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--poll", "inf"), ("--poll", "1e300"), ("--poll", "nan"), ("--debounce", "99999999999999999999")],
+)
+def test_a_poll_or_debounce_no_timer_can_take_is_a_usage_error(make_project, watching, option, value):
+    """README (Watch mode; exit codes: 2 bad usage): `--poll inf`/`1e300` ended watchdog's polling
+    thread in an OverflowError traceback (and saw no change), `--poll nan` scanned without a pause,
+    and a huge `--debounce` ended watch in an OverflowError at the first change."""
+    p = make_project(ONE_RULE, {"one.txt": "1\n"})
+    w = watching(p.root, option, value, debounce=None)
+    assert w.exited() == 2, w.out
+    assert "Traceback" not in w.out
+    assert option in w.out and ("<=3600" if option == "--poll" else "<=60000") in w.out, w.out
+    assert not p.exists("one.out")  # refused before anything was built
+
+
+@pytest.mark.timeout(30)  # (without the check, watch would run until stopped)
+def test_the_python_api_refuses_watch_options_no_timer_can_take(make_project):
+    """The same values through `buildlike.watch.watch` (in seconds) raise a UsageError."""
+    from buildlike.errors import UsageError
+    from buildlike.watch import WatchOptions, watch
+
+    p = make_project(ONE_RULE, {"one.txt": "1\n"})
+    for options in (WatchOptions(poll=float("inf")), WatchOptions(poll=float("nan")), WatchOptions(debounce=1e20)):
+        with pytest.raises(UsageError, match=r"(poll|debounce) must be a number of seconds from"):
+            watch(p.root / "Maestrofile.toml", options=options)
+    assert not p.exists("one.out")
+
+
 def test_a_target_that_an_edit_removes_is_an_error_until_it_comes_back(make_project, watching):
     p = make_project(TWO_RULES, {"one.txt": "1\n", "data/two.txt": "2\n"})
     w = watching(p.root, "second")

@@ -412,3 +412,12 @@ def test_files_no_longer_watched_are_forgotten(tmp_path):
     contents.changed(["a.txt", "b.txt"])
     contents.keep({"b.txt"})
     assert contents.changed(["a.txt", "b.txt"]) == {"a.txt"}
+
+
+def test_the_command_line_takes_the_watch_options_the_python_api_takes():
+    """`watch --debounce MS` and `--poll SECONDS` are range-checked by typer with cli.py's copies of
+    watch.py's ranges, which must not drift apart."""
+    from buildlike import cli, watch
+
+    assert tuple(ms / 1000 for ms in cli.DEBOUNCE_RANGE_MS) == watch.DEBOUNCE_RANGE
+    assert cli.POLL_RANGE == watch.POLL_RANGE
