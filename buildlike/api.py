@@ -114,6 +114,10 @@ def find_maestrofile(
     file: str | os.PathLike[str] | None = None, directory: str | os.PathLike[str] | None = None
 ) -> Path:
     """The absolute path of the Maestrofile named by `-f`/`-C` (default: ./Maestrofile.toml)."""
+    if file == "":
+        raise UsageError("-f '': the name of the Maestrofile is empty; name it, or leave -f out for ./Maestrofile.toml")
+    if directory == "":
+        raise UsageError("-C '': the name of the folder is empty; name it, or leave -C out to run here")
     if directory is not None and not os.path.isdir(directory):
         if os.path.exists(directory):
             raise UsageError(f"-C {directory}: not a folder; to name a Maestrofile, use -f {directory}")

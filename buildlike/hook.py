@@ -86,6 +86,11 @@ def find_repo(cwd: Path) -> Repo:
 
 def locate_maestrofile(repo: Repo, cwd: Path, file: str | None) -> Path:
     """The Maestrofile a hook builds: `file` (relative to `cwd`), else the one at the top of the work tree."""
+    if file == "":
+        raise UsageError(
+            f"-f '': the name of the Maestrofile is empty; name it, or leave -f out for the {MAESTROFILE}"
+            " at the top of the repository"
+        )
     path = cwd / file if file is not None else repo.top / MAESTROFILE
     if path.is_dir():
         path = path / MAESTROFILE

@@ -29,6 +29,8 @@ def state_folder(maestrofile: str) -> str:
 
 def maestrofile_path(file: str | None, directory: str | None) -> str | None:
     """The absolute path of the Maestrofile named by `-f`/`-C` (default ./Maestrofile.toml), if it exists."""
+    if file == "" or directory == "":
+        return None  # (a script's unset `-f "$FILE"` names nothing, not the folder it would join to)
     base = directory if directory is not None else os.getcwd()
     path = os.path.join(base, file) if file is not None else os.path.join(base, MAESTROFILE)
     if os.path.isdir(path):

@@ -835,6 +835,33 @@ def test_every_command_takes_file_and_directory_options(make_project):
     assert not p.exists(".buildlike")
 
 
+@pytest.mark.parametrize(("empty", "said"), [(["-f", ""], "-f ''"), (["--file="], "-f ''"), (["-C", ""], "-C ''")])
+@pytest.mark.parametrize("command", [[], ["status"], ["list"], ["clean"], ["watch"]])
+def test_an_empty_file_or_directory_is_a_usage_error(make_project, command, empty, said):
+    """Exit codes: 2 bad usage. A script's unset `-f "$MAESTROFILE"` built ./Maestrofile.toml, exit 0."""
+    p = make_project(PROJECT, FILES)
+    r = p.run(*command, *empty)
+    assert r.code == 2, r.text
+    assert f"{said}: the name of the" in r.err and "is empty" in r.err, r.err
+    assert not p.exists("ran.log") and not p.exists(".buildlike")
+
+
+def test_an_empty_file_or_directory_is_refused_where_an_idle_build_is_answered_at_once(make_project):
+    """The idle-build snapshot is looked up before the engine is loaded: it found ./Maestrofile.toml
+    for `-f ''` and `-C ''` and said "nothing to do", exit 0."""
+    p = make_project(PROJECT, FILES)
+    assert p.run("-q").code == 0
+    for rel in (".", *FILES, "app", "build", "build/a.o", "build/b.o", "out/docs/readme.html", "Maestrofile.toml"):
+        st = os.stat(p.root / rel)
+        os.utime(p.root / rel, ns=(st.st_atime_ns - 30 * 10**9, st.st_mtime_ns - 30 * 10**9))
+    assert p.run("-q").code == 0  # the full check: writes the snapshot
+    assert "nothing to do" in p.run().out
+    for empty in (["-f", ""], ["-C", ""], ["build", "-f", ""], ["build", "-C", ""]):
+        r = p.run(*empty)
+        assert r.code == 2, (empty, r.text)
+        assert "nothing to do" not in r.out
+
+
 # -- targets -------------------------------------------------------------------------------------
 
 

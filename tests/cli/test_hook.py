@@ -221,6 +221,16 @@ def test_without_a_maestrofile_the_hook_says_so_clearly(git_project):
     assert not (p.root / ".git/hooks/pre-commit").exists()
 
 
+def test_an_empty_f_is_a_usage_error_not_the_maestrofile_of_the_current_folder(git_project):
+    """A script's unset `-f "$FILE"` made `hook run` build, and `hook install` use, ./Maestrofile.toml."""
+    p = git_project(files={"src.txt": "hello\n", "sub/Maestrofile.toml": '[rules.x]\nalways = true\nrun = "false"\n'})
+    for command in ("run", "install"):
+        r = p.buildlike("hook", command, "-f", "", cwd="sub")
+        assert r.code == 2, r.text
+        assert "-f '': the name of the Maestrofile is empty" in r.err
+    assert not (p.root / ".git/hooks/pre-commit").exists()
+
+
 def test_outside_a_git_repository_the_hook_commands_say_so(tmp_path, git_project):
     p = git_project()
     outside = tmp_path / "plain"
