@@ -261,7 +261,6 @@ def make_app() -> "typer.Typer":
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
-        help="Run the stale jobs of a Maestrofile.toml, in parallel, in dependency order.",
     )
     File = Annotated[str | None, typer.Option("--file", "-f", help="The Maestrofile to use.", metavar="PATH")]
     Directory = Annotated[
@@ -298,7 +297,11 @@ def make_app() -> "typer.Typer":
 
     @app.callback()
     def _root(show_version: Version = False) -> None:
-        """buildlike: a Makefile-style build tool. A bare `buildlike [OPTIONS]` means `buildlike build [OPTIONS]`."""
+        """Run the stale jobs of a Maestrofile.toml, in parallel, in dependency order.
+
+        A bare `buildlike [OPTIONS] [TARGET...]` means `buildlike build [OPTIONS] [TARGET...]`: see
+        `buildlike build -h` for the options.
+        """
 
     @app.command()
     def build(
@@ -401,7 +404,7 @@ def make_app() -> "typer.Typer":
     def clean(
         file: File = None,
         directory: Directory = None,
-        verbose: Verbose = False,
+        verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Name each file deleted.")] = False,
         quiet: Quiet = False,
         no_wait: NoWait = False,
         dry_run: Annotated[

@@ -775,6 +775,30 @@ def test_a_bare_jobs_option_means_build_with_it(make_project):
     assert p.read("events.log").split() == ["start", "end", "start", "end"]
 
 
+def test_the_top_level_help_says_that_a_bare_buildlike_builds(make_project):
+    """SPEC: a bare `buildlike -j 4` means `buildlike build -j 4`; `buildlike -h` listed only
+    `--version` and the commands, so nothing said that `buildlike -j 4 app` works, nor where to look
+    for its options."""
+    p = make_project(PROJECT, FILES)
+    r = p.run("-h")
+    assert r.code == 0, r.text
+    text = " ".join(r.out.split())  # (help text is wrapped to the terminal's width)
+    assert "A bare `buildlike [OPTIONS] [TARGET...]` means `buildlike build [OPTIONS] [TARGET...]`" in text
+    assert "`buildlike build -h`" in text
+
+
+def test_the_help_of_clean_says_what_verbose_does_there(make_project):
+    """`clean -v` names each file it deletes; `clean -h` said "Print the commands." (clean runs none)."""
+    p = make_project(PROJECT, FILES)
+    r = p.run("clean", "-h")
+    assert r.code == 0, r.text
+    line = next(ln for ln in r.out.splitlines() if "--verbose" in ln)
+    assert "command" not in line and "deleted" in line, line
+    assert p.run("-q").code == 0
+    r = p.run("clean", "-v")
+    assert "deleted app" in r.out.splitlines(), r.out
+
+
 def test_a_bare_target_means_build_it(make_project):
     p = make_project(PROJECT, FILES)
     assert p.run("docs").code == 0
