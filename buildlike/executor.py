@@ -284,8 +284,9 @@ class Execution:
                     script.flush()
                     started = self._spawn(command, None, capture, script=script.fileno())
         except OSError as e:  # the shell itself could not start
-            capture.note(f"buildlike: cannot start {self.shell}: {e}\n")
-            return 127
+            code, reason = _not_started(e)
+            capture.note(f"buildlike: cannot start the shell '{self.shell_argv[0]}': {reason}\n")
+            return code
         return started
 
     def _spawn(self, command: str, argv: list[str] | None, capture: Capture, script: int = -1) -> Child | int:
@@ -338,15 +339,21 @@ class Execution:
                 raise
             if e.errno == errno.ENOEXEC:
                 return _NEEDS_SHELL
-            # Say what the shell would have said, with its exit codes.
-            code = 127 if e.errno in (errno.ENOENT, errno.ENOTDIR) else 126
-            reason = "not found" if code == 127 else os.strerror(e.errno or errno.EACCES)
+            code, reason = _not_started(e)
             capture.note(f"buildlike: {argv[0]}: {reason}\n")
             return code
         self.pgids.append(child.pid)
         if self.launcher.on_spawn is not None:
             self.launcher.on_spawn(child.pid)
         return child
+
+
+def _not_started(e: OSError) -> tuple[int, str]:
+    """Say why a program could not start as a shell says it, with its exit code: 127 and "not found",
+    else 126 and the system's words ("Permission denied"), never Python's `[Errno 2] ...: 'name'`."""
+    if e.errno in (errno.ENOENT, errno.ENOTDIR):
+        return 127, "not found"
+    return 126, os.strerror(e.errno or errno.EACCES)
 
 
 def stop_groups(pgids: Sequence[int], *, alive: Callable[[int], bool], grace: float = STOP_GRACE_S) -> None:

@@ -133,6 +133,25 @@ def test_a_shell_path_with_a_blank_runs_that_program(make_project, tmp_path):
     assert p.log() == ["ran"] and p.exists("a.txt")
 
 
+@pytest.mark.parametrize(
+    ("shell", "said", "code"),
+    [
+        ("nonexistent-shell", "cannot start the shell 'nonexistent-shell': not found", 127),
+        ("nonexistent-shell -eu", "cannot start the shell 'nonexistent-shell': not found", 127),
+        ("/etc/passwd", "cannot start the shell '/etc/passwd': Permission denied", 126),
+    ],
+)
+def test_a_shell_that_cannot_start_is_said_as_a_missing_program_is(make_project, shell, said, code):
+    """`buildlike: nonexistent-cmd: not found` for a program run directly, but for the shell it was
+    `cannot start nonexistent-shell: [Errno 2] No such file or directory: 'nonexistent-shell'`."""
+    p = make_project(f'[settings]\nshell = "{shell}"\n[rules.a]\noutputs = ["a"]\nrun = "touch a;"\n')
+    r = p.run()
+    assert r.code == 1, r.text
+    assert f"buildlike: {said}\n" in r.err, r.err
+    assert f"(exit code {code})" in r.err, r.err
+    assert "Errno" not in r.err and not p.exists("a")
+
+
 def test_an_unused_var_changes_nothing(make_project):
     p = make_project(COPY, {"src.txt": "x\n"})
     p.run()

@@ -282,7 +282,7 @@ def test_a_script_without_a_hashbang_line_runs_through_the_shell(cwd, argvs):
 def test_a_missing_shell_gives_127_with_a_message(cwd):
     outcome = run(["echo hi"], cwd, shell=str(cwd / "no-such-shell"))
     assert (outcome.exit_code, outcome.failed_command) == (127, "echo hi")
-    assert outcome.output.startswith(f"buildlike: cannot start {cwd / 'no-such-shell'}: ".encode())
+    assert outcome.output == f"buildlike: cannot start the shell '{cwd / 'no-such-shell'}': not found\n".encode()
 
 
 def test_commands_get_the_environment_given_and_an_empty_stdin(cwd, tmp_path):
