@@ -104,12 +104,20 @@ def locate_maestrofile(repo: Repo, cwd: Path, file: str | None) -> Path:
     )
 
 
-def _build_command(repo: Repo, maestrofile: Path) -> str:
-    """What builds `maestrofile` from the top of the work tree (where git runs the hook)."""
-    if maestrofile == repo.top / MAESTROFILE:
+def _build_command(repo: Repo, cwd: Path, maestrofile: Path) -> str:
+    """What builds `maestrofile` from `cwd`, where `hook run` was started: by hand, any folder of the
+    work tree; by git, its top, which is then named, as the user may stand elsewhere."""
+    relative = os.path.relpath(maestrofile, cwd)
+    if relative == MAESTROFILE:
         return "buildlike"
-    relative = os.path.relpath(maestrofile, repo.top)
-    return f"buildlike -f {shlex.quote(relative)} (at the top of the repository)"
+    command = f"buildlike -f {shlex.quote(relative)}"
+    return f"{command} (at the top of the repository)" if os.path.samefile(cwd, repo.top) else command
+
+
+def _named_from(cwd: Path, top: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
+    """`paths`, relative to the top of the work tree, as named from `cwd` (as `git status` names
+    them there: `../gen.txt`), so that `git add` takes them where the user stands."""
+    return tuple(os.path.relpath(top / p, cwd) for p in paths)
 
 
 def dirty_files(top: Path) -> dict[str, bytes | None]:
@@ -151,7 +159,8 @@ def run_hook(
 ) -> None:
     """Build the default targets for a commit; raise CommitRefused (or BuildFailed) if it must not go on.
 
-    With `check`, build nothing: refuse if any job (not counting `always` ones) is stale.
+    With `check`, build nothing: refuse if any job (not counting `always` ones) is stale. The files
+    and the command the refusal names are as seen from `cwd`.
     """
     repo = find_repo(cwd)
     maestrofile = locate_maestrofile(repo, cwd, file)
@@ -160,18 +169,18 @@ def run_hook(
         counted = [s.job.id for s in stale if s.counts_for_check]
         if counted:
             reporter.info(status_text(stale))
-            raise CommitRefused(stale=counted, command=_build_command(repo, maestrofile))
+            raise CommitRefused(stale=counted, command=_build_command(repo, cwd, maestrofile))
         return
     loaded = load(maestrofile, save_cache=True)
     before = dirty_files(repo.top)
     try:
         build(loaded, options=options, reporter=reporter)
     except BuildFailed:
-        changed = changed_files(before, dirty_files(repo.top))
+        changed = _named_from(cwd, repo.top, changed_files(before, dirty_files(repo.top)))
         if changed:
             reporter.warning(f"the failed build also changed files that git tracks: {', '.join(changed)}")
         raise
-    changed = changed_files(before, dirty_files(repo.top))
+    changed = _named_from(cwd, repo.top, changed_files(before, dirty_files(repo.top)))
     if changed:
         raise CommitRefused(changed=changed)
 

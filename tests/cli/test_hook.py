@@ -181,6 +181,40 @@ def test_the_hook_finds_the_maestrofile_at_the_top_from_any_subfolder(git_projec
     assert r.code == 0, r.text
 
 
+GEN_THEN_FAIL = """
+[rules.gen]
+inputs = ["src.txt"]
+outputs = ["gen.txt"]
+run = "tr a-z A-Z < {input} > {output}"
+
+[rules.check]
+inputs = ["gen.txt"]
+outputs = ["checked.txt"]
+run = "exit 1"
+"""
+
+
+def test_hook_run_by_hand_in_a_subfolder_names_the_changed_files_from_there(git_project):
+    """README: `hook run` "which you can also run by hand from any folder of the repository". From
+    `docs/deep`, it listed `gen.txt` (from the top), which `git add` there does not take; it names
+    them as `git status` does there, and the failed build's warning too."""
+    p = git_project(files={"src.txt": "hello\n", "docs/deep/page.md": "text\n"})
+    p.write("src.txt", "world\n")
+    r = p.buildlike("hook", "run", cwd="docs/deep")
+    assert r.code == 1, r.text
+    assert "  ../../gen.txt" in r.err.splitlines(), r.err
+    p.git("add", "../../gen.txt", cwd="docs/deep")  # as told, from where it was run
+    assert p.git("diff", "--name-only").split() == ["src.txt"]
+
+    q = git_project(
+        maestrofile=GEN_THEN_FAIL, files={"src.txt": "hello\n", "gen.txt": "HELLO\n", "sub/x": ""}, build=False
+    )
+    q.write("src.txt", "world\n")
+    r = q.buildlike("hook", "run", cwd="sub")
+    assert r.code == 1, r.text
+    assert "the failed build also changed files that git tracks: ../gen.txt" in r.err, r.err
+
+
 def test_install_with_f_builds_that_maestrofile_whatever_the_folder(git_project):
     p = git_project(maestrofile=None, files={})
     p.write(
