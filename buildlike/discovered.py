@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -24,6 +25,7 @@ from buildlike.state import StateStore
 # header saved in the first second of its job goes unseen, and `clean` may take a depfile written
 # in that second for the user's, and leave it.)
 CLOCK_TICK_NS = 20_000_000
+_MAX_LINK_HOPS = 40  # as Linux follows at most 40 links in one path (ELOOP)
 
 
 def ordered_with_discovered(graph: JobGraph, order: Sequence[int], store: StateStore) -> list[int]:
@@ -107,17 +109,23 @@ def discovered_inputs(job: Job, root: str, stamper: Stamper, started_ns: int) ->
             known.add(p)
             paths.append(p)
     digests: list[bytes] = []
+    links: dict[str, tuple[int, str] | None] = {}  # for `_link_changed`: what each path on the way is
     for p in paths:
         # When the file last changed, by its ctime, which no program sets (an mtime can lie: in the
         # future after clock skew or from a tarball, set back by `cp -p`). The kernel's file clock lags
-        # by up to a tick, so a file changed just after the start may read just before it; that margin
-        # is for files this pass first looks at now (a generated header, stamped when its maker ended
-        # just before, needs none).
+        # by up to a tick, so a file changed just after the start may read just before it. A file this
+        # pass stamped before (most were, before the job started) must also still be that file, as
+        # stamped; one it first looks at now gets the margin (a generated header, stamped when its
+        # maker ended just before, needs none), and no link on its way may have been made since (a
+        # link switched to another file leaves that file's ctime old: `ln -sfn v2 inc`).
         seen_before = stamper.has_stat(p)
         since = started_ns if seen_before else started_ns - CLOCK_TICK_NS
         d = stamper.digest(p)
         try:
-            changed = os.stat(os.path.join(root, p)).st_ctime_ns >= since
+            st = os.stat(os.path.join(root, p))
+            changed = st.st_ctime_ns >= since or (
+                not stamper.same_file(p, st) if seen_before else _link_changed(os.path.join(root, p), since, links)
+            )
         except FileNotFoundError:
             if seen_before and d is None:  # absent when the job was judged, and still: it read none
                 digests.append(ABSENT)
@@ -133,6 +141,41 @@ def discovered_inputs(job: Job, root: str, stamper: Stamper, started_ns: int) ->
         else:
             digests.append(d)
     return Discovered(tuple(paths), tuple(digests), hash_bytes(data) if written else b"")
+
+
+def _link_changed(path: str, since: int, known: dict[str, tuple[int, str] | None]) -> bool:
+    """Whether a symlink on the way to `path` (absolute), followed as the kernel follows them, was
+    made at or after `since` (by its ctime). `known` keeps each path on the way (a link's ctime and
+    where it leads; None: no link) for the next call: headers share their folders."""
+    todo = path.split("/")[::-1]  # the names still to walk, the next one last
+    here = "/"
+    hops = 0
+    while todo:
+        name = todo.pop()
+        if name in ("", "."):
+            continue
+        if name == "..":
+            here = os.path.dirname(here)
+            continue
+        step = os.path.join(here, name)
+        if step not in known:
+            try:
+                st = os.lstat(step)
+                known[step] = (st.st_ctime_ns, os.readlink(step)) if stat.S_ISLNK(st.st_mode) else None
+            except OSError:
+                return False  # (gone, or a loop: the file's own stat says so)
+        link = known[step]
+        if link is None:
+            here = step
+            continue
+        ctime, target = link
+        hops += 1
+        if ctime >= since or hops > _MAX_LINK_HOPS:
+            return ctime >= since
+        if target.startswith("/"):
+            here = "/"
+        todo.extend(target.split("/")[::-1])
+    return False
 
 
 def _spelled(path: str, root: str) -> str:

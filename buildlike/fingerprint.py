@@ -17,6 +17,7 @@ import xxhash
 # (mtime_ns, size, digest): what we knew about a file the last time we looked.
 Stamp = tuple[int, int, bytes]
 Stat = tuple[int, int]
+FileId = tuple[int, int, int]  # (st_ino, st_dev, st_ctime_ns): which file a name led to, and its last change
 
 # A file whose mtime is this close to the moment we stat'ed it may still change within the same
 # timestamp tick (2 s on FAT, a jiffy on ext4), unseen by a later stat. Such a stamp is stored with an
@@ -189,6 +190,7 @@ class Stamper:
         self.trees = trees
         self.refreshed: dict[str, Stamp] = {}
         self._stats: dict[str, Stat | None] = {}
+        self._ids: dict[str, FileId] = {}  # of the files among `_stats`: which file each name led to
         self._digests: dict[str, bytes | None] = {}
         self._folders: set[str] = set()  # of `trees`: their stats are `tree_stat`s, which no plain stat matches
         self.source_folders: set[str] = set()  # the others seen to be folders: only their names count
@@ -214,6 +216,7 @@ class Stamper:
         try:
             st = os.stat(path, dir_fd=self._fd)
             result: Stat | None = (st.st_mtime_ns, st.st_size)
+            self._ids[path] = (st.st_ino, st.st_dev, st.st_ctime_ns)
             if statmod.S_ISDIR(st.st_mode):
                 if path in self.trees:
                     result = tree_stat(path, dir_fd=self._fd)
@@ -281,6 +284,7 @@ class Stamper:
             else:
                 stat: Stat = (st.st_mtime_ns, st.st_size)
                 self._stats[path] = stat
+                self._ids[path] = (st.st_ino, st.st_dev, st.st_ctime_ns)
                 k = self.known.get(path)
                 if k is not None and k[0] == stat[0] and k[1] == stat[1]:
                     digest = k[2]
@@ -291,6 +295,38 @@ class Stamper:
         finally:
             os.close(fd)
         return digest if digest is not None else self.digest(path)
+
+    def moved(self, path: str) -> bool:
+        """Whether `path` may no longer be the file this pass stamped: its stat or its ctime moved, or
+        the name leads to another file now (a link switched, a file renamed over it). True if this
+        pass has no stat of it."""
+        if path not in self._stats:
+            return True
+        try:
+            st = os.stat(path, dir_fd=self._fd)
+        except (FileNotFoundError, NotADirectoryError):
+            return self._stats[path] is not None
+        except OSError as e:
+            if e.errno not in _NO_SUCH_FILE:
+                raise
+            return self._stats[path] is not None
+        return not self.same_file(path, st)
+
+    def same_file(self, path: str, st: os.stat_result) -> bool:
+        """Whether `st`, a fresh stat of `path`, is of the file this pass stamped, unchanged since.
+
+        The ctime too, which no program sets: `cp -p` puts an mtime back, not a ctime. A folder a
+        rule makes is compared by its whole tree's stand-in."""
+        if path in self._folders:
+            try:
+                return tree_stat(path, dir_fd=self._fd) == self._stats[path]
+            except OSError:
+                return False
+        return (st.st_mtime_ns, st.st_size) == self._stats.get(path) and self._ids.get(path) == (
+            st.st_ino,
+            st.st_dev,
+            st.st_ctime_ns,
+        )
 
     def stamp_for(self, st: Stat, digest: bytes) -> Stamp:
         """The stamp to save for a file; a racily recent mtime is saved as untrusted."""
@@ -314,6 +350,7 @@ class Stamper:
         """Drop what we know of `paths` in this pass (a command just rewrote them)."""
         for p in paths:
             self._stats.pop(p, None)
+            self._ids.pop(p, None)
             self._digests.pop(p, None)
             self.source_folders.discard(p)  # (until it is looked at again)
 

@@ -451,6 +451,26 @@ def _open_files_limit() -> int | None:
     return limit if limit > 0 else None
 
 
+def _as_read(inputs: tuple[str, ...], digests: tuple[bytes, ...], stamper: Stamper) -> tuple[bytes, ...]:
+    """The inputs' digests taken before the command started, but MISSING for one that changed while
+    it ran: what it read is unknown, so the job runs again next time, even if the file then holds
+    what it held at the start again (a reverted edit, or its maker rerun). One stat per input.
+
+    An input gone by then keeps its digest (a job may delete what it read: it settles once its
+    maker wrote the same again). A changed one is forgotten again, so that this pass does not
+    vouch for its new content as what the build read (watch mode asks).
+    """
+    out = digests
+    for k, p in enumerate(inputs):
+        if stamper.moved(p):
+            stamper.forget((p,))
+            now = stamper.digest(p)
+            if now is not None and now != digests[k]:
+                out = (*out[:k], MISSING, *out[k + 1 :])
+                stamper.forget((p,))
+    return out
+
+
 def _made_all(job: Job, root: str) -> bool:
     """Whether a job whose commands succeeded surely succeeded: it made every output, and it has no
     depfile (one that cannot be read fails it once it is read)."""
@@ -530,7 +550,7 @@ def _finish(
     record = JobRecord(
         job.fingerprint,
         job.inputs,
-        run.input_digests,
+        _as_read(job.inputs, run.input_digests, stamper),
         discovered.paths,
         discovered.digests,
         job.outputs,

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from buildlike.discovered import CLOCK_TICK_NS, discovered_inputs
+from buildlike.discovered import CLOCK_TICK_NS, _link_changed, discovered_inputs
 from buildlike.fingerprint import MISSING, Stamper, hash_bytes, hash_file
 from buildlike.jobs import Job
 
@@ -59,3 +59,25 @@ def test_a_header_made_just_before_the_job_started_is_trusted(tmp_path):
         _, digests, depfile_digest = discovered_inputs(compile_job(), str(tmp_path), stamper, started_ns)
     assert digests == (made,) != (MISSING,)
     assert depfile_digest == hash_file(str(tmp_path / "a.d"))  # what `clean` compares it with
+
+
+def test_a_link_made_since_is_found_on_the_way_however_it_is_reached(tmp_path):
+    """`inc/x.h`, with `inc -> cur/include` and `cur -> v2`: a switch of either link counts, and
+    an old chain of links, a plain path and a loop of links do not."""
+    for v in ("v1", "v2"):
+        (tmp_path / v / "include").mkdir(parents=True)
+        (tmp_path / v / "include" / "x.h").write_text(v)
+    os.symlink("v1", tmp_path / "cur")
+    os.symlink(str(tmp_path / "cur" / "include"), tmp_path / "inc")  # (an absolute target)
+    os.symlink("a", tmp_path / "b")
+    os.symlink("b", tmp_path / "a")
+    header = str(tmp_path / "inc" / "x.h")
+    later = time.time_ns() + 10 * CLOCK_TICK_NS
+    assert not _link_changed(header, later, {})
+    assert not _link_changed(str(tmp_path / "v1" / "include" / "x.h"), 0, {})
+    assert not _link_changed(str(tmp_path / "a" / "x.h"), later, {})
+    before = time.time_ns() - CLOCK_TICK_NS
+    (tmp_path / "cur").unlink()
+    os.symlink("v2", tmp_path / "cur")  # the link the first one leads through
+    assert _link_changed(header, before, {})
+    assert _link_changed(str(tmp_path / "inc" / ".." / "cur" / "include" / "x.h"), before, {})
