@@ -192,8 +192,10 @@ def _main(argv: list[str] | None) -> None:
         print(f"buildlike {__version__}")
         sys.exit(0)
     misplaced: tuple[str, ...] = ()  # command names after options, taken for targets
+    first = None  # the word where a command goes, taken for a target (maybe a misspelt command)
     if not args or (args[0] not in COMMANDS and args[0] not in _TOP_LEVEL_FLAGS):
         misplaced = tuple(a for a in args if a in COMMANDS)
+        first = args[0] if args and not args[0].startswith("-") else None
         args.insert(0, "build")  # `buildlike -j 4 app` means `buildlike build -j 4 app`
     values = parse_args(args)
     if values is not None and values["command"] == "build" and nothing_to_do(values):
@@ -220,9 +222,9 @@ def _main(argv: list[str] | None) -> None:
         # would only walk the loaded graph again and again (15 ms of a 2000-job rebuild).
         gc.disable()
     try:
-        from buildlike.cli import run
+        from buildlike.cli import Misread, run
 
-        code = run(args, values, commands=misplaced)
+        code = run(args, values, misread=Misread(misplaced, first, COMMANDS))
     finally:
         if collecting:
             gc.enable()  # for a caller in the same process (tests)

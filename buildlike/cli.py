@@ -39,29 +39,44 @@ class CommonOptions(NamedTuple):
     always_make: bool = False
 
 
-def _report_error(e: BuildlikeError, commands: Sequence[str] = ()) -> None:
-    """Print `e` for the user; `commands`: names of commands that a build took for targets
-    (`buildlike -C DIR status`), to say how to run them if they are unknown targets."""
+class Misread(NamedTuple):
+    """What a bare `buildlike ...` (a build) may have meant as a command (see `_report_error`)."""
+
+    commands: tuple[str, ...] = ()  # the command names given after options (`buildlike -C DIR status`)
+    first: str | None = None  # the word where a command goes, which is none (`buildlike stauts`)
+    known: tuple[str, ...] = ()  # every command's name
+
+
+def _report_error(e: BuildlikeError, misread: Misread = Misread()) -> None:
+    """Print `e` for the user; when a bare `buildlike ...` names unknown targets that look like
+    commands (`misread`), also say how to run those."""
     if isinstance(e, MaestrofileError):
         for p in e.problems:
             print(f"error: {p}", file=sys.stderr)
     else:
         print(f"buildlike: {e.message}", file=sys.stderr)
     if isinstance(e, UnknownTargets):
-        for name in (t for t in e.targets if t in commands):
+        for name in (t for t in e.targets if t in misread.commands):
             print(
                 f"buildlike: to run the {name} command, write it first: options follow the command,"
                 f" as in `buildlike {name} -C DIR`",
                 file=sys.stderr,
             )
+        first = misread.first
+        if first is not None and first in e.targets and first not in e.hinted and first not in misread.commands:
+            import difflib
+
+            close = difflib.get_close_matches(first, misread.known, n=1, cutoff=0.6)
+            if close:
+                print(f"buildlike: did you mean the command `buildlike {close[0]}`?", file=sys.stderr)
 
 
-def run_guarded(action: Callable[[], int], commands: Sequence[str] = ()) -> int:
+def run_guarded(action: Callable[[], int], misread: Misread = Misread()) -> int:
     """Run `action`, turning our errors and Ctrl-C into messages and exit codes."""
     try:
         return action()
     except BuildlikeError as e:
-        _report_error(e, commands)
+        _report_error(e, misread)
         return e.exit_code
     except KeyboardInterrupt:
         print("buildlike: interrupted", file=sys.stderr)
@@ -249,8 +264,9 @@ def _hook_app() -> "typer.Typer":
     return app
 
 
-def make_app() -> "typer.Typer":
-    """The typer application (imported only when the fast path does not apply)."""
+def make_app(misread: Misread = Misread()) -> "typer.Typer":
+    """The typer application (imported only when the fast path does not apply); `misread`: see
+    `_report_error`, for a bare `buildlike ...`."""
     import math
     from typing import Annotated
 
@@ -332,7 +348,7 @@ def make_app() -> "typer.Typer":
             tuple(targets or ()),
             always_make,
         )
-        finish(run_guarded(lambda: do_build(o)))
+        finish(run_guarded(lambda: do_build(o), misread))
 
     @app.command()
     def watch(
@@ -439,9 +455,9 @@ def bare_poll(args: list[str]) -> list[str]:
     return out
 
 
-def run(args: Sequence[str], parsed: dict[str, object] | None, *, commands: Sequence[str] = ()) -> int:
+def run(args: Sequence[str], parsed: dict[str, object] | None, *, misread: Misread = Misread()) -> int:
     """Run a command line; `parsed` holds its command and options when __main__ could read them
-    (`parse_args`): then typer is not even imported. `commands`: see `_report_error`."""
+    (`parse_args`): then typer is not even imported. `misread`: see `_report_error`."""
     if parsed is not None:
         values = dict(parsed)
         command, check = values.pop("command"), bool(values.pop("check", False))
@@ -450,8 +466,8 @@ def run(args: Sequence[str], parsed: dict[str, object] | None, *, commands: Sequ
             return run_guarded(lambda: do_status(options, check=check))
         if command in ("list", "graph"):
             return run_guarded(lambda: do_print(options, str(command)))
-        return run_guarded(lambda: do_build(options), commands)
-    app = make_app()
+        return run_guarded(lambda: do_build(options), misread)
+    app = make_app(misread)
     try:
         app(args=bare_poll(list(args)), prog_name="buildlike")
     except SystemExit as e:

@@ -54,11 +54,13 @@ class UsageError(BuildlikeError):
 
 
 class UnknownTargets(UsageError):
-    """Targets that name no rule, job or output of the Maestrofile."""
+    """Targets that name no rule, job or output of the Maestrofile; `hinted`: those of them that the
+    message suggests one for (a did-you-mean)."""
 
-    def __init__(self, message: str, targets: Iterable[str]) -> None:
+    def __init__(self, message: str, targets: Iterable[str], *, hinted: Iterable[str] = ()) -> None:
         super().__init__(message)
         self.targets = tuple(targets)
+        self.hinted = tuple(hinted)
 
 
 class BuildFailed(BuildlikeError):

@@ -243,10 +243,13 @@ def resolve_targets(graph: JobGraph, targets: Sequence[str]) -> list[int]:
 
         names = [*graph.rule_lines, *by_id]
         parts = []
+        hinted = []
         for t in unknown:
             hint = did_you_mean(t, names) or did_you_mean(normalize(t), graph.producer)
             parts.append(f"unknown target '{t}': not a rule, a job or an output of {graph.file}{hint}")
-        raise UnknownTargets("\n".join(parts), unknown)
+            if hint:
+                hinted.append(t)
+        raise UnknownTargets("\n".join(parts), unknown, hinted=hinted)
     return list(chosen)
 
 

@@ -928,6 +928,31 @@ def test_exit_codes_are_0_success_1_failed_job_2_usage(make_project):
     assert p.run("frobnicate").code == 2  # an unknown target
 
 
+@pytest.mark.parametrize(("typed", "command"), [("stauts", "status"), ("claen", "clean"), ("buidl", "build")])
+def test_a_misspelt_command_gets_a_did_you_mean_for_the_command(make_project, typed, command):
+    """`buildlike stauts` said only "unknown target 'stauts': not a rule, a job or an output", while a
+    misspelt target got a did-you-mean; the likelier slip here is the command's name."""
+    p = make_project(PROJECT, FILES)
+    r = p.run(typed)
+    assert r.code == 2, r.text
+    assert f"unknown target '{typed}'" in r.err
+    assert f"did you mean the command `buildlike {command}`?" in r.err, r.err
+    assert not p.exists("ran.log")
+    r = p.run(typed, "-B")  # (read by typer, not by the fast path)
+    assert r.code == 2 and f"`buildlike {command}`" in r.err, r.err
+
+
+def test_a_misspelt_target_close_to_a_rule_gets_only_the_rules_did_you_mean(make_project):
+    """The target's own did-you-mean wins: `stauts` near a rule `stat` is taken for that rule."""
+    p = make_project(PROJECT + '\n[rules.stat]\nalways = true\nrun = "true"\n', FILES)
+    r = p.run("stauts")
+    assert r.code == 2
+    assert "(did you mean 'stat'?)" in r.err and "the command" not in r.err, r.err
+    for args in (["build", "stauts"], ["docs", "stauts"], ["frobnicate"]):  # not where a command goes
+        r = p.run(*args)
+        assert r.code == 2 and "the command" not in r.err, (args, r.err)
+
+
 def test_a_failure_while_a_sibling_producer_runs_is_reported_not_a_crash(make_project):
     """SPEC: a failing command fails its job; the running ones finish; exit 1."""
     p = make_project(

@@ -219,6 +219,11 @@ def test_unknown_targets_are_a_usage_error_naming_each_with_a_suggestion():
     text = e.value.message
     assert "'ldd'" in text and "'ld'" in text
     assert "'build/c.o'" in text
+    assert e.value.targets == ("ldd", "build/c.o")
+    assert e.value.hinted == ("ldd", "build/c.o")  # (`build/a.o` for the second)
+    with pytest.raises(UsageError) as e:
+        resolve_targets(foreach_graph(), ["zzz"])
+    assert e.value.hinted == ()
 
 
 # -- missing_inputs ------------------------------------------------------------------------------
