@@ -134,7 +134,7 @@ class CommitRefused(BuildlikeError):
     exit_code = 1
 
     def __init__(self, *, changed: Iterable[str] = (), stale: Iterable[str] = (), command: str = "buildlike") -> None:
-        """`command`: what builds the hook's Maestrofile from the top of the repository."""
+        """`command`: what builds the hook's Maestrofile from the folder `hook run` ran in."""
         self.changed = tuple(changed)
         self.stale = tuple(stale)
         if self.changed:
