@@ -31,8 +31,9 @@ CACHE_NAME = "graph.cache"
 # 14: a depfile two jobs would write is an error; 15: the key holds the SourceStamp whole;
 # 16: a foreach match that is not among its job's inputs is warned about; 17: folders' ctimes and inodes;
 # 18: an input that is a folder is warned about by each build, not by the cached graph;
-# 19: a foreach never matches its own depfiles; 20: a glob inside a folder a rule makes is an error).
-_FORMAT = ("buildlike-graph", 21, __version__, marshal.version)
+# 19: a foreach never matches its own depfiles; 20: a glob inside a folder a rule makes is an error;
+# 22: a rule's line is never one inside a string).
+_FORMAT = ("buildlike-graph", 22, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:

@@ -5,8 +5,6 @@ Only this module knows TOML. Rules still hold their placeholders; expanding them
 
 from __future__ import annotations
 
-import bisect
-import contextlib
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -81,27 +79,116 @@ def _type_name(value: object) -> str:
     return _TYPE_NAMES.get(name, name)
 
 
-class _Locator:
-    """Finds the line of a table header or of a key inside it, by scanning the text once."""
+# One TOML token, after the blanks before it: enough to follow a document's structure. A string or
+# a comment is one token, so nothing inside it is taken for a key or a header. (The time of a date,
+# after its blank, is a token of its own: part of the value, like the rest.)
+_TOKEN = re.compile(
+    r"""[ \t]*(?:
+      (?P<newline>\r?\n)
+    | (?P<comment>\#[^\n]*)
+    | (?P<multiline>"{3}[^"\\]*(?:(?:\\.|"{1,2}(?!"))[^"\\]*)*"{3,5}|'{3}[^']*(?:'{1,2}(?!')[^']*)*'{3,5})
+    | (?P<basic>"[^"\\\n]*(?:\\.[^"\\\n]*)*")
+    | (?P<literal>'[^'\n]*')
+    | (?P<bare>[^\s\[\]{}=,.\#"']+)
+    | (?P<punctuation>[\[\]{}=,.])
+    )""",
+    re.X | re.S,
+)
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))", re.S)
+_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", "e": "\x1b", '"': '"', "\\": "\\"}
 
-    _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
-    # The first part of a key: bare, "basic" or 'literal', before `=` or the dot of a dotted key.
-    _KEY = re.compile(r"""^\s*([A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')\s*[.=]""")
+
+def _key_part(token: str, kind: str) -> str:
+    """A bare, "basic" or 'literal' key as TOML reads it."""
+    if kind == "bare":
+        return token
+    if kind == "basic" and "\\" in token:
+        return _ESCAPE.sub(_unescape, token[1:-1])
+    return token[1:-1]
+
+
+def _unescape(m: re.Match[str]) -> str:
+    code = m.group(1) or m.group(2)
+    return chr(int(code, 16)) if code else _ESCAPES.get(m.group(3), m.group(0))
+
+
+class _Locator:
+    """Finds the line of a table header or of a key inside it, in one pass over the text (valid
+    TOML) that skips strings and comments."""
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
-        self._header_lines: list[int] = []
-        self._tables: dict[tuple[str, ...], int] = {}
-        self._tops: dict[str, int] = {}
-        self._keys: dict[int, dict[str, int]] = {}  # by the line of the table's header (0: the top)
-        for n, line in enumerate(self.lines, 1):
-            m = self._HEADER.match(line)
-            if m:
-                parts = _split_dotted(m.group(1))
-                self._header_lines.append(n)
-                self._tables.setdefault(parts, n)
-                if parts:
-                    self._tops.setdefault(parts[0], n)
+        tables: dict[tuple[str, ...], int] = {}  # a table -> the line of its header
+        tops: dict[str, int] = {}  # a top-level table -> the line of the first header in it
+        keys: dict[tuple[str, ...], int] = {}  # a table's key (the first part of a dotted one) -> its line
+        table: tuple[str, ...] = ()  # of the last header
+        header: list[str] | None = None  # the parts of the header being read, `[a.b]` or `[[a.b]]`
+        array = False  # the header is `[[a.b]]`
+        key: list[str] = []  # the parts of the key being read
+        value = False  # past the `=` of the line's key
+        # The values open on `{` or `[`, innermost last: () for an inline table, whose keys are read,
+        # or None in an array; and whether a value comes next in it, or a key.
+        nest: list[tuple[str, ...] | None] = []
+        in_value: list[bool] = []
+        line = 1
+        for m in _TOKEN.finditer(text):
+            kind = m.lastgroup or ""
+            if kind == "newline":
+                line += 1
+                if not nest:
+                    value = False
+                    key.clear()
+                continue
+            if kind == "comment":
+                continue
+            if kind == "multiline":
+                line += m.group(kind).count("\n")
+                continue
+            token = m.group(kind)
+            keyed = (not value) if not nest else (nest[-1] is not None and not in_value[-1])
+            if kind != "punctuation":
+                if header is not None:
+                    header.append(_key_part(token, kind))
+                elif keyed:
+                    key.append(_key_part(token, kind))
+            elif token == "=":
+                if keyed and key:
+                    if nest:
+                        in_value[-1] = True
+                    else:
+                        keys.setdefault((*table, key[0]), line)
+                        value = True
+                    key.clear()
+            elif token == ",":
+                if nest and nest[-1] is not None:
+                    in_value[-1] = False
+            elif token == "[":
+                if nest or value:
+                    nest.append(None)
+                    in_value.append(True)
+                elif header is None:
+                    header = []
+                else:
+                    array = True
+            elif token == "{":
+                if nest or value:
+                    nest.append(() if not nest or nest[-1] is not None else None)
+                    in_value.append(False)
+            elif token != ".":  # `]` or `}`
+                if nest:
+                    nest.pop()
+                    in_value.pop()
+                elif header is not None:
+                    table = tuple(header)
+                    header = None
+                    if not array:
+                        tables.setdefault(table, line)
+                        if table:
+                            tops.setdefault(table[0], line)
+                    array = False
+        self._tables = tables
+        self._tops = tops
+        self._keys = keys
 
     def table(self, *parts: str) -> int | None:
         return self._tables.get(parts)
@@ -116,44 +203,7 @@ class _Locator:
         start = self.table(*table) if table else 0
         if start is None:  # (a table may have no header of its own: [rules.gen.c] alone)
             return self._tables.get((*table, key))
-        keys = self._keys.get(start)
-        if keys is None:  # each table's lines are read once, however many keys are looked up
-            keys = self._keys[start] = {}
-            k = bisect.bisect_right(self._header_lines, start)
-            end = self._header_lines[k] if k < len(self._header_lines) else len(self.lines) + 1
-            for n in range(start + 1, end):
-                m = self._KEY.match(self.lines[n - 1])
-                if m:
-                    keys.setdefault(_split_dotted(m.group(1))[0], n)
-        return keys.get(key) or self._tables.get((*table, key)) or start or None
-
-
-def _split_dotted(key: str) -> tuple[str, ...]:
-    parts: list[str] = []
-    i, n = 0, len(key)
-    while i < n:
-        c = key[i]
-        if c in " \t.":
-            i += 1
-        elif c in "\"'":
-            end = i + 1
-            while end < n and key[end] != c:
-                end += 2 if c == '"' and key[end] == "\\" else 1  # (a literal string has no escapes)
-            end = min(end, n)
-            raw = key[i + 1 : end]
-            if c == '"' and "\\" in raw:
-                # (every line shaped like a header is read, even one inside a '''string''')
-                with contextlib.suppress(UnicodeDecodeError):
-                    raw = raw.encode("latin-1", "backslashreplace").decode("unicode_escape")
-            parts.append(raw)
-            i = end + 1
-        else:
-            j = i
-            while j < n and key[j] not in " \t.":
-                j += 1
-            parts.append(key[i:j])
-            i = j
-    return tuple(parts)
+        return self._keys.get((*table, key)) or self._tables.get((*table, key)) or start or None
 
 
 class Checked(NamedTuple):
