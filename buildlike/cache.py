@@ -32,8 +32,9 @@ CACHE_NAME = "graph.cache"
 # 16: a foreach match that is not among its job's inputs is warned about; 17: folders' ctimes and inodes;
 # 18: an input that is a folder is warned about by each build, not by the cached graph;
 # 19: a foreach never matches its own depfiles; 20: a glob inside a folder a rule makes is an error;
-# 22: a rule's line is never one inside a string).
-_FORMAT = ("buildlike-graph", 22, __version__, marshal.version)
+# 22: a rule's line is never one inside a string; 23: rules written as inline tables or dotted keys
+# have a line).
+_FORMAT = ("buildlike-graph", 23, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:

@@ -113,21 +113,21 @@ def _unescape(m: re.Match[str]) -> str:
 
 
 class _Locator:
-    """Finds the line of a table header or of a key inside it, in one pass over the text (valid
-    TOML) that skips strings and comments."""
+    """Where each table and key of a Maestrofile is written: the line of its header or of its key,
+    dotted (`b.run = ...`) or in an inline table (`a = { run = ... }`), found in one pass over the
+    text (valid TOML) that skips strings and comments."""
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
-        tables: dict[tuple[str, ...], int] = {}  # a table -> the line of its header
-        tops: dict[str, int] = {}  # a top-level table -> the line of the first header in it
-        keys: dict[tuple[str, ...], int] = {}  # a table's key (the first part of a dotted one) -> its line
+        written: dict[tuple[str, ...], int] = {}  # a table or key -> the first line that writes it
+        within: dict[tuple[str, ...], int] = {}  # a table -> the first header of a table inside it
         table: tuple[str, ...] = ()  # of the last header
         header: list[str] | None = None  # the parts of the header being read, `[a.b]` or `[[a.b]]`
-        array = False  # the header is `[[a.b]]`
         key: list[str] = []  # the parts of the key being read
+        last: tuple[str, ...] = ()  # the path of the last key read
         value = False  # past the `=` of the line's key
-        # The values open on `{` or `[`, innermost last: () for an inline table, whose keys are read,
-        # or None in an array; and whether a value comes next in it, or a key.
+        # The values open on `{` or `[`, innermost last: an inline table's path, or None where keys
+        # are not recorded (in an array); and whether a value comes next in it, or a key.
         nest: list[tuple[str, ...] | None] = []
         in_value: list[bool] = []
         line = 1
@@ -153,12 +153,15 @@ class _Locator:
                     key.append(_key_part(token, kind))
             elif token == "=":
                 if keyed and key:
+                    base = (nest[-1] or ()) if nest else table
+                    last = (*base, *key)
+                    for i in range(len(base) + 1, len(last) + 1):  # (`b.run =` writes b too)
+                        written.setdefault(last[:i], line)
+                    key.clear()
                     if nest:
                         in_value[-1] = True
                     else:
-                        keys.setdefault((*table, key[0]), line)
                         value = True
-                    key.clear()
             elif token == ",":
                 if nest and nest[-1] is not None:
                     in_value[-1] = False
@@ -166,13 +169,11 @@ class _Locator:
                 if nest or value:
                     nest.append(None)
                     in_value.append(True)
-                elif header is None:
+                elif header is None:  # (the second `[` of `[[a.b]]` changes nothing here)
                     header = []
-                else:
-                    array = True
             elif token == "{":
                 if nest or value:
-                    nest.append(() if not nest or nest[-1] is not None else None)
+                    nest.append(last if not nest or nest[-1] is not None else None)
                     in_value.append(False)
             elif token != ".":  # `]` or `}`
                 if nest:
@@ -181,29 +182,20 @@ class _Locator:
                 elif header is not None:
                     table = tuple(header)
                     header = None
-                    if not array:
-                        tables.setdefault(table, line)
-                        if table:
-                            tops.setdefault(table[0], line)
-                    array = False
-        self._tables = tables
-        self._tops = tops
-        self._keys = keys
+                    written.setdefault(table, line)
+                    for i in range(1, len(table)):
+                        within.setdefault(table[:i], line)
+        self._written = written
+        self._within = within
 
-    def table(self, *parts: str) -> int | None:
-        return self._tables.get(parts)
-
-    def first(self, top: str) -> int | None:
-        """The line of the first header in table `top` (`[top]`, `[top.x]`, ...) or of a key `top = ...`."""
-        return self._tops.get(top) or self.key(top)
+    def line(self, *path: str) -> int | None:
+        """The line of the table or key at `path` (a header, `key = ...`, `key.x = ...`), else of the
+        first header of a table inside it (`[rules.gen.c]` alone)."""
+        return self._written.get(path) or self._within.get(path)
 
     def key(self, key: str, *table: str) -> int | None:
-        """The line of `key = ...` (or `key.x = ...`) in the table, else of a table `[table.key]`,
-        else of the table's header."""
-        start = self.table(*table) if table else 0
-        if start is None:  # (a table may have no header of its own: [rules.gen.c] alone)
-            return self._tables.get((*table, key))
-        return self._keys.get((*table, key)) or self._tables.get((*table, key)) or start or None
+        """The line of `key` in `table`, else the table's."""
+        return self.line(*table, key) or (self.line(*table) if table else None)
 
 
 class Checked(NamedTuple):
@@ -278,7 +270,7 @@ def _check(doc: dict[str, Any], *, root: str, shown: str, where: _Locator) -> Ch
         if key not in TOP_KEYS:
             problem(
                 f"unknown table '{key}'{did_you_mean(key, TOP_KEYS, keys=True)}",
-                where.first(key),
+                where.line(key),
             )
     if not doc.get("rules"):
         problem("no rules: add a [rules.NAME] table with inputs, outputs and run", None)
@@ -413,7 +405,7 @@ def _check_rule(
 ) -> Rule | None:
     """The rule; with problems (reported through `problem`), the rule as far as the graph's checks
     need it, or None if its inputs and outputs cannot be worked out."""
-    header = where.table("rules", name)
+    header = where.line("rules", name)
     wrong: set[str | None] = set()  # the keys with a problem (None: the rule as a whole)
     ok = True  # no problem found in it (`bad` says one is)
 

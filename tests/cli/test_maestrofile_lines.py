@@ -52,3 +52,70 @@ def test_a_key_in_a_comment_is_not_the_key(make_project):
     r = p.run()
     assert r.code == 2, r.text
     assert _line_of(r, "{bogus}").startswith("error: Maestrofile.toml:5: "), r.err
+
+
+# -- rules written as inline tables or dotted keys, and what is no table ---------------------------
+
+INLINE_AND_DOTTED = """\
+[rules]
+a = { inputs = ["nope1.txt"], outputs = ["a.out"], run = "true" }
+b.inputs = ["nope2.txt"]
+b.outputs = ["b.out"]
+b.run = "true"
+"""
+
+
+@pytest.mark.parametrize(("missing", "line"), [("nope1.txt", 2), ("nope2.txt", 3)])
+def test_a_rule_written_as_an_inline_table_or_dotted_keys_is_named_at_its_line(make_project, missing, line):
+    """It got no line at all: `error: Maestrofile.toml: rule 'a': input 'nope1.txt' ...`."""
+    p = make_project(INLINE_AND_DOTTED)
+    r = p.run()
+    assert r.code == 2
+    assert _line_of(r, missing).startswith(f"error: Maestrofile.toml:{line}: rule "), r.err
+
+
+def test_a_key_of_an_inline_table_rule_is_named_at_its_own_line(make_project):
+    p = make_project(
+        '[rules]\na = { outputs = ["a.out"], run = "true", inptus = [] }\n'
+        'b = { inputs = [\n  "x.txt",\n], outputs = ["b.out"], run = "{oops}" }\n'
+    )
+    r = p.run()
+    assert r.code == 2
+    assert "error: Maestrofile.toml:2: rule 'a': unknown key 'inptus' (did you mean 'inputs'?)" in r.err, r.err
+    assert "error: Maestrofile.toml:5: rule 'b': unknown placeholder '{oops}' in 'run'" in r.err, r.err
+
+
+def test_a_cycle_of_rules_written_as_top_level_dotted_keys_names_their_lines(make_project):
+    p = make_project(
+        'rules.a.inputs = ["b.out"]\nrules.a.outputs = ["a.out"]\nrules.a.run = "true"\n\n'
+        '[rules.b]\ninputs = ["a.out"]\noutputs = ["b.out"]\nrun = "true"\n'
+    )
+    r = p.run()
+    assert r.code == 2
+    assert "error: Maestrofile.toml:1: cycle: a -> b -> a (Maestrofile.toml:1, :5)" in r.err, r.err
+
+
+def test_list_gives_the_line_of_inline_and_dotted_rules(make_project):
+    """`list` showed `a  (1 job, Maestrofile.toml)` for such rules, `Maestrofile.toml:N` for others."""
+    p = make_project(
+        '[rules]\na = { outputs = ["a.out"], run = "touch a.out" }\nb.outputs = ["b.out"]\nb.run = "touch b.out"\n'
+    )
+    r = p.run("list")
+    assert r.code == 0, r.text
+    assert "a  (1 job, Maestrofile.toml:2)" in r.out, r.out
+    assert "b  (1 job, Maestrofile.toml:3)" in r.out, r.out
+
+
+def test_rules_written_as_an_array_of_tables_is_named_at_its_header(make_project):
+    """`[[rules]]`, as other tools write rules: "'rules' must be a table of rules, not a list", no line."""
+    p = make_project('# my rules\n[[rules]]\nname = "a"\noutputs = ["a"]\nrun = "touch a"\n')
+    r = p.run()
+    assert r.code == 2
+    assert "error: Maestrofile.toml:2: 'rules' must be a table of rules, not a list" in r.err, r.err
+
+
+def test_a_rule_that_is_not_a_table_is_named_at_its_line(make_project):
+    p = make_project("[rules]\n# a rule\na = 3\n")
+    r = p.run()
+    assert r.code == 2
+    assert "error: Maestrofile.toml:3: rule 'a': must be a table" in r.err, r.err
