@@ -79,6 +79,20 @@ def _type_name(value: object) -> str:
     return _TYPE_NAMES.get(name, name)
 
 
+def _not_strings(value: object) -> str:
+    """What a value that should be a list of strings is instead: `a list holding a number` for a
+    list, else its type."""
+    odd = next((v for v in value if not isinstance(v, str)), None) if isinstance(value, list) else None
+    return f"a list holding {_type_name(odd)}" if odd is not None else _type_name(value)
+
+
+def _toml_string(text: str) -> str:
+    """`text` as a TOML basic string, quoted and escaped, such as a user would write it."""
+    import json  # (JSON's escapes are TOML's; only a message needs them)
+
+    return json.dumps(text, ensure_ascii=False)
+
+
 # One TOML token, after the blanks before it: enough to follow a document's structure. A string or
 # a comment is one token, so nothing inside it is taken for a key or a header. (The time of a date,
 # after its blank, is a token of its own: part of the value, like the rest.)
@@ -312,7 +326,11 @@ def _check_settings(raw: object, problem: Any, where: _Locator) -> Settings:
         line = where.key(key, "settings")
         if key == "jobs":
             if type(value) is not int or value < 0:
-                problem(f"settings.jobs must be a whole number >= 0, not {value!r}", line)
+                # (a number is shown as it is: Python's str() of one is TOML too)
+                found = str(value) if type(value) in (int, float) else _type_name(value)
+                if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+                    found += f" (write jobs = {int(value)}, without quotes)"
+                problem(f"settings.jobs must be a whole number >= 0, not {found}", line)
             else:
                 jobs = value
         elif key == "default":
@@ -321,7 +339,7 @@ def _check_settings(raw: object, problem: Any, where: _Locator) -> Settings:
                 problem(f"settings.default {_NUL}", line)
             elif items is None:
                 problem(
-                    f"settings.default must be a list of rule names or files, not {_type_name(value)}",
+                    f"settings.default must be a list of rule names or files, not {_not_strings(value)}",
                     line,
                 )
             elif not items:  # (read as absent, it would build every rule: the opposite of what it says)
@@ -331,9 +349,10 @@ def _check_settings(raw: object, problem: Any, where: _Locator) -> Settings:
         elif key == "shell":
             words = _shell_words(value)
             if words is None or "\0" in value:
+                found = _toml_string(value) if isinstance(value, str) else _type_name(value)
                 problem(
                     f'settings.shell must be a program with its options, such as "/bin/bash" or '
-                    f'"bash -eu -o pipefail", not {value!r}',
+                    f'"bash -eu -o pipefail", not {found}',
                     line,
                 )
             else:
@@ -442,10 +461,7 @@ def _check_rule(
         items = _string_list(body[key])
         if items is None:
             kind = "a string or a list of strings" if key == "run" else "a list of strings"
-            value = body[key]
-            odd = next((v for v in value if not isinstance(v, str)), None) if isinstance(value, list) else None
-            found = f"a list holding {_type_name(odd)}" if odd is not None else _type_name(value)
-            bad(f"'{key}' must be {kind}, not {found}", key)
+            bad(f"'{key}' must be {kind}, not {_not_strings(body[key])}", key)
             return ()
         if required and not any(s.strip() for s in items):
             bad(f"'{key}' is empty", key)

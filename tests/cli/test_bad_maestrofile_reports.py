@@ -210,6 +210,31 @@ def test_a_list_with_something_else_than_strings_says_so(make_project, line, say
     assert _problems(p) == [says]
 
 
+SHELL = 'settings.shell must be a program with its options, such as "/bin/bash" or "bash -eu -o pipefail", not '
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("jobs = true", "settings.jobs must be a whole number >= 0, not a boolean"),  # (it said "True")
+        ("jobs = 1979-05-27", "settings.jobs must be a whole number >= 0, not a date"),  # ("datetime.date(...)")
+        ("jobs = { a = 1 }", "settings.jobs must be a whole number >= 0, not a table"),  # ("{'a': 1}")
+        ('jobs = "4"', "settings.jobs must be a whole number >= 0, not a string (write jobs = 4, without quotes)"),
+        ("jobs = -1", "settings.jobs must be a whole number >= 0, not -1"),
+        ("jobs = 2.5", "settings.jobs must be a whole number >= 0, not 2.5"),
+        # (it said "not a list", which a list is)
+        ('default = ["a", 1]', "settings.default must be a list of rule names or files, not a list holding a number"),
+        ("default = 5", "settings.default must be a list of rule names or files, not a number"),
+        ("shell = true", SHELL + "a boolean"),  # (it said "True")
+        ("shell = 'sh \"'", SHELL + '"sh \\""'),  # (an unclosed quote; it said Python's 'sh "')
+    ],
+)
+def test_a_setting_of_the_wrong_type_is_described_in_toml_terms(make_project, line, says):
+    """Found by a black-box tester: [settings] spoke Python (`not True`, `not datetime.date(1979, 5, 27)`)."""
+    p = make_project(f'[settings]\n{line}\n[rules.a]\nalways = true\nrun = "true"\n')
+    assert _problems(p) == [says]
+
+
 def test_a_placeholder_close_to_a_var_is_pointed_at_the_var_not_at_a_key_of_that_meaning(make_project):
     """Found in review: the table of other tools' names for our keys answered `{SRCS}` with 'inputs'
     and `{TARGET}` with 'outputs', where the user's own vars SRC and TARGETS were meant."""
