@@ -86,6 +86,19 @@ def _not_strings(value: object) -> str:
     return f"a list holding {_type_name(odd)}" if odd is not None else _type_name(value)
 
 
+# A key as tomllib's messages give it, a Python tuple of strings: `('rules', 'a')`.
+_PYTHON_STR = r"'(?:[^'\\]|\\.)*'|" r'"(?:[^"\\]|\\.)*"'
+_PYTHON_KEY = re.compile(rf"\((?:{_PYTHON_STR})(?:, (?:{_PYTHON_STR}))*,?\)")
+
+
+def _as_written(m: re.Match[str]) -> str:
+    """A key given as a Python tuple, `('rules', 'a')`, as it is written in TOML: `rules.a`."""
+    import ast  # (only a message needs it)
+
+    parts = ast.literal_eval(m.group())
+    return ".".join(p if re.fullmatch(r"[A-Za-z0-9_-]+", p) else _toml_string(p) for p in parts)
+
+
 def _toml_string(text: str) -> str:
     """`text` as a TOML basic string, quoted and escaped, such as a user would write it."""
     import json  # (JSON's escapes are TOML's; only a message needs them)
@@ -268,6 +281,7 @@ def read_project(path: Path, raw: bytes | None = None) -> Checked:
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e)) if m else str(e)
+        message = _PYTHON_KEY.sub(_as_written, message)
         where = int(m.group(1)) if m else None
         detail = f"not valid TOML: {message}" + (f" (column {m.group(2)})" if m else "")
         raise MaestrofileError([Problem(detail, file=shown, line=where)]) from None

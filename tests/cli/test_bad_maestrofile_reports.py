@@ -41,6 +41,21 @@ def test_deeply_nested_arrays_are_a_problem_not_a_traceback(make_project):
     assert r.code == 2, r.text[-400:]
 
 
+# -- TOML that cannot be read ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "named", "column"),
+    [("[rules.a]", "rules.a", 9), ('[ rules . "a b" ]', 'rules."a b"', 17), ('["it\'s"]', '"it\'s"', 8)],
+)
+def test_a_table_declared_twice_is_named_as_written(make_project, header, named, column):
+    """Found by a black-box tester: it said `Cannot declare ('rules', 'a') twice`, a Python tuple."""
+    p = make_project(f'{header}\noutputs = ["a"]\nrun = "touch a"\n{header}\n')
+    r = p.run()
+    assert r.code == 2
+    assert r.err == f"error: Maestrofile.toml:4: not valid TOML: Cannot declare {named} twice (column {column})\n"
+
+
 # -- problems named that are not wrong --------------------------------------------------------------
 
 USE = '\n[rules.use]\ninputs = ["x.txt"]\noutputs = ["y.txt"]\nrun = "cp {input} {output}"\n'
