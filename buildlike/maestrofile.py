@@ -251,14 +251,17 @@ def read_project(path: Path, raw: bytes | None = None) -> Checked:
         raise MaestrofileError([Problem(f"no {path.name} here ({path.parent})", file=shown)]) from None
     except (IsADirectoryError, PermissionError) as e:
         raise MaestrofileError([Problem(f"cannot read it: {e.strerror}", file=shown)]) from None
+    # A UTF-8 byte-order mark, which some editors write (Notepad on Windows), is no TOML: skip it, as
+    # in depfiles. (The graph cache keys on the file's bytes, mark and all.)
+    body = raw.removeprefix(b"\xef\xbb\xbf")
     try:
-        text = raw.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
+        line = body[: e.start].count(b"\n") + 1
         raise MaestrofileError(
             [
                 Problem(
-                    f"not valid UTF-8 (byte 0x{raw[e.start]:02x}); save it as UTF-8",
+                    f"not valid UTF-8 (byte 0x{body[e.start]:02x}); save it as UTF-8",
                     file=shown,
                     line=line,
                 )
@@ -268,7 +271,7 @@ def read_project(path: Path, raw: bytes | None = None) -> Checked:
     if encoding.lower() not in ("utf-8", "utf8"):
         # File names go to the system in this encoding (ASCII where LC_ALL=C and PYTHONUTF8=0): the
         # Maestrofile's names and commands, read the same way, name the files their bytes name.
-        text = raw.decode(encoding, "surrogateescape")
+        text = body.decode(encoding, "surrogateescape")
     # Imported here: a cached graph (the usual case) needs no TOML parser, which costs 7 ms to import.
     if sys.version_info >= (3, 11):
         import tomllib
