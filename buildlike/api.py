@@ -138,6 +138,18 @@ def find_maestrofile(
     return Path(found)
 
 
+def shown_name(path: Path) -> str:
+    """The Maestrofile as messages name it: from the current folder, so that it can be opened from
+    there (`Maestrofile.toml`, `sub/Maestrofile.toml`, `../x/Maestrofile.toml`), or by its absolute
+    path where that is shorter (`-C /srv/site` from elsewhere)."""
+    absolute = str(path)
+    try:
+        relative = os.path.relpath(absolute)
+    except (OSError, ValueError):  # (the current folder was deleted)
+        return absolute
+    return relative if len(relative) <= len(absolute) else absolute
+
+
 def load(
     file: str | os.PathLike[str] | None = None,
     *,
@@ -154,17 +166,22 @@ def load(
     never write): bad usage, an unknown target or a missing input, writes nothing.
     """
     path = find_maestrofile(file, directory)
+    shown = shown_name(path)
     state_dir = Path(state_folder(str(path)))
     cached = load_cached(state_dir, path)
     if cached is not None:
-        loaded = Loaded(path, *cached)
+        settings, graph, source = cached
+        if graph.file != shown:  # (cached by a run from another folder)
+            warnings = tuple(w._replace(file=shown) for w in graph.warnings)
+            graph = graph._replace(file=shown, warnings=warnings)
+        loaded = Loaded(path, settings, graph, source)
         _check_output_folders(loaded)
         return loaded
     from buildlike.maestrofile import read_project  # (here: a cached graph needs no TOML, and 1 ms less)
 
     st = os.stat(path)  # before reading: a later edit then always shows as a moved stat
     raw = path.read_bytes()
-    project, read_problems, every_rule = read_project(path, raw)
+    project, read_problems, every_rule = read_project(path, raw, shown=shown)
     tree = FileTree(project.root)
     jobset = expand(project, tree)
     rule_lines = {r.name: r.line for r in project.rules}

@@ -238,13 +238,14 @@ class Checked(NamedTuple):
     every_rule: bool = True
 
 
-def read_project(path: Path, raw: bytes | None = None) -> Checked:
-    """Read and check the Maestrofile at `path` (whose bytes are `raw`, if already read).
+def read_project(path: Path, raw: bytes | None = None, *, shown: str | None = None) -> Checked:
+    """Read and check the Maestrofile at `path` (whose bytes are `raw`, if already read), named
+    `shown` in messages (default: its file name).
 
     Raises `MaestrofileError` when it cannot be read as TOML at all; any other problem is in the
     result, with what could be made of the rest.
     """
-    shown = path.name
+    shown = shown if shown is not None else path.name
     try:
         raw = path.read_bytes() if raw is None else raw
     except FileNotFoundError:
