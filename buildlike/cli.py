@@ -54,7 +54,10 @@ def _report_error(e: BuildlikeError, misread: Misread = Misread()) -> None:
         for p in e.problems:
             print(f"error: {p}", file=sys.stderr)
     else:
-        print(f"buildlike: {e.message}", file=sys.stderr)
+        # Several unknown targets are a line each, each a message of its own.
+        lines = e.message.splitlines() if isinstance(e, UnknownTargets) else [e.message]
+        for line in lines:
+            print(f"buildlike: {line}", file=sys.stderr)
     if isinstance(e, UnknownTargets):
         for name in (t for t in e.targets if t in misread.commands):
             print(

@@ -674,6 +674,13 @@ def test_an_unknown_target_on_the_command_line_is_a_usage_error(make_project, re
         assert f"did you mean '{suggestion}'" in r.err
 
 
+def test_each_unknown_target_is_a_message_of_its_own(make_project, reject):
+    p = make_project(TARGETS, {"src/a.c": "x"})
+    r = reject(p, "build", "nope", "alpah")
+    lines = [line for line in r.err.splitlines() if "unknown target" in line]
+    assert len(lines) == 2 and all(line.startswith("buildlike: unknown target '") for line in lines), r.err
+
+
 def test_an_unknown_target_writes_no_graph_cache_even_for_an_old_maestrofile(make_project, reject):
     """A Maestrofile old enough to cache: bad usage still writes nothing but the lock."""
     p = make_project(TARGETS, {"src/a.c": "x"})
