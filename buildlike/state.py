@@ -293,6 +293,9 @@ class StateStore:
         """
         blobs = [marshal.dumps(tuple(record)) for _, record in finished]
         marked = [i for i in distrusted if i in self._records]
+        # A job whose first run failed gets a row with no record, so that `status` says so rather
+        # than "never built".
+        first = list(dict.fromkeys(i for i in distrusted if i not in self._records))
         dropped: list[tuple[str, str, bytes]] = []
         made_again: list[tuple[str]] = []
         for job_id, record in finished:
@@ -317,12 +320,15 @@ class StateStore:
                 [(_text(p), m, s, bytearray(d)) for p, (m, s, d) in (stamps or {}).items()],
             ),
             ("UPDATE jobs SET ok=0 WHERE id=?", [(_text(i),) for i in marked]),
+            ("INSERT OR IGNORE INTO jobs VALUES (?, 0, ?)", [(_text(i), bytearray()) for i in first]),
         )
         for (job_id, record), blob in zip(finished, blobs, strict=True):
             self._records[job_id] = (self.build, blob)
             self._decoded[job_id] = record
         for i in marked:
             self._records[i] = (0, self._records[i][1])
+        for i in first:
+            self._records[i] = (0, b"")
         if stamps:
             self.stamps.update(stamps)
 

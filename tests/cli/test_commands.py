@@ -179,6 +179,20 @@ def test_status_gives_the_warnings_a_build_gives(make_project):
     assert "data/*.csv" not in r.out
 
 
+def test_status_says_a_failed_first_run_failed_and_clean_and_a_good_run_then_work(make_project):
+    """SPEC rule 2: "it never succeeded before (or its last run failed or was interrupted)": a job
+    whose only run failed was said to be "never built"."""
+    p = make_project('[rules.a]\noutputs = ["a.txt"]\nrun = "if [ -f ok ]; then touch a.txt; else exit 3; fi"\n')
+    assert p.run().code == 1
+    r = p.run("status")
+    assert "a: " in r.out and "last run failed or was interrupted" in r.out and "never built" not in r.out, r.out
+    assert p.run("clean").code == 0
+    p.write("ok")
+    assert p.run().code == 0 and p.exists("a.txt")
+    assert p.run("status", "--check").code == 0
+    assert p.run("clean").code == 0 and not p.exists("a.txt")
+
+
 def test_status_of_an_up_to_date_project_lists_no_job(built):
     r = built.run("status")
     assert r.code == 0, r.text
