@@ -142,11 +142,14 @@ def inside_folder_outputs(jobs: Sequence[Job], producer: Mapping[str, int]) -> d
     """Inputs no job lists as an output but that lie inside another job's output (a folder it
     makes, `site/index.html` of `site`), with that job: they are its files too, made before."""
     found: dict[str, int] = {}
+    enclosing: dict[str, str] = {}  # by input: many jobs read the same files (`src/*.h`)
     for i, job in enumerate(jobs):
         for p in job.inputs:
             if p in producer or p.startswith("/"):
                 continue
-            folder = _enclosing_output(p, producer)
+            folder = enclosing.get(p)
+            if folder is None:
+                folder = enclosing[p] = _enclosing_output(p, producer)
             if folder and producer[folder] != i:  # (a job reading inside its own output stays as it was)
                 found[p] = producer[folder]
     return found
