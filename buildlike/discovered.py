@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from buildlike.depfile import DepfileSyntaxError, parse_depfile
-from buildlike.fingerprint import ABSENT, MISSING, Stamper, hash_bytes
+from buildlike.fingerprint import ABSENT, MISSING, Look, Stamper, hash_bytes, look_of
 from buildlike.graph import JobGraph, closure, maker_lookup
 from buildlike.jobs import Job
 from buildlike.paths import in_project, is_inside, normalize, project_roots
@@ -77,15 +77,19 @@ class Discovered(NamedTuple):
     depfile_digest: bytes = b""
 
 
-def discovered_inputs(job: Job, root: str, stamper: Stamper, started_ns: int) -> Discovered:
+def discovered_inputs(
+    job: Job, root: str, stamper: Stamper, started_ns: int, before: Mapping[str, Look] | None = None
+) -> Discovered:
     """Extra inputs listed in the job's depfile, with their digests now; and the depfile's digest
     if the job wrote it (then it is the job's, as its outputs are: `clean` deletes it; one that was
     there before, written by hand, is read but stays the user's), from the one read of it.
 
+    `before`: what this pass saw, when the job started, of the files its depfile listed last time.
     Raises OSError if it cannot be read, DepfileSyntaxError if it is not a depfile.
     """
     if job.depfile is None:
         return Discovered()
+    before = before if before is not None else {}
     try:
         with open(os.path.join(root, job.depfile), "rb") as f:
             written = os.fstat(f.fileno()).st_ctime_ns >= started_ns - CLOCK_TICK_NS
@@ -113,19 +117,23 @@ def discovered_inputs(job: Job, root: str, stamper: Stamper, started_ns: int) ->
     for p in paths:
         # When the file last changed, by its ctime, which no program sets (an mtime can lie: in the
         # future after clock skew or from a tarball, set back by `cp -p`). The kernel's file clock lags
-        # by up to a tick, so a file changed just after the start may read just before it. A file this
-        # pass stamped before (most were, before the job started) must also still be that file, as
-        # stamped; one it first looks at now gets the margin (a generated header, stamped when its
-        # maker ended just before, needs none), and no link on its way may have been made since (a
-        # link switched to another file leaves that file's ctime old: `ln -sfn v2 inc`).
+        # by up to a tick, so a file changed just after the start may read just before it. One seen
+        # when the job started (listed last time) must also still be that file, as seen then; one this
+        # pass first looks at now gets the margin (a generated header, stamped when its maker ended
+        # just before, needs none), and no link on its way may have been made since (a link switched
+        # to another file leaves that file's ctime old: `ln -sfn v2 inc`). (Neither, for a file another
+        # job's depfile had this pass look at meanwhile: its ctime alone, as for any edit.)
         seen_before = stamper.has_stat(p)
         since = started_ns if seen_before else started_ns - CLOCK_TICK_NS
         d = stamper.digest(p)
         try:
             st = os.stat(os.path.join(root, p))
-            changed = st.st_ctime_ns >= since or (
-                not stamper.same_file(p, st) if seen_before else _link_changed(os.path.join(root, p), since, links)
-            )
+            if p in before:
+                changed = st.st_ctime_ns >= since or look_of(st) != before[p]
+            else:
+                changed = st.st_ctime_ns >= since or (
+                    not seen_before and _link_changed(os.path.join(root, p), since, links)
+                )
         except FileNotFoundError:
             if seen_before and d is None:  # absent when the job was judged, and still: it read none
                 digests.append(ABSENT)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import stat as statmod
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 
 import xxhash
 
@@ -18,6 +18,7 @@ import xxhash
 Stamp = tuple[int, int, bytes]
 Stat = tuple[int, int]
 FileId = tuple[int, int, int]  # (st_ino, st_dev, st_ctime_ns): which file a name led to, and its last change
+Look = tuple[Stat | None, FileId | None]  # a file's stat and id as seen at one moment (None: none there)
 
 # A file whose mtime is this close to the moment we stat'ed it may still change within the same
 # timestamp tick (2 s on FAT, a jiffy on ext4), unseen by a later stat. Such a stamp is stored with an
@@ -171,6 +172,12 @@ def tree_stat(path: str, *, dir_fd: int | None = None) -> Stat:
 _NO_SUCH_FILE = frozenset({errno.ENAMETOOLONG, errno.ELOOP})
 
 
+def look_of(st: os.stat_result) -> Look:
+    """A stat as `Stamper.baseline` holds it: the ctime too, which no program sets (`cp -p` puts an
+    mtime back, not a ctime), and which file it is (a link switched, a file renamed over it)."""
+    return (st.st_mtime_ns, st.st_size), (st.st_ino, st.st_dev, st.st_ctime_ns)
+
+
 class Stamper:
     """Stat each path once per pass and give its digest, hashing only what moved.
 
@@ -191,6 +198,11 @@ class Stamper:
         self.refreshed: dict[str, Stamp] = {}
         self._stats: dict[str, Stat | None] = {}
         self._ids: dict[str, FileId] = {}  # of the files among `_stats`: which file each name led to
+        # Counts the times commands were seen to end (the runner moves it); `_after` holds the stats
+        # `moved_since` took, with the moment each was taken.
+        self.moment = 0
+        self._after: dict[str, tuple[int, Look]] = {}
+        self.doubtful: set[str] = set()  # read by a job while they changed: see `looked`
         self._digests: dict[str, bytes | None] = {}
         self._folders: set[str] = set()  # of `trees`: their stats are `tree_stat`s, which no plain stat matches
         self.source_folders: set[str] = set()  # the others seen to be folders: only their names count
@@ -296,37 +308,31 @@ class Stamper:
             os.close(fd)
         return digest if digest is not None else self.digest(path)
 
-    def moved(self, path: str) -> bool:
-        """Whether `path` may no longer be the file this pass stamped: its stat or its ctime moved, or
-        the name leads to another file now (a link switched, a file renamed over it). True if this
-        pass has no stat of it."""
-        if path not in self._stats:
-            return True
-        try:
-            st = os.stat(path, dir_fd=self._fd)
-        except (FileNotFoundError, NotADirectoryError):
-            return self._stats[path] is not None
-        except OSError as e:
-            if e.errno not in _NO_SUCH_FILE:
-                raise
-            return self._stats[path] is not None
-        return not self.same_file(path, st)
+    def baselines(self, paths: Iterable[str]) -> tuple[Look, ...]:
+        """What this pass holds of `paths` now (taken when a job starts, for `moved_since`)."""
+        stats, ids = self._stats, self._ids
+        return tuple((stats.get(p), ids.get(p)) for p in paths)
 
-    def same_file(self, path: str, st: os.stat_result) -> bool:
-        """Whether `st`, a fresh stat of `path`, is of the file this pass stamped, unchanged since.
-
-        The ctime too, which no program sets: `cp -p` puts an mtime back, not a ctime. A folder a
-        rule makes is compared by its whole tree's stand-in."""
-        if path in self._folders:
-            try:
-                return tree_stat(path, dir_fd=self._fd) == self._stats[path]
-            except OSError:
-                return False
-        return (st.st_mtime_ns, st.st_size) == self._stats.get(path) and self._ids.get(path) == (
-            st.st_ino,
-            st.st_dev,
-            st.st_ctime_ns,
-        )
+    def moved_since(self, paths: Sequence[str], bases: Sequence[Look], ended: int) -> list[int]:
+        """The indexes of `paths` no longer as `bases` says, by a stat taken after the job's commands
+        were seen to end at `moment` `ended`: one stat serves every job seen to end by then (a ctime
+        never goes back, so a later stat still matching proves no change in between). A folder a
+        rule makes is not looked at again (its whole tree would be walked for each of its readers)."""
+        moved = []
+        after, folders, now = self._after, self._folders, self.moment
+        for k, p in enumerate(paths):
+            seen = after.get(p)
+            if seen is None or seen[0] < ended:
+                if p in folders:
+                    continue
+                try:
+                    look = look_of(os.stat(p, dir_fd=self._fd))
+                except OSError:
+                    look = (None, None)
+                seen = after[p] = (now, look)
+            if seen[1] != bases[k]:
+                moved.append(k)
+        return moved
 
     def stamp_for(self, st: Stat, digest: bytes) -> Stamp:
         """The stamp to save for a file; a racily recent mtime is saved as untrusted."""
@@ -355,9 +361,12 @@ class Stamper:
             self.source_folders.discard(p)  # (until it is looked at again)
 
     def looked(self) -> dict[str, Stamp | None]:
-        """What this pass saw of each file whose content it read (or trusted), None for the missing."""
+        """What this pass saw of each file whose content it read (or trusted), None for the missing;
+        not the files that changed while a job read them (`doubtful`): what was read is unknown."""
         out: dict[str, Stamp | None] = {}
         for p, st in self._stats.items():
+            if p in self.doubtful:
+                continue
             if st is None:
                 out[p] = None
             else:

@@ -21,7 +21,7 @@ from buildlike.depfile import DepfileSyntaxError
 from buildlike.discovered import Discovered, discovered_inputs, with_discovered
 from buildlike.errors import BuildFailed, Interrupted, TooFewDescriptors
 from buildlike.executor import Execution, Launcher, Outcome
-from buildlike.fingerprint import MISSING, Stamper
+from buildlike.fingerprint import MISSING, Look, Stamper
 from buildlike.graph import JobGraph, maker_lookup
 from buildlike.interrupts import CANCELLED, Cancel, route_signals, stop_all, suspend_with
 from buildlike.jobs import Job
@@ -138,6 +138,10 @@ class _Running(NamedTuple):
     execution: Execution
     input_digests: tuple[bytes, ...]
     started_ns: int
+    # What the build saw of its inputs, and of the files its depfile listed last time, as it started.
+    seen: tuple[Look, ...] = ()
+    seen_listed: Mapping[str, Look] = {}
+    ended: int = 0  # the stamper's moment at which its commands were seen to end
 
 
 class _Build:
@@ -247,13 +251,19 @@ def run_build(
         # then differs from the record, and the job runs again next time.
         job = graph.jobs[i]
         record = records[i]
-        if record is not None:
+        listed: dict[str, Look] = {}
+        if record is not None and record.discovered:
             for p in record.discovered:  # (its depfile's files too, as far as known: one absent now and
                 stamper.stat(p)  # after is no change, see discovered.py; most are stat'ed already)
+            listed = dict(zip(record.discovered, stamper.baselines(record.discovered), strict=True))
+        digests = tuple(stamper.digest(p) or MISSING for p in job.inputs)
+        seen = stamper.baselines(job.inputs)
         return _start(
             job,
             i,
-            tuple(stamper.digest(p) or MISSING for p in job.inputs),
+            digests,
+            seen,
+            listed,
             root=root,
             base_env=base_env,
             shell=options.shell,
@@ -302,7 +312,8 @@ def run_build(
         """The jobs that ended, out of `running`; a failure among them stops new jobs at once (unless
         -k), before any of them is finished: jobs that end together are handled one by one. So does a
         job that may still turn out failed after its commands succeeded, until it is finished."""
-        taken = [(running.pop(i), outcome) for i, outcome in ended]
+        stamper.moment += 1
+        taken = [(running.pop(i)._replace(ended=stamper.moment), outcome) for i, outcome in ended]
         for run, outcome in taken:
             if outcome.exit_code == 0:
                 plan.ended(run.job_index)
@@ -451,23 +462,24 @@ def _open_files_limit() -> int | None:
     return limit if limit > 0 else None
 
 
-def _as_read(inputs: tuple[str, ...], digests: tuple[bytes, ...], stamper: Stamper) -> tuple[bytes, ...]:
+def _as_read(run: _Running, stamper: Stamper) -> tuple[bytes, ...]:
     """The inputs' digests taken before the command started, but MISSING for one that changed while
     it ran: what it read is unknown, so the job runs again next time, even if the file then holds
-    what it held at the start again (a reverted edit, or its maker rerun). One stat per input.
+    what it held at the start again (a reverted edit, or its maker rerun). A stat per input, shared
+    by the jobs that ended before it was taken.
 
     An input gone by then keeps its digest (a job may delete what it read: it settles once its
-    maker wrote the same again). A changed one is forgotten again, so that this pass does not
-    vouch for its new content as what the build read (watch mode asks).
+    maker wrote the same again). A changed one is `doubtful` for the rest of the build: this pass
+    must not vouch for its new content as what the build read (watch mode asks).
     """
-    out = digests
-    for k, p in enumerate(inputs):
-        if stamper.moved(p):
-            stamper.forget((p,))
-            now = stamper.digest(p)
-            if now is not None and now != digests[k]:
-                out = (*out[:k], MISSING, *out[k + 1 :])
-                stamper.forget((p,))
+    out = run.input_digests
+    for k in stamper.moved_since(run.job.inputs, run.seen, run.ended):
+        p = run.job.inputs[k]
+        stamper.forget((p,))
+        now = stamper.digest(p)
+        if now is not None and now != out[k]:
+            out = (*out[:k], MISSING, *out[k + 1 :])
+            stamper.doubtful.add(p)
     return out
 
 
@@ -481,6 +493,8 @@ def _start(
     job: Job,
     i: int,
     digests: tuple[bytes, ...],
+    seen: tuple[Look, ...],
+    seen_listed: Mapping[str, Look],
     *,
     root: str,
     base_env: dict[str, str],
@@ -505,7 +519,7 @@ def _start(
         on_start(job.id)
     started_ns = time.time_ns()
     processes.start(i, execution)
-    return _Running(i, job, execution, digests, started_ns)
+    return _Running(i, job, execution, digests, started_ns, seen, seen_listed)
 
 
 def _finish(
@@ -532,7 +546,7 @@ def _finish(
     unreadable = None
     if outcome.exit_code == 0 and not missing:
         try:
-            discovered = discovered_inputs(job, root, stamper, run.started_ns)
+            discovered = discovered_inputs(job, root, stamper, run.started_ns, run.seen_listed)
         except OSError as e:  # a folder, or not readable: what the job read is unknown
             unreadable = f"{job.depfile}: {e.strerror}"
         except DepfileSyntaxError as e:
@@ -550,7 +564,7 @@ def _finish(
     record = JobRecord(
         job.fingerprint,
         job.inputs,
-        _as_read(job.inputs, run.input_digests, stamper),
+        _as_read(run, stamper),
         discovered.paths,
         discovered.digests,
         job.outputs,
