@@ -34,7 +34,7 @@ CACHE_NAME = "graph.cache"
 # 19: a foreach never matches its own depfiles; 20: a glob inside a folder a rule makes is an error;
 # 22: a rule's line is never one inside a string; 23: rules written as inline tables or dotted keys
 # have a line).
-_FORMAT = ("buildlike-graph", 23, __version__, marshal.version)
+_FORMAT = ("buildlike-graph", 24, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:

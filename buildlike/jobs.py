@@ -91,6 +91,7 @@ class _Expander:
         self._declared_matches: dict[str, list[str]] = {}
         self._resolve = folder_resolver(project.root)  # (each folder looked at once)
         self._inside: dict[tuple[str, str], bool] = {}  # (rule, glob) -> whether it looks inside a made folder
+        self._slashed: dict[tuple[str, str], bool] = {}  # (rule, text) -> whether it is a glob ending in '/'
         self._templates: dict[str, Template] = {}  # each text is parsed once, not once per foreach match
         self._fields: dict[str, dict[str, str]] = {}  # by foreach match (never changed once made)
         self._made: dict[tuple[str, str | None], tuple[str, ...]] = {}  # outputs by (rule, match), unchecked
@@ -184,6 +185,8 @@ class _Expander:
                     continue
                 pattern = self.path(rule.foreach, {})
                 own = declared.get(rule.name, set())
+                if self.folder_glob(rule, "foreach", rule.foreach, False):
+                    continue
                 if is_glob(pattern):
                     if self.inside_output(rule, pattern, everything, own):
                         continue  # (no matches: a problem, said once though each round asks)
@@ -226,6 +229,23 @@ class _Expander:
         outs = self.made(rule, match)
         fields = {**self.fields(match), "output": outs[0] if outs else "", "outputs": " ".join(outs)}
         return (self.path(rule.depfile, fields),)
+
+    def folder_glob(self, rule: Rule, key: str, text: str, foreach: bool) -> bool:
+        """Whether `text`, once its vars are in, is a glob ending in '/' (`data/*/`): a problem, said
+        once per rule and text. The shell would match folders only; a glob here matches files, and
+        the slash would be dropped, so it would take the files beside those folders, without a word."""
+        said = (rule.name, text)
+        if said not in self._slashed:
+            plain = self.plain(text, _PLAIN_FIELDS if foreach else {})
+            slashed = self._slashed[said] = is_glob(plain) and plain.rstrip().endswith("/")
+            if slashed:
+                instead = f"'{plain.rstrip()}**' for every file in those folders"
+                if key == "foreach":
+                    instead += ", or a file each folder holds (its folder is {dir})"
+                self.problem(
+                    rule, f"'{key}': the glob '{plain}' ends in '/', but globs match files only: write {instead}", plain
+                )
+        return self._slashed[said]
 
     def inside_output(self, rule: Rule, pattern: str, declared: Container[str], own: Container[str]) -> bool:
         """Whether `pattern` looks inside what another rule makes (a folder, `site/**/*.html` of
@@ -290,6 +310,8 @@ class _Expander:
         for text in rule.inputs:
             found = None
             if self.globs_itself(text, match is not None):
+                if self.folder_glob(rule, "inputs", text, match is not None):
+                    continue
                 # A matched file named `x[1].txt` is a file, not a pattern: only the rule's own text globs.
                 pattern = self.path(text, {k: escape(v) for k, v in fields.items()})
                 if is_glob(pattern):  # (normalising may have dropped the wildcard: `a/*/../b`)

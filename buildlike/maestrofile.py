@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from buildlike.errors import MaestrofileError, Problem
-from buildlike.globs import is_glob
 from buildlike.model import Project, Rule, Settings
 from buildlike.shellwords import shell_words
 from buildlike.template import TemplateSyntaxError, parse
@@ -528,16 +527,6 @@ def _check_rule(
         bad("'foreach' is empty", "foreach")
     if depfile is not None and not depfile.strip():
         bad("'depfile' is empty: name the file the command writes, or leave depfile out", "depfile")
-    for key, patterns in (("inputs", inputs), ("foreach", (foreach,) if foreach else ())):
-        for text in patterns:
-            if is_glob(text) and text.rstrip().endswith("/"):
-                # The shell would match folders only; a glob here matches files, so it would take the
-                # files beside those folders instead, without a word.
-                instead = f"'{text.rstrip()}**' for every file in those folders"
-                if key == "foreach":
-                    instead += ", or a file each folder holds (its folder is {dir})"
-                bad(f"'{key}': the glob '{text}' ends in '/', but globs match files only: write {instead}", key)
-
     # Placeholders: check every name against what that field can see.
     each = FOREACH_FIELDS if "foreach" in body else ()  # (one of the wrong type is reported once)
     fields: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [

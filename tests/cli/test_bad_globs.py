@@ -45,3 +45,13 @@ def test_glob_ending_in_a_slash_is_a_maestrofile_error(make_project, template, p
     assert r.code == 2, r.text
     assert "'c'" in r.err and f"the glob '{pattern}' ends in '/'" in r.err and "'src/" in r.err, r.err
     assert not (p.root / "ran.log").exists() and not (p.root / "out").exists()
+
+
+def test_a_var_that_makes_a_glob_end_in_a_slash_is_an_error_too(make_project):
+    p = make_project(
+        '[vars]\nG = "src/*/"\n' + INPUTS.format(pattern="{G}"), {"src/a.txt": "a\n", "src/d1/b.txt": "b\n"}
+    )
+    r = p.run("build")
+    assert r.code == 2, r.text
+    assert "the glob 'src/*/' ends in '/'" in r.err and "'src/*/**'" in r.err, r.err
+    assert not (p.root / "ran.log").exists()
