@@ -15,6 +15,7 @@ from buildlike.errors import MaestrofileError, Problem
 from buildlike.model import Project, Rule, Settings
 from buildlike.shellwords import shell_words
 from buildlike.template import TemplateSyntaxError, parse
+from buildlike.tomlsource import Locator, keys_as_written, toml_string
 
 TOP_KEYS = ("settings", "vars", "rules")
 SETTINGS_KEYS = ("jobs", "default", "shell")
@@ -85,145 +86,6 @@ def _not_strings(value: object) -> str:
     return f"a list holding {_type_name(odd)}" if odd is not None else _type_name(value)
 
 
-# A key as tomllib's messages give it, a Python tuple of strings: `('rules', 'a')`.
-_PYTHON_STR = r"'(?:[^'\\]|\\.)*'|" r'"(?:[^"\\]|\\.)*"'
-_PYTHON_KEY = re.compile(rf"\((?:{_PYTHON_STR})(?:, (?:{_PYTHON_STR}))*,?\)")
-
-
-def _as_written(m: re.Match[str]) -> str:
-    """A key given as a Python tuple, `('rules', 'a')`, as it is written in TOML: `rules.a`."""
-    import ast  # (only a message needs it)
-
-    parts = ast.literal_eval(m.group())
-    return ".".join(p if re.fullmatch(r"[A-Za-z0-9_-]+", p) else _toml_string(p) for p in parts)
-
-
-def _toml_string(text: str) -> str:
-    """`text` as a TOML basic string, quoted and escaped, such as a user would write it."""
-    import json  # (JSON's escapes are TOML's; only a message needs them)
-
-    return json.dumps(text, ensure_ascii=False)
-
-
-# One TOML token, after the blanks before it: enough to follow a document's structure. A string or
-# a comment is one token, so nothing inside it is taken for a key or a header. (The time of a date,
-# after its blank, is a token of its own: part of the value, like the rest.)
-_TOKEN = re.compile(
-    r"""[ \t]*(?:
-      (?P<newline>\r?\n)
-    | (?P<comment>\#[^\n]*)
-    | (?P<multiline>"{3}[^"\\]*(?:(?:\\.|"{1,2}(?!"))[^"\\]*)*"{3,5}|'{3}[^']*(?:'{1,2}(?!')[^']*)*'{3,5})
-    | (?P<basic>"[^"\\\n]*(?:\\.[^"\\\n]*)*")
-    | (?P<literal>'[^'\n]*')
-    | (?P<bare>[^\s\[\]{}=,.\#"']+)
-    | (?P<punctuation>[\[\]{}=,.])
-    )""",
-    re.X | re.S,
-)
-_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))", re.S)
-_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", "e": "\x1b", '"': '"', "\\": "\\"}
-
-
-def _key_part(token: str, kind: str) -> str:
-    """A bare, "basic" or 'literal' key as TOML reads it."""
-    if kind == "bare":
-        return token
-    if kind == "basic" and "\\" in token:
-        return _ESCAPE.sub(_unescape, token[1:-1])
-    return token[1:-1]
-
-
-def _unescape(m: re.Match[str]) -> str:
-    code = m.group(1) or m.group(2)
-    return chr(int(code, 16)) if code else _ESCAPES.get(m.group(3), m.group(0))
-
-
-class _Locator:
-    """Where each table and key of a Maestrofile is written: the line of its header or of its key,
-    dotted (`b.run = ...`) or in an inline table (`a = { run = ... }`), found in one pass over the
-    text (valid TOML) that skips strings and comments."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        written: dict[tuple[str, ...], int] = {}  # a table or key -> the first line that writes it
-        within: dict[tuple[str, ...], int] = {}  # a table -> the first header of a table inside it
-        table: tuple[str, ...] = ()  # of the last header
-        header: list[str] | None = None  # the parts of the header being read, `[a.b]` or `[[a.b]]`
-        key: list[str] = []  # the parts of the key being read
-        last: tuple[str, ...] = ()  # the path of the last key read
-        value = False  # past the `=` of the line's key
-        # The values open on `{` or `[`, innermost last: an inline table's path, or None where keys
-        # are not recorded (in an array); and whether a value comes next in it, or a key.
-        nest: list[tuple[str, ...] | None] = []
-        in_value: list[bool] = []
-        line = 1
-        for m in _TOKEN.finditer(text):
-            kind = m.lastgroup or ""
-            if kind == "newline":
-                line += 1
-                if not nest:
-                    value = False
-                    key.clear()
-                continue
-            if kind == "comment":
-                continue
-            if kind == "multiline":
-                line += m.group(kind).count("\n")
-                continue
-            token = m.group(kind)
-            keyed = (not value) if not nest else (nest[-1] is not None and not in_value[-1])
-            if kind != "punctuation":
-                if header is not None:
-                    header.append(_key_part(token, kind))
-                elif keyed:
-                    key.append(_key_part(token, kind))
-            elif token == "=":
-                if keyed and key:
-                    base = (nest[-1] or ()) if nest else table
-                    last = (*base, *key)
-                    for i in range(len(base) + 1, len(last) + 1):  # (`b.run =` writes b too)
-                        written.setdefault(last[:i], line)
-                    key.clear()
-                    if nest:
-                        in_value[-1] = True
-                    else:
-                        value = True
-            elif token == ",":
-                if nest and nest[-1] is not None:
-                    in_value[-1] = False
-            elif token == "[":
-                if nest or value:
-                    nest.append(None)
-                    in_value.append(True)
-                elif header is None:  # (the second `[` of `[[a.b]]` changes nothing here)
-                    header = []
-            elif token == "{":
-                if nest or value:
-                    nest.append(last if not nest or nest[-1] is not None else None)
-                    in_value.append(False)
-            elif token != ".":  # `]` or `}`
-                if nest:
-                    nest.pop()
-                    in_value.pop()
-                elif header is not None:
-                    table = tuple(header)
-                    header = None
-                    written.setdefault(table, line)
-                    for i in range(1, len(table)):
-                        within.setdefault(table[:i], line)
-        self._written = written
-        self._within = within
-
-    def line(self, *path: str) -> int | None:
-        """The line of the table or key at `path` (a header, `key = ...`, `key.x = ...`), else of the
-        first header of a table inside it (`[rules.gen.c]` alone)."""
-        return self._written.get(path) or self._within.get(path)
-
-    def key(self, key: str, *table: str) -> int | None:
-        """The line of `key` in `table`, else the table's."""
-        return self.line(*table, key) or (self.line(*table) if table else None)
-
-
 class Checked(NamedTuple):
     """A Maestrofile read and checked: its project, and what is wrong with it.
 
@@ -284,14 +146,14 @@ def read_project(path: Path, raw: bytes | None = None, *, shown: str | None = No
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e)) if m else str(e)
-        message = _PYTHON_KEY.sub(_as_written, message)
+        message = keys_as_written(message)
         where = int(m.group(1)) if m else None
         detail = f"not valid TOML: {message}" + (f" (column {m.group(2)})" if m else "")
         raise MaestrofileError([Problem(detail, file=shown, line=where)]) from None
-    return _check(doc, root=str(path.parent.resolve()), shown=shown, where=_Locator(text))
+    return _check(doc, root=str(path.parent.resolve()), shown=shown, where=Locator(text))
 
 
-def _check(doc: dict[str, Any], *, root: str, shown: str, where: _Locator) -> Checked:
+def _check(doc: dict[str, Any], *, root: str, shown: str, where: Locator) -> Checked:
     problems: list[Problem] = []
 
     def problem(message: str, line: int | None, rule: str | None = None) -> None:
@@ -332,7 +194,7 @@ def _check(doc: dict[str, Any], *, root: str, shown: str, where: _Locator) -> Ch
     return Checked(project, tuple(problems), every_rule)
 
 
-def _check_settings(raw: object, problem: Any, where: _Locator) -> Settings:
+def _check_settings(raw: object, problem: Any, where: Locator) -> Settings:
     if not isinstance(raw, dict):
         problem(f"[settings] must be a table, not {_type_name(raw)}", where.key("settings"))
         return Settings()
@@ -366,7 +228,7 @@ def _check_settings(raw: object, problem: Any, where: _Locator) -> Settings:
         elif key == "shell":
             words = _shell_words(value)
             if words is None or "\0" in value:
-                found = _toml_string(value) if isinstance(value, str) else _type_name(value)
+                found = toml_string(value) if isinstance(value, str) else _type_name(value)
                 problem(
                     f'settings.shell must be a program with its options, such as "/bin/bash" or '
                     f'"bash -eu -o pipefail", not {found}',
@@ -379,7 +241,7 @@ def _check_settings(raw: object, problem: Any, where: _Locator) -> Settings:
     return Settings(jobs=jobs, default=default, shell=shell)
 
 
-def _check_vars(raw: object, problem: Any, where: _Locator) -> list[tuple[str, str]]:
+def _check_vars(raw: object, problem: Any, where: Locator) -> list[tuple[str, str]]:
     if not isinstance(raw, dict):
         problem(f"[vars] must be a table of strings, not {_type_name(raw)}", where.key("vars"))
         return []
@@ -437,7 +299,7 @@ def _not_built_in(name: str) -> bool:
 
 
 def _check_rule(
-    name: str, body: object, var_names: list[str], bad_var: Callable[[str], bool], problem: Any, where: _Locator
+    name: str, body: object, var_names: list[str], bad_var: Callable[[str], bool], problem: Any, where: Locator
 ) -> Rule | None:
     """The rule; with problems (reported through `problem`), the rule as far as the graph's checks
     need it, or None if its inputs and outputs cannot be worked out."""

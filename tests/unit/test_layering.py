@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("paths", "template", "snapshot", "globs"),
     ("fingerprint",),
     ("shellwords", "capture", "executor", "processes"),
-    ("model", "maestrofile"),
+    ("model", "tomlsource", "maestrofile"),
     ("jobs", "graph"),
     ("cache",),
     ("state", "lock"),
