@@ -128,7 +128,7 @@ def discovered_inputs(
         d = stamper.digest(p)
         try:
             st = os.stat(os.path.join(root, p))
-            if p in before:
+            if p in before and not stamper.is_tree(p):  # (a folder a rule makes: its ctime, as for any file)
                 changed = st.st_ctime_ns >= since or look_of(st) != before[p]
             else:
                 changed = st.st_ctime_ns >= since or (
@@ -146,6 +146,7 @@ def discovered_inputs(
             # and this stamp (taken after) must not pass for what it read (watch mode asks).
             digests.append(MISSING)
             stamper.forget((p,))
+            stamper.doubtful.add(p)
         else:
             digests.append(d)
     return Discovered(tuple(paths), tuple(digests), hash_bytes(data) if written else b"")

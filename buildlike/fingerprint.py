@@ -247,6 +247,10 @@ class Stamper:
     def exists(self, path: str) -> bool:
         return self.stat(path) is not None
 
+    def is_tree(self, path: str) -> bool:
+        """Whether this pass took `path` for a folder a rule makes (its stat stands for its whole tree)."""
+        return path in self._folders
+
     def has_stat(self, path: str) -> bool:
         """Whether this pass has a stat of `path` already (`stat` would not look again)."""
         return path in self._stats

@@ -469,17 +469,18 @@ def _as_read(run: _Running, stamper: Stamper) -> tuple[bytes, ...]:
     by the jobs that ended before it was taken.
 
     An input gone by then keeps its digest (a job may delete what it read: it settles once its
-    maker wrote the same again). A changed one is `doubtful` for the rest of the build: this pass
-    must not vouch for its new content as what the build read (watch mode asks).
+    maker wrote the same again). A changed or gone one is `doubtful` for the rest of the build: this
+    pass must not vouch for what it holds now as what the build read (watch mode asks).
     """
     out = run.input_digests
     for k in stamper.moved_since(run.job.inputs, run.seen, run.ended):
         p = run.job.inputs[k]
         stamper.forget((p,))
         now = stamper.digest(p)
-        if now is not None and now != out[k]:
-            out = (*out[:k], MISSING, *out[k + 1 :])
-            stamper.doubtful.add(p)
+        if now != out[k]:
+            stamper.doubtful.add(p)  # (gone too: the build read it, watch must see it go)
+            if now is not None:
+                out = (*out[:k], MISSING, *out[k + 1 :])
     return out
 
 
