@@ -172,10 +172,16 @@ def tree_stat(path: str, *, dir_fd: int | None = None) -> Stat:
 _NO_SUCH_FILE = frozenset({errno.ENAMETOOLONG, errno.ELOOP})
 
 
+def _file_id(st: os.stat_result) -> FileId:
+    """Which file a stat is of, and its last change: the ctime, which no program sets (`cp -p` puts
+    an mtime back, not a ctime)."""
+    return st.st_ino, st.st_dev, st.st_ctime_ns
+
+
 def look_of(st: os.stat_result) -> Look:
-    """A stat as `Stamper.baseline` holds it: the ctime too, which no program sets (`cp -p` puts an
-    mtime back, not a ctime), and which file it is (a link switched, a file renamed over it)."""
-    return (st.st_mtime_ns, st.st_size), (st.st_ino, st.st_dev, st.st_ctime_ns)
+    """A stat as `Stamper.baselines` holds it: which file it is too (a link switched, a file renamed
+    over it), and its ctime."""
+    return (st.st_mtime_ns, st.st_size), _file_id(st)
 
 
 class Stamper:
@@ -228,7 +234,7 @@ class Stamper:
         try:
             st = os.stat(path, dir_fd=self._fd)
             result: Stat | None = (st.st_mtime_ns, st.st_size)
-            self._ids[path] = (st.st_ino, st.st_dev, st.st_ctime_ns)
+            self._ids[path] = _file_id(st)
             if statmod.S_ISDIR(st.st_mode):
                 if path in self.trees:
                     result = tree_stat(path, dir_fd=self._fd)
@@ -300,7 +306,7 @@ class Stamper:
             else:
                 stat: Stat = (st.st_mtime_ns, st.st_size)
                 self._stats[path] = stat
-                self._ids[path] = (st.st_ino, st.st_dev, st.st_ctime_ns)
+                self._ids[path] = _file_id(st)
                 k = self.known.get(path)
                 if k is not None and k[0] == stat[0] and k[1] == stat[1]:
                     digest = k[2]

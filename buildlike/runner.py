@@ -139,8 +139,8 @@ class _Running(NamedTuple):
     input_digests: tuple[bytes, ...]
     started_ns: int
     # What the build saw of its inputs, and of the files its depfile listed last time, as it started.
-    seen: tuple[Look, ...] = ()
-    seen_listed: Mapping[str, Look] = {}
+    seen: tuple[Look, ...]
+    seen_listed: Mapping[str, Look]
     ended: int = 0  # the stamper's moment at which its commands were seen to end
 
 
