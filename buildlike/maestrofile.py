@@ -339,8 +339,7 @@ def _check_rule(
             return ()
         items = _string_list(body[key])
         if items is None:
-            kind = "a string or a list of strings" if key == "run" else "a list of strings"
-            bad(f"'{key}' must be {kind}, not {_not_strings(body[key])}", key)
+            bad(f"'{key}' must be a string or a list of strings, not {_not_strings(body[key])}", key)
             return ()
         if required and not any(s.strip() for s in items):
             bad(f"'{key}' is empty", key)

@@ -66,7 +66,7 @@ run = "cp {input} {output}"
     )
     r = p.run()
     assert r.code == 2, r.text
-    assert "'outputs' must be a list of strings" in r.err
+    assert "'outputs' must be a string or a list of strings" in r.err
     assert "cycle: c1 -> c2 -> c1" in r.err, r.err
     assert "x.txt" not in r.err, r.err  # made by gen, whose outputs could not be read
     assert "nothere.txt" not in r.err, r.err  # (missing inputs are not told apart then)

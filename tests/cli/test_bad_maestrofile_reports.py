@@ -212,8 +212,8 @@ def test_an_unknown_key_named_as_other_tools_name_it_gets_ours(make_project, whe
 @pytest.mark.parametrize(
     ("line", "says"),
     [
-        ("inputs = [1]", "'inputs' must be a list of strings, not a list holding a number"),
-        ("outputs = [true]", "'outputs' must be a list of strings, not a list holding a boolean"),
+        ("inputs = [1]", "'inputs' must be a string or a list of strings, not a list holding a number"),
+        ("outputs = [true]", "'outputs' must be a string or a list of strings, not a list holding a boolean"),
         ('run = ["true", ["x"]]', "'run' must be a string or a list of strings, not a list holding a list"),
     ],
 )

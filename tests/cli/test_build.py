@@ -41,6 +41,16 @@ def test_a_first_build_runs_every_job_and_a_second_runs_nothing(make_project):
     assert p.log() == ["a", "b"]
 
 
+def test_inputs_and_outputs_may_be_one_string(make_project):
+    """README: `inputs` and `outputs` may be one string for one path; the message says so too."""
+    p = make_project(CHAIN.replace('["src.txt"]', '"src.txt"').replace('["b.txt"]', '"b.txt"'), {"src.txt": "hi\n"})
+    assert p.run().code == 0
+    assert p.read("b.txt") == "HI\nHI\n"
+    p.write("src.txt", "ho\n")
+    assert p.run().code == 0
+    assert p.log() == ["a", "b", "a", "b"]
+
+
 def test_touching_an_input_without_changing_it_runs_nothing(make_project):
     """SPEC: When a job runs: content is compared by hash."""
     p = make_project(CHAIN, {"src.txt": "hello\n"})
