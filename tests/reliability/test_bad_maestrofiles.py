@@ -206,8 +206,7 @@ def wrong_field_type(draw: st.DrawFn, doc: dict[str, Any]) -> list[str]:
     key = draw(st.sampled_from(["inputs", "outputs", "run", "description", "foreach", "depfile", "always", "env"]))
     if key in ("inputs", "outputs", "run"):
         doc["rules"][rule][key] = draw(st.sampled_from([3, True, {}, [1, 2], [[]], 2.5]))
-        kind = "a string or a list of strings" if key == "run" else "a list of strings"
-        return [f"rule '{rule}'", f"'{key}' must be {kind}"]
+        return [f"rule '{rule}'", f"'{key}' must be a string or a list of strings"]
     if key == "env":
         doc["rules"][rule][key] = draw(st.sampled_from(["LC_ALL=C", 3, ["A"], {"A": 1}, {"A": ["x"]}]))
         return [f"rule '{rule}'", "'env' must be a table of strings"]
