@@ -51,10 +51,11 @@ from buildlike.paths import (
     symlinked_folder,
 )
 from buildlike.reporter import Reporter
-from buildlike.runner import BuildResult, RunOptions, initial_verdicts, run_build
+from buildlike.runner import BuildResult, RunOptions, run_build
 from buildlike.snapshot import SourceStamp, discard_snapshot, save_snapshot, source_stamp
 from buildlike.staleness import JobStatus, decide, running_now
 from buildlike.state import JobRecord, StateStore, prepare_state_dir
+from buildlike.verdicts import initial_verdicts
 
 __all__ = [
     "BuildFailed",

@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("jobs", "graph"),
     ("cache",),
     ("state", "lock"),
-    ("staleness",),
+    ("staleness", "verdicts"),
     ("depfile", "discovered"),
     ("plan", "interrupts", "runner"),
     ("reporter", "render"),
