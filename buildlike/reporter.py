@@ -180,10 +180,8 @@ class Reporter:
         self.info("buildlike: nothing to do, everything is up to date")
 
     def interrupted(self, running: int) -> None:
-        self._print(
-            f"interrupted: stopping {running} running command{'s' if running != 1 else ''}",
-            err=True,
-        )
+        stopping = f": stopping {running} running command{'s' if running != 1 else ''}" if running else ""
+        self._print(f"interrupted{stopping}", err=True)
 
     def summary(self, ran: int, failed: int, seconds: float) -> None:
         if failed:

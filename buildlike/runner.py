@@ -274,7 +274,8 @@ class _Loop:
         for run, outcome in ended:
             if outcome.exit_code == 0:
                 self._account(run, outcome)
-            else:
+            else:  # (failed before the interrupt came: shown as any failure is)
+                self.reporter.job_failed(run.job, outcome)
                 self.distrusted.append(run.job.id)
         self._save(stamps=True)
         # A signal that came while a cancel stopped the commands wins: the user stops it all.
