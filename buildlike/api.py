@@ -13,7 +13,7 @@ import errno
 import os
 import posixpath
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -52,7 +52,7 @@ from buildlike.paths import (
 )
 from buildlike.reporter import Reporter
 from buildlike.runner import BuildResult, RunOptions, run_build
-from buildlike.snapshot import SourceStamp, discard_snapshot, save_snapshot, source_stamp
+from buildlike.snapshot import SourceStamp, discard_snapshot, save_snapshot, source_stamp, sources_unchanged
 from buildlike.staleness import JobStatus, decide, running_now
 from buildlike.state import JobRecord, StateStore, prepare_state_dir
 from buildlike.verdicts import initial_verdicts
@@ -62,6 +62,7 @@ __all__ = [
     "BuildOptions",
     "BuildResult",
     "BuildlikeError",
+    "Cancel",
     "Interrupted",
     "Job",
     "JobStatus",
@@ -69,6 +70,7 @@ __all__ = [
     "LockBusy",
     "MaestrofileError",
     "Problem",
+    "Reporter",
     "StateError",
     "UsageError",
     "build",
@@ -239,13 +241,35 @@ def _default_problems(settings: Settings, graph: JobGraph, raw: bytes) -> list[P
     return []
 
 
-def as_targets(targets: Sequence[str]) -> tuple[str, ...]:
-    """The targets a caller named: a lone string is one (`build(project, "report")`), not one per
-    character."""
-    return (targets,) if isinstance(targets, str) else tuple(targets)
+# What the API takes for targets: rule names, jobs or output files, as strings or paths; a lone one
+# needs no list.
+Targets = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 
 
-def selection(loaded: Loaded, targets: Sequence[str] = ()) -> list[int]:
+def as_targets(targets: Targets) -> tuple[str, ...]:
+    """The targets a caller named: a lone string or path is one (`build(project, "report")`), not one
+    per character; a path is an output file (`Path("out/a.txt")`: from the Maestrofile's folder)."""
+    if isinstance(targets, (str, os.PathLike)):
+        return (os.fspath(targets),)
+    return tuple(os.fspath(t) for t in targets)
+
+
+def current(loaded: Loaded) -> Loaded:
+    """`loaded`, or the Maestrofile loaded again if it, or a folder its globs listed, changed since
+    (a file that a glob now matches, or no longer does). Raises UsageError if it is gone.
+
+    So a `Loaded` may be kept and built again and again. (A change made within the same tick of the
+    file system's clock as the load, a few milliseconds, can go unseen, as by a build started then.)
+    """
+    try:
+        if sources_unchanged(loaded.source):
+            return loaded
+    except OSError:
+        pass  # (gone: loading says so)
+    return load(loaded.maestrofile, save_cache=loaded.uncached is not None)
+
+
+def selection(loaded: Loaded, targets: Targets = ()) -> list[int]:
     """The indexes of the jobs that `targets` (default: the default targets) need, producers first."""
     graph = loaded.graph
     named = [_as_output(loaded, t) for t in as_targets(targets)] or list(loaded.settings.default)
@@ -290,7 +314,7 @@ def _cpu_count() -> int:
 
 def build(
     loaded: Loaded,
-    targets: Sequence[str] = (),
+    targets: Targets = (),
     *,
     options: BuildOptions = BuildOptions(),
     reporter: Reporter | None = None,
@@ -304,6 +328,7 @@ def build(
     (None: it found the file missing), so watch mode can tell a later edit from a rewrite.
     """
     reporter = reporter if reporter is not None else Reporter()
+    loaded = current(loaded)
     targets = as_targets(targets)  # (the idle-build snapshot is saved under them too)
     if options.jobs is not None and (type(options.jobs) is not int or options.jobs < 1):
         raise UsageError(f"jobs must be a whole number of at least 1 (or None: the default), not {options.jobs!r}")
@@ -510,9 +535,10 @@ def _checked_files(
     return paths, stats
 
 
-def status(loaded: Loaded, targets: Sequence[str] = (), *, reporter: Reporter | None = None) -> list[JobStatus]:
+def status(loaded: Loaded, targets: Targets = (), *, reporter: Reporter | None = None) -> list[JobStatus]:
     """Every stale job among `targets` with why, producers first. Runs and writes nothing."""
     reporter = reporter if reporter is not None else Reporter()
+    loaded = current(loaded)
     order = selection(loaded, targets)
     started = _killed_builds_jobs(loaded)
     running = _running_elsewhere(loaded, started)
@@ -552,6 +578,7 @@ def clean(
     tells one that a build created from one the user made (and set up) before.
     """
     reporter = reporter if reporter is not None else Reporter()
+    loaded = current(loaded)
     if not os.path.isdir(os.path.join(loaded.root, STATE_DIR)):
         return []  # never built here (nor building now): nothing is buildlike's, and nothing to write
     if dry_run:  # (no lock, as a dry run of a build: it reads the state as it is)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 from buildlike import __version__
-from buildlike.errors import BuildlikeError, MaestrofileError, StaleWork, UnknownTargets
+from buildlike.errors import BuildlikeError, Interrupted, MaestrofileError, StaleWork, UnknownTargets
 
 if TYPE_CHECKING:
     import typer
@@ -80,6 +80,9 @@ def run_guarded(action: Callable[[], int], misread: Misread = Misread()) -> int:
         return action()
     except BuildlikeError as e:
         _report_error(e, misread)
+        return e.exit_code
+    except Interrupted as e:
+        print(f"buildlike: {e.message}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("buildlike: interrupted", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""The `BuildlikeError` family: every error a user can cause, with its exit code and its facts.
+"""The `BuildlikeError` family: every error a user can cause, with its exit code and its facts;
+and `Interrupted`, a KeyboardInterrupt.
 
 Messages are written for users: where, what and, when possible, what to do. Only `cli.py` catches
 these; anything else escaping is a bug and keeps its traceback.
@@ -68,8 +69,10 @@ class BuildFailed(BuildlikeError):
 
     exit_code = 1
 
-    def __init__(self, failed: Iterable[str]) -> None:
+    def __init__(self, failed: Iterable[str], *, ran: Iterable[str] = (), skipped: Iterable[str] = ()) -> None:
         self.failed = tuple(failed)
+        self.ran = tuple(ran)  # the jobs that succeeded before it stopped (or all the others, with -k)
+        self.skipped = tuple(skipped)  # the jobs that did not run, for a failure
         n = len(self.failed)
         super().__init__(f"build failed: {n} job{'s' if n != 1 else ''} failed ({', '.join(self.failed)})")
 
@@ -118,14 +121,23 @@ class TooFewDescriptors(BuildlikeError):
         )
 
 
-class Interrupted(BuildlikeError):
-    """Ctrl-C or SIGTERM: the running commands were stopped."""
+CANCELLED = "cancelled"  # the `signal_name` of an Interrupted for a `Cancel` request (interrupts.py)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, SIGTERM or SIGHUP (or a `Cancel`) stopped a build, and its running commands.
+
+    A KeyboardInterrupt, as Ctrl-C is anywhere in Python, and not a BuildlikeError, so that a
+    caller's `except Exception` does not swallow it; it has their `message` and `exit_code` though.
+    """
 
     exit_code = 130
 
     def __init__(self, signal_name: str = "SIGINT") -> None:
-        self.signal_name = signal_name
-        super().__init__(f"interrupted by {signal_name}; stopped the running commands")
+        self.signal_name = signal_name  # or CANCELLED
+        said = "cancelled" if signal_name == CANCELLED else f"interrupted by {signal_name}"
+        self.message = f"{said}; stopped the running commands"
+        super().__init__(self.message)
 
 
 class CommitRefused(BuildlikeError):

@@ -19,11 +19,11 @@ from typing import NamedTuple, NoReturn, Protocol
 
 from buildlike.depfile import DepfileSyntaxError
 from buildlike.discovered import Discovered, discovered_inputs, with_discovered
-from buildlike.errors import BuildFailed, Interrupted, TooFewDescriptors
+from buildlike.errors import CANCELLED, BuildFailed, Interrupted, TooFewDescriptors
 from buildlike.executor import Execution, Launcher, Outcome
 from buildlike.fingerprint import MISSING, Look, Stamper
 from buildlike.graph import JobGraph
-from buildlike.interrupts import CANCELLED, Cancel, route_signals, stop_all, suspend_with
+from buildlike.interrupts import Cancel, route_signals, stop_all, suspend_with
 from buildlike.jobs import Job
 from buildlike.plan import Plan, chain_lengths
 from buildlike.processes import Processes, room_for_jobs
@@ -201,7 +201,8 @@ class _Loop:
                 f"at most {self.slots} jobs at a time, not {self.options.jobs}: the limit on open files is too low"
                 " for more (see `ulimit -n`)"
             )
-        restore: Callable[[], None] | None = None
+        restore: Callable[[], Callable[[], None]] | None = None
+        pass_on: Callable[[], None] | None = None
         try:
             restore = route_signals(self._on_signal, processes, on_suspend=lambda: self.suspended.append(True))
             if cancel is not None:
@@ -218,10 +219,12 @@ class _Loop:
             if cancel is not None:
                 cancel.attach(None)
             if restore is not None:
-                restore()
+                pass_on = restore()
             processes.close()
             if self.suspended:  # a Ctrl-Z that came once no command was left to stop (or while stopping them)
                 os.kill(os.getpid(), signal.SIGSTOP)
+            if pass_on is not None:
+                pass_on()  # (a caller's own SIGTERM handler hears it too)
         if self.stopping:
             left = [self.graph.jobs[i] for i in self.plan.drop_unstarted()]
             self.skipped.extend(job.id for job in left)
@@ -232,7 +235,7 @@ class _Loop:
         if late is not None:
             raise Interrupted(late)
         if self.failed:
-            raise BuildFailed(self.failed)
+            raise BuildFailed(self.failed, ran=self.ran, skipped=self.skipped)
         return BuildResult(tuple(self.ran), (), tuple(self.skipped), tuple(self.cut_off), time.monotonic() - start)
 
     def _loop(self) -> None:

@@ -64,7 +64,8 @@ def source_stamp(path: str, st: os.stat_result, listed: tuple[tuple[str, FolderS
     return (path, st.st_mtime_ns, st.st_size, listed, st.st_ctime_ns, st.st_ino)
 
 
-def _sources_unchanged(source: SourceStamp) -> bool:
+def sources_unchanged(source: SourceStamp) -> bool:
+    """Whether the Maestrofile and the folders a graph was made from are as they were; OSError if it is gone."""
     path, listed = source[0], source[3]
     if source_stamp(path, os.stat(path), listed) != source:
         return False
@@ -127,7 +128,7 @@ def is_clean(folder: str, *, version: str, maestrofile: str, targets: tuple[str,
             fmt, ver, source, saved_targets, db, paths, stats = marshal.loads(f.read())
         if fmt != _FORMAT or ver != version or saved_targets != targets or source[0] != maestrofile:
             return False
-        if not _sources_unchanged(source) or _db_stamp(folder) != db:
+        if not sources_unchanged(source) or _db_stamp(folder) != db:
             return False
         root_fd = os.open(os.path.dirname(maestrofile), os.O_RDONLY)
         try:

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, NamedTuple
 from buildlike.api import BuildOptions, Loaded, as_targets, build, find_maestrofile, load, selection
 from buildlike.contents import Contents
 from buildlike.debounce import Batch, Debouncer
-from buildlike.errors import BuildFailed, BuildlikeError, Interrupted, UsageError
+from buildlike.errors import CANCELLED, BuildFailed, BuildlikeError, Interrupted, UsageError
 from buildlike.fingerprint import Stamp
 from buildlike.graph import JobGraph
-from buildlike.interrupts import CANCELLED, Cancel, ignore_interrupts, stop_watching_on_signals
+from buildlike.interrupts import Cancel, ignore_interrupts, stop_watching_on_signals
 from buildlike.jobs import Job
 from buildlike.reporter import WatchReporter
 from buildlike.snapshot import FolderStamp, folder_stamp_at
