@@ -131,7 +131,10 @@ def find_maestrofile(
     if found is None:
         base = os.path.abspath(directory if directory is not None else os.getcwd())
         named = os.path.join(base, file) if file is not None else base
-        if os.path.isdir(named):
+        meant = named if os.path.basename(named) == MAESTROFILE else os.path.join(named, MAESTROFILE)
+        if os.path.isdir(meant):
+            where = f"'{meant}' is a folder, not a file"
+        elif os.path.isdir(named):
             where = f"{named} has no {MAESTROFILE}"
         elif os.path.exists(named):
             where = f"'{named}' is not a file"

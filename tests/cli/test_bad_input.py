@@ -912,6 +912,16 @@ def test_a_maestrofile_that_is_not_there_is_named_for_what_it_is(make_project, r
     assert said in r.err
 
 
+@pytest.mark.parametrize("args", [[], ["-f", "Maestrofile.toml"], ["-C", "sub"]])
+def test_a_maestrofile_that_is_a_folder_is_said_to_be_one(tmp_path, buildlike_cli, args):
+    """Found by a black-box tester: it said "/x has no Maestrofile.toml", where there is one."""
+    (tmp_path / "Maestrofile.toml").mkdir()
+    (tmp_path / "sub" / "Maestrofile.toml").mkdir(parents=True)
+    r = buildlike_cli(*args, cwd=tmp_path)
+    assert r.code == 2
+    assert "Maestrofile.toml' is a folder, not a file" in r.err
+
+
 def test_nul_in_settings_default_and_the_project_folder_as_an_output_say_so(make_project, reject):
     p = make_project('[settings]\ndefault = ["ok\\u0000"]\n' + OK_RULE)
     assert "settings.default holds a NUL character" in reject(p).err
