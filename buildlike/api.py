@@ -238,8 +238,9 @@ def _default_problems(settings: Settings, graph: JobGraph, raw: bytes) -> list[P
     try:
         resolve_targets(graph, settings.default)
     except UsageError as e:
-        lines = raw.decode("utf-8", "replace").splitlines()
-        line = next((n for n, text in enumerate(lines, 1) if text.strip().startswith("default")), None)
+        from buildlike.tomlsource import Locator
+
+        line = Locator(raw.decode("utf-8", "replace")).key("default", "settings")
         return [Problem(f"settings.default: {m}", file=graph.file, line=line) for m in e.message.splitlines()]
     return []
 

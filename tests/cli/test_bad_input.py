@@ -702,6 +702,12 @@ def test_an_unknown_target_in_settings_default_is_named_with_its_line(make_proje
     assert "did you mean 'alpha'" in r.err
 
 
+def test_settings_default_is_located_by_its_key_not_by_a_line_starting_with_default(make_project, reject):
+    """A var named `default` came first, so its line was given (a text search)."""
+    p = make_project('[vars]\ndefault = "x"\n[settings]\n"default" = ["alpah"]\n' + TARGETS, {"src/a.c": "x"})
+    assert_located(reject(p, real=True), 4)
+
+
 def test_an_empty_settings_default_is_an_error_not_every_rule(make_project, reject):
     """Found by a black-box tester: `default = []` built every rule, as if it were absent."""
     p = make_project("[settings]\ndefault = []\n" + TARGETS, {"src/a.c": "x"})
