@@ -358,6 +358,8 @@ class _Expander:
             description = self.plain(rule.description, text_fields)
         else:
             description = job_id if match is None else f"{rule.name} {match}"
+        if "\n" in description or "\r" in description:  # (a multi-line string, or a file name with one)
+            description = " ".join(part.strip() for part in description.splitlines() if part.strip())
         depfile = None
         if rule.depfile:
             depfile = self.path(rule.depfile, text_fields)

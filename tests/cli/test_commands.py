@@ -1206,3 +1206,12 @@ def test_version_is_a_common_option_that_runs_nothing(make_project, args):
     assert r.code == 0, r.text
     assert r.out.strip() == f"buildlike {buildlike.__version__}"
     assert not p.exists("app") and not p.exists(".buildlike/state.db")
+
+
+def test_a_description_with_line_breaks_is_shown_on_one_line(make_project):
+    """Found by a black-box tester: the progress line was split ("[1/1] copy" then "now")."""
+    p = make_project('[rules.a]\noutputs = ["a.txt"]\nrun = "touch a.txt"\ndescription = """copy\n   now\r\n"""\n')
+    r = p.run()
+    assert r.code == 0, r.text
+    assert "[1/1] copy now\n" in r.out
+    assert "copy now" in p.run("list").out
