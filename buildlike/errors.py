@@ -1,8 +1,9 @@
 """The `BuildlikeError` family: every error a user can cause, with its exit code and its facts;
 and `Interrupted`, a KeyboardInterrupt.
 
-Messages are written for users: where, what and, when possible, what to do. Only `cli.py` catches
-these; anything else escaping is a bug and keeps its traceback.
+Messages are written for users: where, what and, when possible, what to do. The front ends catch
+these (`cli.py`; `watch.py`, which shows them and goes on watching); anything else escaping is a bug
+and keeps its traceback.
 """
 
 from __future__ import annotations

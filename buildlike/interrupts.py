@@ -58,15 +58,13 @@ _SIGCHLD_LENT = threading.Event()
 
 def route_signals(
     handler: Callable[[int, Any], None], processes: Processes[Any], on_suspend: Callable[[], None]
-) -> Callable[[], Callable[[], None]]:
+) -> Callable[[], None]:
     """Route SIGINT/SIGTERM to `handler` while `processes` run (main thread only), SIGHUP too (the
     terminal closed: its commands, in sessions of their own, would run on), and Ctrl-Z (SIGTSTP) to
     `on_suspend`; returns a restorer. A SIGHUP or SIGTSTP ignored (under nohup) stays so.
 
-    The restorer returns `pass_on`, to call once the commands are stopped and the processes closed:
-    it calls the handlers of the program around us (an application calling the API) that those
-    signals would have reached, so that it hears of them too. Python's own (KeyboardInterrupt, which
-    the build raises as `Interrupted` anyway) and the defaults are not called.
+    A handler of the program around us (an application calling the API) for those signals is not
+    called: the build raises `Interrupted`, naming the signal, once its commands are stopped.
 
     The caller's loop calls `suspend_with` once told: a handler stopping the commands itself could
     run between a command's start and the note of its process group, and miss it.
@@ -81,14 +79,8 @@ def route_signals(
                     "SIGCHLD is ignored in this process, so the exit codes of commands cannot be read;"
                     " build from the main thread, or set SIGCHLD back to SIG_DFL first"
                 )
-        return lambda: _nothing
-    came: list[signal.Signals] = []
-
-    def routed(signum: int, frame: Any) -> None:
-        came.append(signal.Signals(signum))
-        handler(signum, frame)
-
-    old = {s: signal.signal(s, routed) for s in (signal.SIGINT, signal.SIGTERM)}
+        return lambda: None
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     with _SIGCHLD_LOCK:
         if signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN:
             # Ignored (passed on across exec, or the host application's choice), the kernel would reap
@@ -96,31 +88,20 @@ def route_signals(
             old[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             _SIGCHLD_LENT.set()
     if signal.getsignal(signal.SIGHUP) == signal.SIG_DFL:
-        old[signal.SIGHUP] = signal.signal(signal.SIGHUP, routed)
+        old[signal.SIGHUP] = signal.signal(signal.SIGHUP, handler)
     if signal.getsignal(signal.SIGTSTP) == signal.SIG_DFL:
         old[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, lambda _s, _f: on_suspend())
     old_fd = signal.set_wakeup_fd(processes.wake_fd, warn_on_full_buffer=False)  # full: a wake-up is pending anyway
 
-    def restore() -> Callable[[], None]:
+    def restore() -> None:
         signal.set_wakeup_fd(old_fd)  # (a previous owner's warn_on_full_buffer=False is not kept)
         with _SIGCHLD_LOCK:
             for s, h in old.items():
                 signal.signal(s, h)
             if signal.SIGCHLD in old:
                 _SIGCHLD_LENT.clear()
-        theirs = [(s, h) for s in dict.fromkeys(came) if callable(h := old[s]) and h is not signal.default_int_handler]
-
-        def pass_on() -> None:
-            for s, h in theirs:
-                h(s, None)
-
-        return pass_on
 
     return restore
-
-
-def _nothing() -> None:
-    pass
 
 
 def suspend_with(processes: Processes[Any]) -> None:

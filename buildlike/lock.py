@@ -180,11 +180,11 @@ class ProjectLock:
         if kind is None:
             self.release()
             return
-        from buildlike.errors import BuildlikeError, StateError
+        from buildlike.errors import BuildlikeError, Interrupted, StateError
 
         # A failed or interrupted build noted its unfinished jobs in the state; a state that could not
         # be saved, or a bug, may not have.
-        self.release(clean=issubclass(kind, BuildlikeError) and not issubclass(kind, StateError))
+        self.release(clean=issubclass(kind, (BuildlikeError, Interrupted)) and not issubclass(kind, StateError))
 
 
 def _ticks_now() -> int | None:

@@ -125,7 +125,7 @@ def run_build(
         )
     else:
         loop = _Loop(graph, order, stale, root=root, store=store, stamper=stamper, reporter=reporter, options=options)
-        return loop.run(cancel, start)
+        return loop.run(cancel=cancel, start=start)
     return BuildResult(seconds=time.monotonic() - start)
 
 
@@ -138,6 +138,35 @@ class _Loop:
     the jobs it had started noted in the lock file: the next one distrusts those whose records it
     did not replace (api.py).
     """
+
+    __slots__ = (
+        "base_env",
+        "cut_off",
+        "distrusted",
+        "done",
+        "failed",
+        "finished",
+        "fixed",
+        "graph",
+        "interrupts",
+        "launcher",
+        "options",
+        "plan",
+        "processes",
+        "ran",
+        "records",
+        "reporter",
+        "root",
+        "running",
+        "skipped",
+        "slots",
+        "stamper",
+        "stopping",
+        "store",
+        "suspended",
+        "total",
+        "unsure",
+    )
 
     def __init__(
         self,
@@ -190,8 +219,9 @@ class _Loop:
         self.processes: Processes[int] = _processes()
         self.slots = room_for_jobs(options.jobs)
 
-    def run(self, cancel: Cancel | None, start: float) -> BuildResult:
-        """Run the stale jobs to the end; raises BuildFailed or Interrupted."""
+    def run(self, *, cancel: Cancel | None, start: float) -> BuildResult:
+        """Run the stale jobs to the end; raises BuildFailed or Interrupted. `start`: when the build
+        began (`time.monotonic()`), for the summary."""
         processes, reporter = self.processes, self.reporter
         if self.slots == 0:
             processes.close()
@@ -201,8 +231,7 @@ class _Loop:
                 f"at most {self.slots} jobs at a time, not {self.options.jobs}: the limit on open files is too low"
                 " for more (see `ulimit -n`)"
             )
-        restore: Callable[[], Callable[[], None]] | None = None
-        pass_on: Callable[[], None] | None = None
+        restore: Callable[[], None] | None = None
         try:
             restore = route_signals(self._on_signal, processes, on_suspend=lambda: self.suspended.append(True))
             if cancel is not None:
@@ -219,12 +248,10 @@ class _Loop:
             if cancel is not None:
                 cancel.attach(None)
             if restore is not None:
-                pass_on = restore()
+                restore()
             processes.close()
             if self.suspended:  # a Ctrl-Z that came once no command was left to stop (or while stopping them)
                 os.kill(os.getpid(), signal.SIGSTOP)
-            if pass_on is not None:
-                pass_on()  # (a caller's own SIGTERM handler hears it too)
         if self.stopping:
             left = [self.graph.jobs[i] for i in self.plan.drop_unstarted()]
             self.skipped.extend(job.id for job in left)
@@ -277,8 +304,9 @@ class _Loop:
         for run, outcome in ended:
             if outcome.exit_code == 0:
                 self._account(run, outcome)
-            else:  # (failed before the interrupt came: shown as any failure is)
-                self.reporter.job_failed(run.job, outcome)
+            else:
+                if outcome.exit_code > 0:  # (failed before the interrupt came; killed, it may be its part)
+                    self.reporter.job_failed(run.job, outcome)
                 self.distrusted.append(run.job.id)
         self._save(stamps=True)
         # A signal that came while a cancel stopped the commands wins: the user stops it all.

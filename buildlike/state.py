@@ -10,11 +10,11 @@ we warn, start a fresh one and rebuild. Only this module knows SQLite.
 
 from __future__ import annotations
 
-import _thread
 import contextlib
 import marshal
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple, TypeVar
@@ -85,7 +85,7 @@ def prepare_state_dir(root: str, files: Path | None = None) -> Path:
             folder.mkdir(exist_ok=True)
             # Written aside, then renamed: a build killed here leaves no empty .gitignore, and the
             # next build makes a missing one, so git never takes the state for a file to commit.
-            tmp = folder / f".gitignore.{os.getpid()}.{_thread.get_ident()}"  # (builds in two threads too)
+            tmp = folder / f".gitignore.{os.getpid()}.{threading.get_ident()}"  # (builds in two threads too)
             tmp.write_text("# created by buildlike\n*\n")
             os.replace(tmp, gitignore)
         except OSError as e:

@@ -13,6 +13,8 @@ from buildlike.graph import JobGraph, maker_lookup
 from buildlike.staleness import Reason, ReasonKind, Verdict, decide
 from buildlike.state import StateStore
 
+FORCED = Verdict((Reason(ReasonKind.FORCED),))  # every job of `--always-make`
+
 
 def initial_verdicts(
     graph: JobGraph,
@@ -63,6 +65,3 @@ def _remade_first(verdict: Verdict, maker: Callable[[str], int | None], stale: M
         for r in verdict.reasons
     ]
     return Verdict(tuple(dict.fromkeys(reasons)))
-
-
-FORCED = Verdict((Reason(ReasonKind.FORCED),))
