@@ -68,7 +68,10 @@ def save_cached(folder: Path, source: SourceStamp, digest: bytes, settings: Sett
     if not cacheable(source):
         return
     key = (_FORMAT, source, digest)
-    data = marshal.dumps((key, _encode(settings, graph)))
+    try:
+        data = marshal.dumps((key, _encode(settings, graph)))
+    except (ValueError, MemoryError):  # (out of memory, marshal says "unmarshallable object")
+        return
     tmp = folder / f"{CACHE_NAME}.{os.getpid()}.tmp"
     try:
         tmp.write_bytes(data)

@@ -87,6 +87,9 @@ def run_guarded(action: Callable[[], int], misread: Misread = Misread()) -> int:
     except KeyboardInterrupt:
         print("buildlike: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("buildlike: out of memory (see `ulimit -v`)", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `buildlike graph | head`: the reader is gone, so is what we had to say
         import os
 

@@ -353,6 +353,8 @@ def _not_started(e: OSError) -> tuple[int, str]:
     else 126 and the system's words ("Permission denied"), never Python's `[Errno 2] ...: 'name'`."""
     if e.errno in (errno.ENOENT, errno.ENOTDIR):
         return 127, "not found"
+    if e.errno == errno.EAGAIN:  # (no fault of the program's)
+        return 126, f"{os.strerror(e.errno)}: no more processes may start now (see `ulimit -u`)"
     return 126, os.strerror(e.errno or errno.EACCES)
 
 

@@ -56,7 +56,10 @@ class ProjectLock:
         jobs it had started for `state` (the Maestrofile's state folder) are then in `interrupted`;
         they stay noted in the file until the caller has noted them in the state and emptied it.
         """
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as e:  # (made by `sudo buildlike`, say)
+            raise _cannot("open", self.path, e) from None
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -82,7 +85,10 @@ class ProjectLock:
                 self._holder_at = len(me.encode())
                 me += f"holder {os.getpid()} {started_at}\n"
             groups = "".join(f"group {g} {lo} {hi}\n" for g, (lo, hi) in left.items())
-            _rewrite(fd, me + f"state {self._state} {self.token}\n" + groups + self._job_lines())
+            try:
+                _rewrite(fd, me + f"state {self._state} {self.token}\n" + groups + self._job_lines())
+            except OSError as e:  # (a full disk: it is rewritten in place, old lines kept until then)
+                raise _cannot("write", self.path, e) from None
             if left:
                 _stop_leftovers(killed, left, on_leftovers)
             self._groups_fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
@@ -147,7 +153,10 @@ class ProjectLock:
             # build to stop or note, but the interrupted jobs no state has noted yet (the caller
             # empties `interrupted` once ours has; another Maestrofile's wait for its next build).
             if clean:
-                _rewrite(self._fd, self._job_lines())
+                try:  # noqa: SIM105 - contextlib is one import too many on the no-op path
+                    _rewrite(self._fd, self._job_lines())
+                except OSError:
+                    pass  # (a full disk) the notes stay as after a kill: the next build looks at them again
             elif self._holder_at >= 0:  # (we live on, a caller catching the error: no build of ours runs now)
                 try:  # noqa: SIM105 - contextlib is one import too many on the no-op path
                     os.pwrite(self._fd, b"ended ", self._holder_at)  # as long as "holder": nothing else moves
@@ -185,6 +194,12 @@ class ProjectLock:
         # A failed or interrupted build noted its unfinished jobs in the state; a state that could not
         # be saved, or a bug, may not have.
         self.release(clean=issubclass(kind, (BuildlikeError, Interrupted)) and not issubclass(kind, StateError))
+
+
+def _cannot(what: str, path: str, e: OSError) -> Exception:
+    from buildlike.errors import StateError
+
+    return StateError(f"cannot {what} buildlike's lock file {path}: {e.strerror}")
 
 
 def _ticks_now() -> int | None:

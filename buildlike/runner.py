@@ -226,7 +226,7 @@ class _Loop:
         if self.slots == 0:
             processes.close()
             raise TooFewDescriptors(_open_files_limit())
-        if self.slots < self.options.jobs:
+        if self.slots < min(self.options.jobs, self.total):
             reporter.warning(
                 f"at most {self.slots} jobs at a time, not {self.options.jobs}: the limit on open files is too low"
                 " for more (see `ulimit -n`)"

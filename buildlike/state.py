@@ -80,19 +80,24 @@ def prepare_state_dir(root: str, files: Path | None = None) -> Path:
 
     folder = Path(root) / STATE_DIR
     gitignore = folder / ".gitignore"
-    if not gitignore.is_file():  # one stat when all is in place
-        try:
+    try:
+        if not os.path.isfile(gitignore):  # one stat when all is in place
             folder.mkdir(exist_ok=True)
             # Written aside, then renamed: a build killed here leaves no empty .gitignore, and the
             # next build makes a missing one, so git never takes the state for a file to commit.
             tmp = folder / f".gitignore.{os.getpid()}.{threading.get_ident()}"  # (builds in two threads too)
-            tmp.write_text("# created by buildlike\n*\n")
-            os.replace(tmp, gitignore)
-        except OSError as e:
-            raise StateError(
-                f"cannot create buildlike's state folder {folder}: {e.strerror}"
-                + (" (a file has its name: move it away)" if folder.exists() else "")
-            ) from None
+            try:
+                tmp.write_text("# created by buildlike\n*\n")
+                os.replace(tmp, gitignore)
+            finally:
+                with contextlib.suppress(OSError):
+                    tmp.unlink(missing_ok=True)  # (a full disk: not left behind)
+    except OSError as e:
+        a_file = os.path.exists(folder) and not os.path.isdir(folder)
+        raise StateError(
+            f"cannot create buildlike's state folder {folder}: {e.strerror}"
+            + (" (a file has its name: move it away)" if a_file else "")
+        ) from None
     if files is not None and files != folder:
         try:
             files.mkdir(parents=True, exist_ok=True)
@@ -120,8 +125,12 @@ class StateStore:
         """Open (or create, when writable) the store in `folder`; never fails on a bad database."""
         path = folder / DB_NAME
         if not writable:
-            if not path.exists():
+            try:
+                os.stat(path)
+            except FileNotFoundError:
                 return cls.in_memory()
+            except OSError as e:  # (a folder we may not read: made by another user)
+                raise StateError(f"cannot read buildlike's state {path}: {e.strerror}") from None
             # With no write-ahead log to read, open it immutable: then not even SQLite's side files
             # (-wal, -shm) are created, and `status` writes nothing at all.
             mode = "ro" if os.path.exists(f"{path}-wal") else "ro&immutable=1"
@@ -156,7 +165,7 @@ class StateStore:
             except sqlite3.DatabaseError as e:
                 if attempt == 2 or not _is_damage(e):
                     warn(f"cannot use the build state ({path}: {e}); building without saving state")
-                    return cls.in_memory()
+                    return cls._copy_of(folder, warn)
                 warn(f"the build state in {path} is damaged ({e}); starting a fresh one, so every job runs once")
             _remove_database(path)
         return cls.in_memory()
@@ -165,6 +174,27 @@ class StateStore:
     def on_disk(self) -> bool:
         """Whether writes reach the database file (not the stand-in used when it cannot be written)."""
         return self.writable and self.where != ":memory:"
+
+    @classmethod
+    def _copy_of(cls, folder: Path, warn: Callable[[str], None]) -> StateStore:
+        """A store in memory holding what the one in `folder` holds, as far as it can be read (one
+        we may not write, locked by another program, on a full disk): what it says is up to date
+        stays so, though nothing this build does is saved."""
+        copy = cls.in_memory()
+        try:
+            readable = cls.open(folder, writable=False, warn=warn)
+        except StateError:
+            return copy
+        try:
+            if readable.where != ":memory:":
+                readable._db.backup(copy._db)
+                copy._load()
+        except sqlite3.DatabaseError:
+            copy.close()
+            copy = cls.in_memory()
+        finally:
+            readable.close()
+        return copy
 
     @classmethod
     def in_memory(cls) -> StateStore:

@@ -263,6 +263,21 @@ def test_a_missing_program_gives_127_with_a_message_naming_it(cwd, command, mess
     assert not (cwd / "after").exists()
 
 
+@pytest.mark.parametrize("command", ["touch x", "touch x > y"])  # exec'ed directly, and by the shell
+def test_a_command_that_cannot_start_for_the_process_limit_says_so(cwd, monkeypatch, command):
+    """Found by a black-box tester under `ulimit -u`: it said only "Resource temporarily unavailable",
+    or blamed the shell."""
+
+    def no_process(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+
+    monkeypatch.setattr(os, "posix_spawn", no_process)
+    monkeypatch.setattr(subprocess, "Popen", no_process)
+    outcome = run([command], cwd)
+    assert outcome.exit_code == 126
+    assert b"no more processes may start now (see `ulimit -u`)" in outcome.output
+
+
 def test_a_file_that_cannot_be_executed_gives_126(cwd):
     (cwd / "data.txt").write_text("not a program\n")
     outcome = run(["./data.txt"], cwd)
