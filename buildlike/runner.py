@@ -3,7 +3,7 @@
 Each job is judged only once everything it reads has been remade, so a rerun that writes identical
 bytes stops there (early cutoff). All in one thread: commands are started and waited for through
 `processes.Processes`, between the bookkeeping, the state writes and the printing. Stopping on a
-signal or a `Cancel` is interrupts.py's job.
+signal or a `Cancel` is interrupts.py's job; the record of a job that ended, settlement.py's.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple, NoReturn, Protocol
 
-from buildlike.depfile import DepfileSyntaxError
-from buildlike.discovered import Discovered, discovered_inputs, with_discovered
+from buildlike.discovered import with_discovered
 from buildlike.errors import CANCELLED, BuildFailed, Interrupted, TooFewDescriptors
 from buildlike.executor import Execution, Launcher, Outcome
 from buildlike.fingerprint import MISSING, Look, Stamper
@@ -27,6 +26,7 @@ from buildlike.interrupts import Cancel, route_signals, stop_all, suspend_with
 from buildlike.jobs import Job
 from buildlike.plan import Plan, chain_lengths
 from buildlike.processes import Processes, room_for_jobs
+from buildlike.settlement import Running, settle, surely_succeeded
 from buildlike.staleness import ReasonKind, Verdict, decide, running_now
 from buildlike.state import JobRecord, StateStore
 from buildlike.verdicts import FORCED, initial_verdicts
@@ -75,20 +75,6 @@ class BuildResult(NamedTuple):
     skipped: tuple[str, ...] = ()
     cut_off: tuple[str, ...] = ()
     seconds: float = 0.0
-
-
-class _Running(NamedTuple):
-    """A job whose commands run, with what it read when it started."""
-
-    job_index: int
-    job: Job
-    execution: Execution
-    input_digests: tuple[bytes, ...]
-    started_ns: int
-    # What the build saw of its inputs, and of the files its depfile listed last time, as it started.
-    seen: tuple[Look, ...]
-    seen_listed: Mapping[str, Look]
-    ended: int = 0  # the stamper's moment at which its commands were seen to end
 
 
 def run_build(
@@ -204,7 +190,7 @@ class _Loop:
         self.skipped: list[str] = []
         self.cut_off: list[str] = []
         self.stopping = False  # a job failed (without -k): no new job starts
-        self.running: dict[int, _Running] = {}
+        self.running: dict[int, Running] = {}
         self.finished: list[tuple[int, JobRecord, Outcome]] = []  # succeeded, saved by the next transaction
         self.distrusted: list[str] = []  # failed or interrupted, distrusted by the next transaction
         # Ended jobs whose commands succeeded but that may still fail (an output missing, a depfile
@@ -292,7 +278,7 @@ class _Loop:
                     self._fill()
                 self._save()
 
-    def _stop(self, ended: deque[tuple[_Running, Outcome]]) -> NoReturn:
+    def _stop(self, ended: deque[tuple[Running, Outcome]]) -> NoReturn:
         """Stop on a signal or a cancel: what succeeded stays done, also the jobs whose commands ended
         well before (with fast commands, thousands may wait for their bookkeeping), finished once the
         running commands are stopped, which must not wait for hashing their outputs. The running ones
@@ -362,7 +348,7 @@ class _Loop:
             plan.finish(i)
         return None
 
-    def _start(self, i: int) -> _Running:
+    def _start(self, i: int) -> Running:
         """Start job `i`'s commands. Input stamps are taken before the command starts: an input
         edited while its job runs then differs from the record, and the job runs again next time."""
         job = self.graph.jobs[i]
@@ -391,9 +377,9 @@ class _Loop:
             self.options.on_start(job.id)
         started_ns = time.time_ns()
         self.processes.start(i, execution)
-        return _Running(i, job, execution, digests, started_ns, seen, listed)
+        return Running(i, job, execution, digests, started_ns, seen, listed)
 
-    def _take_ended(self, ended: list[tuple[int, Outcome]]) -> list[tuple[_Running, Outcome]]:
+    def _take_ended(self, ended: list[tuple[int, Outcome]]) -> list[tuple[Running, Outcome]]:
         """The jobs that ended, out of `running`; a failure among them stops new jobs at once (unless
         -k), before any of them is finished: jobs that end together are handled one by one. So does a
         job that may still turn out failed after its commands succeeded, until it is finished."""
@@ -406,10 +392,12 @@ class _Loop:
         if not self.options.keep_going:
             if any(outcome.exit_code for _, outcome in ended):
                 self.stopping = True
-            self.unsure.update(r.job_index for r, o in taken if o.exit_code == 0 and not _made_all(r.job, self.root))
+            self.unsure.update(
+                r.job_index for r, o in taken if o.exit_code == 0 and not surely_succeeded(r.job, self.root)
+            )
         return taken
 
-    def _account(self, run: _Running, outcome: Outcome) -> None:
+    def _account(self, run: Running, outcome: Outcome) -> None:
         """Finish a job that ended: its record to save if it succeeded, else it is distrusted."""
         record = self._finish(run, outcome)
         self.unsure.discard(run.job_index)
@@ -421,47 +409,22 @@ class _Loop:
             if self.options.on_failed is not None:
                 self.options.on_failed(run.job.id)
 
-    def _finish(self, run: _Running, outcome: Outcome) -> JobRecord | None:
+    def _finish(self, run: Running, outcome: Outcome) -> JobRecord | None:
         """Account for a job that ended: its record to save if it succeeded, None if it failed."""
-        job, stamper = run.job, self.stamper
-        if outcome.exit_code == 0:
-            out_digests = tuple(stamper.rehash(o) for o in job.outputs)  # None: missing
-            missing = tuple(o for o, d in zip(job.outputs, out_digests, strict=True) if d is None)
-        else:
-            stamper.forget(job.outputs)  # (rewritten, maybe: looked at again when needed)
-            out_digests, missing = (), ()
-        discovered = Discovered()
-        unreadable = None
-        if outcome.exit_code == 0 and not missing:
-            try:
-                discovered = discovered_inputs(job, self.root, stamper, run.started_ns, run.seen_listed)
-            except OSError as e:  # a folder, or not readable: what the job read is unknown
-                unreadable = f"{job.depfile}: {e.strerror}"
-            except DepfileSyntaxError as e:
-                unreadable = f"{job.depfile}: {e}"
-        if outcome.exit_code != 0 or missing or unreadable:
-            self.failed.append(job.id)
-            self.reporter.job_failed(job, outcome, missing=missing, unreadable_depfile=unreadable)
-            skipped = self.plan.fail(run.job_index)
-            self.total -= len(skipped)
-            self.skipped.extend(self.graph.jobs[s].id for s in skipped)
-            self.reporter.jobs_skipped([self.graph.jobs[s] for s in skipped])
-            if not self.options.keep_going:
-                self.stopping = True
-            return None
-        record = JobRecord(
-            job.fingerprint,
-            job.inputs,
-            _as_read(run, stamper),
-            discovered.paths,
-            discovered.digests,
-            job.outputs,
-            tuple(d or MISSING for d in out_digests),
-            job.depfile if discovered.depfile_digest else None,  # (none written: it is optional)
-            discovered.depfile_digest,
-        )
-        self.plan.finish(run.job_index)
-        return record
+        settled = settle(run, outcome, self.stamper, self.root)
+        if isinstance(settled, JobRecord):
+            self.plan.finish(run.job_index)
+            return settled
+        job = run.job
+        self.failed.append(job.id)
+        self.reporter.job_failed(job, outcome, missing=settled.missing, unreadable_depfile=settled.unreadable_depfile)
+        skipped = self.plan.fail(run.job_index)
+        self.total -= len(skipped)
+        self.skipped.extend(self.graph.jobs[s].id for s in skipped)
+        self.reporter.jobs_skipped([self.graph.jobs[s] for s in skipped])
+        if not self.options.keep_going:
+            self.stopping = True
+        return None
 
     def _save(self, *, stamps: bool = False) -> None:
         """One transaction: the records of the jobs that succeeded, and the jobs that failed.
@@ -501,31 +464,3 @@ def _open_files_limit() -> int | None:
     """The soft limit on open files (no module to load: at that limit even that can fail)."""
     limit = os.sysconf("SC_OPEN_MAX")
     return limit if limit > 0 else None
-
-
-def _as_read(run: _Running, stamper: Stamper) -> tuple[bytes, ...]:
-    """The inputs' digests taken before the command started, but MISSING for one that changed while
-    it ran: what it read is unknown, so the job runs again next time, even if the file then holds
-    what it held at the start again (a reverted edit, or its maker rerun). A stat per input, shared
-    by the jobs that ended before it was taken.
-
-    An input gone by then keeps its digest (a job may delete what it read: it settles once its
-    maker wrote the same again). A changed or gone one is `doubtful` for the rest of the build: this
-    pass must not vouch for what it holds now as what the build read (watch mode asks).
-    """
-    out = run.input_digests
-    for k in stamper.moved_since(run.job.inputs, run.seen, run.ended):
-        p = run.job.inputs[k]
-        stamper.forget((p,))
-        now = stamper.digest(p)
-        if now != out[k]:
-            stamper.doubtful.add(p)  # (gone too: the build read it, watch must see it go)
-            if now is not None:
-                out = (*out[:k], MISSING, *out[k + 1 :])
-    return out
-
-
-def _made_all(job: Job, root: str) -> bool:
-    """Whether a job whose commands succeeded surely succeeded: it made every output, and it has no
-    depfile (one that cannot be read fails it once it is read)."""
-    return job.depfile is None and all(os.path.exists(os.path.join(root, o)) for o in job.outputs)

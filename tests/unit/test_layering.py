@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cache",),
     ("state", "lock"),
     ("staleness", "verdicts"),
-    ("depfile", "discovered"),
+    ("depfile", "discovered", "settlement"),
     ("plan", "interrupts", "runner"),
     ("reporter", "render"),
     ("api",),
