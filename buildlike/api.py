@@ -1,4 +1,4 @@
-"""The one entry every front end calls: `load`, `build`, `status`, `clean`.
+"""The one entry every front end calls: `load` (loaded.py), `build`, `status`, `clean`.
 
 The CLI, watch mode and the git hook all go through here, and so can a Python script:
 
@@ -13,12 +13,11 @@ import errno
 import os
 import posixpath
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from buildlike import __version__
-from buildlike.cache import cacheable, load_cached, save_cached
+from buildlike.cache import save_cached
 from buildlike.discovered import ordered_with_discovered, with_discovered
 from buildlike.errors import (
     BuildFailed,
@@ -30,29 +29,23 @@ from buildlike.errors import (
     StateError,
     UsageError,
 )
-from buildlike.fingerprint import RACY_WINDOW_NS, Stamp, Stamper, hash_bytes, hash_file
-from buildlike.globs import FileTree
-from buildlike.graph import JobGraph, aliased_paths, closure, connect, folder_inputs, missing_inputs, resolve_targets
+from buildlike.fingerprint import RACY_WINDOW_NS, Stamp, Stamper, hash_file
+from buildlike.graph import aliased_paths, closure, folder_inputs, missing_inputs
 from buildlike.interrupts import Cancel
-from buildlike.jobs import Job, expand
+from buildlike.jobs import Job
+from buildlike.loaded import Loaded, Targets, as_targets, current, find_maestrofile, load, selection
 from buildlike.lock import ProjectLock, running_build, started_by_a_killed_build
-from buildlike.model import Settings
 from buildlike.paths import (
-    MAESTROFILE,
     STATE_DIR,
     folder_resolver,
-    in_project,
     is_inside,
     is_state_path,
-    maestrofile_path,
     normalize,
-    project_roots,
-    state_folder,
     symlinked_folder,
 )
 from buildlike.reporter import Reporter
 from buildlike.runner import BuildResult, RunOptions, run_build
-from buildlike.snapshot import SourceStamp, discard_snapshot, save_snapshot, source_stamp, sources_unchanged
+from buildlike.snapshot import discard_snapshot, save_snapshot
 from buildlike.staleness import JobStatus, decide, running_now
 from buildlike.state import JobRecord, StateStore, prepare_state_dir
 from buildlike.verdicts import initial_verdicts
@@ -93,194 +86,6 @@ class BuildOptions(NamedTuple):
     always_make: bool = False  # run every job the targets need, stale or not (`make -B`)
 
 
-class Loaded(NamedTuple):
-    """A Maestrofile turned into a job graph, ready to build."""
-
-    maestrofile: Path
-    settings: Settings
-    graph: JobGraph
-    source: SourceStamp  # what the graph was made from: Maestrofile stat, globbed folders
-    # The Maestrofile's digest when the graph is to be cached once a build finds its inputs (`load`).
-    uncached: bytes | None = None
-
-    @property
-    def root(self) -> str:
-        return str(self.maestrofile.parent)
-
-    @property
-    def state_dir(self) -> Path:
-        """Where this Maestrofile's state, graph cache and snapshot live (the lock is in `.buildlike/`)."""
-        return Path(state_folder(str(self.maestrofile)))
-
-
-def find_maestrofile(
-    file: str | os.PathLike[str] | None = None, directory: str | os.PathLike[str] | None = None
-) -> Path:
-    """The absolute path of the Maestrofile named by `-f`/`-C` (default: ./Maestrofile.toml)."""
-    if file == "":
-        raise UsageError("-f '': the name of the Maestrofile is empty; name it, or leave -f out for ./Maestrofile.toml")
-    if directory == "":
-        raise UsageError("-C '': the name of the folder is empty; name it, or leave -C out to run here")
-    if directory is not None and not os.path.isdir(directory):
-        if os.path.exists(directory):
-            raise UsageError(f"-C {directory}: not a folder; to name a Maestrofile, use -f {directory}")
-        raise UsageError(f"-C {directory}: no such folder")
-    found = maestrofile_path(
-        os.fspath(file) if file is not None else None, os.fspath(directory) if directory is not None else None
-    )
-    if found is None:
-        base = os.path.abspath(directory if directory is not None else os.getcwd())
-        named = os.path.join(base, file) if file is not None else base
-        meant = named if os.path.basename(named) == MAESTROFILE else os.path.join(named, MAESTROFILE)
-        if os.path.isdir(meant):
-            where = f"'{meant}' is a folder, not a file"
-        elif os.path.isdir(named):
-            where = f"{named} has no {MAESTROFILE}"
-        elif os.path.exists(named):
-            where = f"'{named}' is not a file"
-        else:
-            where = f"'{named}' does not exist"
-        raise UsageError(f"no Maestrofile: {where}; create one, or point at it with -f FILE or -C DIR")
-    return Path(found)
-
-
-def shown_name(path: Path) -> str:
-    """The Maestrofile as messages name it: from the current folder, so that it can be opened from
-    there (`Maestrofile.toml`, `sub/Maestrofile.toml`, `../x/Maestrofile.toml`), or by its absolute
-    path where that is shorter (`-C /srv/site` from elsewhere)."""
-    absolute = str(path)
-    try:
-        relative = os.path.relpath(absolute)
-    except (OSError, ValueError):  # (the current folder was deleted)
-        return absolute
-    return relative if len(relative) <= len(absolute) else absolute
-
-
-def load(
-    file: str | os.PathLike[str] | None = None,
-    *,
-    directory: str | os.PathLike[str] | None = None,
-    save_cache: bool = False,
-    targets: Sequence[str] = (),
-    inputs: bool = True,
-) -> Loaded:
-    """Load the Maestrofile into a job graph, from the cache when nothing it was made from changed.
-
-    Raises `MaestrofileError` with every problem found; `inputs`: with the missing inputs too, when
-    there are others (`list` and `graph` look at the rules alone). `save_cache`: a build of `targets`
-    writes `.buildlike/graph.cache` once it found every input it needs (`status`, `list` and `graph`
-    never write): bad usage, an unknown target or a missing input, writes nothing.
-    """
-    path = find_maestrofile(file, directory)
-    shown = shown_name(path)
-    state_dir = Path(state_folder(str(path)))
-    cached = load_cached(state_dir, path)
-    if cached is not None:
-        settings, graph, source = cached
-        if graph.file != shown:  # (cached by a run from another folder)
-            warnings = tuple(w._replace(file=shown) for w in graph.warnings)
-            graph = graph._replace(file=shown, warnings=warnings)
-        loaded = Loaded(path, settings, graph, source)
-        _check_output_folders(loaded)
-        return loaded
-    from buildlike.maestrofile import read_project  # (here: a cached graph needs no TOML, and 1 ms less)
-
-    st = os.stat(path)  # before reading: a later edit then always shows as a moved stat
-    raw = path.read_bytes()
-    project, read_problems, every_rule = read_project(path, raw, shown=shown)
-    tree = FileTree(project.root)
-    jobset = expand(project, tree)
-    rule_lines = {r.name: r.line for r in project.rules}
-    graph, problems = connect(jobset.jobs, file=project.file, rule_lines=rule_lines, warnings=jobset.warnings)
-    problems = [*read_problems, *jobset.problems, *problems]
-    if every_rule:  # (else an input, or a default target, may be a rule left out's)
-        problems += _default_problems(project.settings, graph, raw)
-    if problems:
-        # One report for everything: with these, also the inputs that are missing.
-        def exists(p: str) -> bool:
-            return os.path.exists(os.path.join(project.root, p))
-
-        missing = missing_inputs(graph, range(len(graph.jobs)), exists) if every_rule and inputs else []
-        raise MaestrofileError([*problems, *missing])
-    source = source_stamp(str(path), st, jobset.listed_folders)
-    loaded = Loaded(path, project.settings, graph, source)
-    if save_cache:
-        selection(loaded, targets)  # raises UsageError for an unknown one
-        if cacheable(source):
-            loaded = loaded._replace(uncached=hash_bytes(raw))
-    return loaded
-
-
-def _check_output_folders(loaded: Loaded) -> None:
-    """Refuse outputs whose folder became a symlink leading out of the project since the graph was cached."""
-    graph = loaded.graph
-    first: dict[str, tuple[str, str]] = {}  # folder -> (rule, output)
-    for job in graph.jobs:
-        for out in job.outputs:
-            first.setdefault(out.rpartition("/")[0], (job.rule, out))
-    resolve = folder_resolver(loaded.root)  # (an lstat per folder: realpath only under a link)
-    problems = [
-        Problem(
-            f"output '{out}' is in a folder that links outside the project",
-            file=graph.file,
-            line=graph.rule_lines.get(rule),
-            rule=rule,
-            path=out,
-        )
-        for folder, (rule, out) in first.items()
-        if folder and (resolve(folder) or "").startswith("/")
-    ]
-    if problems:
-        raise MaestrofileError(problems)
-
-
-def _default_problems(settings: Settings, graph: JobGraph, raw: bytes) -> list[Problem]:
-    try:
-        resolve_targets(graph, settings.default)
-    except UsageError as e:
-        from buildlike.tomlsource import Locator
-
-        line = Locator(raw.decode("utf-8", "replace")).key("default", "settings")
-        return [Problem(f"settings.default: {m}", file=graph.file, line=line) for m in e.message.splitlines()]
-    return []
-
-
-# What the API takes for targets: rule names, jobs or output files, as strings or paths; a lone one
-# needs no list.
-Targets = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
-
-
-def as_targets(targets: Targets) -> tuple[str, ...]:
-    """The targets a caller named: a lone string or path is one (`build(project, "report")`), not one
-    per character; a path is an output file (`Path("out/a.txt")`: from the Maestrofile's folder)."""
-    if isinstance(targets, (str, os.PathLike)):
-        return (os.fspath(targets),)
-    return tuple(os.fspath(t) for t in targets)
-
-
-def current(loaded: Loaded) -> Loaded:
-    """`loaded`, or the Maestrofile loaded again if it, or a folder its globs listed, changed since
-    (a file that a glob now matches, or no longer does). Raises UsageError if it is gone.
-
-    So a `Loaded` may be kept and built again and again. (A change made within the same tick of the
-    file system's clock as the load, a few milliseconds, can go unseen, as by a build started then.)
-    """
-    try:
-        if sources_unchanged(loaded.source):
-            return loaded
-    except OSError:
-        pass  # (gone: loading says so)
-    return load(loaded.maestrofile, save_cache=loaded.uncached is not None)
-
-
-def selection(loaded: Loaded, targets: Targets = ()) -> list[int]:
-    """The indexes of the jobs that `targets` (default: the default targets) need, producers first."""
-    graph = loaded.graph
-    named = [_as_output(loaded, t) for t in as_targets(targets)] or list(loaded.settings.default)
-    roots = resolve_targets(graph, named) if named else range(len(graph.jobs))
-    return closure(graph, roots)
-
-
 def discovered_edges(loaded: Loaded, *, reporter: Reporter | None = None) -> list[tuple[int, int]]:
     """The edges (producer, consumer) that the build follows too though no line of the Maestrofile
     names them: to a job from the one making a file its depfile listed last time (a generated
@@ -298,15 +103,6 @@ def discovered_edges(loaded: Loaded, *, reporter: Reporter | None = None) -> lis
         named = set(graph.deps[i])  # (a set: one job may read 20,000 others' outputs)
         edges.extend((d, i) for d in deps[i] if d not in named)
     return edges
-
-
-def _as_output(loaded: Loaded, target: str) -> str:
-    """A target naming an output by an absolute or `../` path inside the project, as the graph spells
-    it (`buildlike /home/me/proj/all.txt`); any other target as it is."""
-    if not target.startswith(("/", "../")):
-        return target
-    path = in_project(normalize(target), project_roots(loaded.root), resolve=True)
-    return path if path in loaded.graph.producer else target
 
 
 def _cpu_count() -> int:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from buildlike.api import BuildOptions, Loaded, as_targets, build, find_maestrofile, load, selection
+from buildlike.api import BuildOptions, build
 from buildlike.contents import Contents
 from buildlike.debounce import Batch, Debouncer
 from buildlike.errors import CANCELLED, BuildFailed, BuildlikeError, Interrupted, UsageError
@@ -25,6 +25,7 @@ from buildlike.fingerprint import Stamp
 from buildlike.graph import JobGraph
 from buildlike.interrupts import Cancel, ignore_interrupts, stop_watching_on_signals
 from buildlike.jobs import Job
+from buildlike.loaded import Loaded, as_targets, find_maestrofile, load, selection
 from buildlike.reporter import WatchReporter
 from buildlike.snapshot import FolderStamp, folder_stamp_at
 from buildlike.state import StateStore

@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("depfile", "discovered", "settlement"),
     ("plan", "interrupts", "runner"),
     ("reporter", "render"),
+    ("loaded",),
     ("api",),
     ("watchset", "debounce", "contents", "watch", "hook"),
     ("cli", "__main__"),
