@@ -13,7 +13,7 @@ import errno
 import os
 import posixpath
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from buildlike import __version__
@@ -157,7 +157,9 @@ def build(
         run_options = run_options._replace(
             on_start=lock.record_start, on_spawn=lock.record_group, on_failed=lock.record_failed
         )
-        return _build_locked(loaded, order, targets, run_options, reporter, cancel, seen, lock.interrupted, lock.token)
+        return _build_locked(
+            loaded, order, targets, run_options, reporter, cancel, seen, lock.interrupted, lock.token, lock.not_saving
+        )
 
 
 def _build_locked(
@@ -170,11 +172,12 @@ def _build_locked(
     seen: dict[str, Stamp | None] | None,
     interrupted: dict[str, int],
     build: int = 1,
+    not_saving: Callable[[], None] | None = None,
 ) -> BuildResult:
     with Stamper(loaded.root, {}, now_ns=time.time_ns(), trees=loaded.graph.producer) as stamper:
         try:
             result, checked, racy_after_ns = _run_with_store(
-                loaded, order, run_options, reporter, cancel, stamper, interrupted, build
+                loaded, order, run_options, reporter, cancel, stamper, interrupted, build, not_saving
             )
         finally:
             if seen is not None:  # also when the build raised: what it read so far
@@ -202,10 +205,12 @@ def _run_with_store(
     stamper: Stamper,
     interrupted: dict[str, int],
     build: int,
+    not_saving: Callable[[], None] | None,
 ) -> tuple[BuildResult, tuple[list[str], list[tuple[int, int]]] | None, int]:
     """Run the build (numbered `build`, for its records) with the state open; with what an idle-build
     snapshot may rest on (None: no snapshot) and the moment before which stats may be trusted.
-    `interrupted`: the jobs killed builds had started, distrusted first (see `_distrust`)."""
+    `interrupted`: the jobs killed builds had started, distrusted first (see `_distrust`);
+    `not_saving` is called if the state cannot be saved (the lock then keeps what this one starts)."""
     graph = loaded.graph
     # Before the store is opened: a bad input must leave nothing on disk but the lock.
     problems = _input_problems(loaded, order, stamper)
@@ -217,6 +222,8 @@ def _run_with_store(
     store = StateStore.open(loaded.state_dir, writable=not run_options.dry_run, warn=reporter.warning)
     stamper.known = store.stamps
     store.build = build
+    if not store.on_disk and not_saving is not None:
+        not_saving()
     try:
         _distrust(store, interrupted)
         order = _with_depfile_makers(loaded, order, store, stamper)

@@ -41,6 +41,7 @@ class ProjectLock:
         self.token = int.from_bytes(os.urandom(6), "big") + 2  # (0 and 1 mean untrusted and trusted)
         self.interrupted: dict[str, int] = {}  # jobs of our state a killed build had started: its number
         self._others: _Started = {}  # the same for other Maestrofiles' states: kept for their builds
+        self._unsaved = False  # this build's state is not saved (see `not_saving`)
 
     def acquire(
         self,
@@ -91,11 +92,20 @@ class ProjectLock:
                 raise _cannot("write", self.path, e) from None
             if left:
                 _stop_leftovers(killed, left, on_leftovers)
-            self._groups_fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+            try:
+                self._groups_fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+            except OSError as e:  # (out of descriptors)
+                raise _cannot("open", self.path, e) from None
         except BaseException:
             os.close(fd)
             raise
         self._fd = fd
+
+    def not_saving(self) -> None:
+        """The build's state cannot be saved (a read-only or locked database): no state will say which
+        of its jobs failed or were interrupted, so it is released as after a kill, its notes left for
+        the next build to distrust those jobs."""
+        self._unsaved = True
 
     def record_start(self, job: str) -> None:
         """Note a job about to start: if we are killed, the next build takes its run as interrupted."""
@@ -187,13 +197,14 @@ class ProjectLock:
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if kind is None:
-            self.release()
+            self.release(clean=not self._unsaved)
             return
         from buildlike.errors import BuildlikeError, Interrupted, StateError
 
         # A failed or interrupted build noted its unfinished jobs in the state; a state that could not
         # be saved, or a bug, may not have.
-        self.release(clean=issubclass(kind, (BuildlikeError, Interrupted)) and not issubclass(kind, StateError))
+        ended = issubclass(kind, (BuildlikeError, Interrupted)) and not issubclass(kind, StateError)
+        self.release(clean=ended and not self._unsaved)
 
 
 def _cannot(what: str, path: str, e: OSError) -> Exception:

@@ -132,8 +132,9 @@ class StateStore:
             except OSError as e:  # (a folder we may not read: made by another user)
                 raise StateError(f"cannot read buildlike's state {path}: {e.strerror}") from None
             # With no write-ahead log to read, open it immutable: then not even SQLite's side files
-            # (-wal, -shm) are created, and `status` writes nothing at all.
-            mode = "ro" if os.path.exists(f"{path}-wal") else "ro&immutable=1"
+            # (-wal, -shm) are created, and `status` writes nothing at all. (A -shm made by a read
+            # of a read-only database would be read-only too, and stay so once the database is not.)
+            mode = "ro" if _size(f"{path}-wal") else "ro&immutable=1"
             try:
                 uri = f"file:{path}?mode={mode}"
                 db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
@@ -149,6 +150,11 @@ class StateStore:
             except sqlite3.DatabaseError as e:
                 warn(f"cannot read the build state ({path}: {e}); treating every job as stale")
                 return cls.in_memory()
+        if os.path.exists(path) and not os.access(path, os.W_OK):
+            # Not even tried: SQLite would open it read-only, making side files (-wal, -shm) as
+            # read-only as it is, which would keep it unwritable once it is not.
+            warn(f"cannot use the build state ({path}: not writable); building without saving state")
+            return cls._copy_of(folder, warn)
         for attempt in (1, 2):
             try:
                 db = sqlite3.connect(path, isolation_level=None, timeout=_WRITE_TIMEOUT_S, check_same_thread=False)
@@ -489,3 +495,11 @@ def _remove_database(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(f"{path}{suffix}")
+
+
+def _size(path: str) -> int:
+    """A file's size, 0 if it is not there."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0

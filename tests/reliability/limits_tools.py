@@ -58,6 +58,8 @@ def cli(
     proc = subprocess.run(
         [*prefix, sys.executable, "-m", "buildlike", *args],
         cwd=root,
+        # No .pyc written under a limit: cut short by RLIMIT_FSIZE, one would break every later run.
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         capture_output=True,
         timeout=timeout,
         preexec_fn=limits if (fsize is not None or address_space is not None) else None,

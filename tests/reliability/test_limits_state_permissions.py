@@ -126,3 +126,34 @@ def test_clean_with_a_read_only_state_deletes_what_clean_n_lists(tmp_path):
     deleted = not (root / "out/a.txt").exists() and not (root / "out/b.txt").exists()
     assert deleted or r.code != 0, f"clean kept both outputs and exited {r.code}: {r.text}"
     assert os.path.isdir(root / "src")
+
+
+FAILING_AFTER_COPY = """
+[rules.a]
+inputs = ["in.txt"]
+outputs = ["out/a.txt"]
+run = ["cp in.txt out/a.txt", "test ! -e fail"]
+"""
+
+
+def test_a_job_failing_in_a_build_that_cannot_save_is_not_trusted_next_time(tmp_path):
+    """Found by a review: the build released the lock as one whose state noted its failures, but
+    nothing was saved, so the next build (the database writable again) took the job's old record for
+    its last run and said "everything is up to date" (SPEC rule 2: its last run failed)."""
+    prefix = no_dac_prefix()
+    root = write_project(tmp_path / "p", FAILING_AFTER_COPY, {"in.txt": "hi\n"})
+    assert cli(root, "-q", prefix=prefix).code == 0
+    db = root / ".buildlike" / "state.db"
+    (root / "out" / "a.txt").unlink()
+    (root / "fail").touch()
+    db.chmod(0o444)
+    try:
+        first = cli(root, "-q", prefix=prefix)
+    finally:
+        db.chmod(0o644)
+    assert first.code == 1 and "FAILED: a" in first.err, first.text
+    (root / "fail").unlink()
+    st = cli(root, "status", prefix=prefix)
+    assert "a: its last run failed" in st.out, st.text
+    assert cli(root, "-q", prefix=prefix).code == 0
+    assert cli(root, "status", "--check", prefix=prefix).code == 0
