@@ -309,12 +309,20 @@ def _source_inputs(
     graph: JobGraph, selected: Iterable[int], found: Callable[[str], bool], say: Callable[[str], str]
 ) -> list[Problem]:
     """A problem saying `say(path)` for each input of the `selected` jobs that no job makes and that
-    is `found`, naming its rule."""
+    is `found`, naming its rule: once per rule and path (a `foreach` rule's jobs share inputs)."""
     problems: list[Problem] = []
+    looked: dict[str, bool] = {}
+    said: set[tuple[str, str]] = set()
     for i in selected:
         job = graph.jobs[i]
         for p in job.inputs:
-            if p not in graph.producer and found(p):
+            if p in graph.producer or (job.rule, p) in said:
+                continue
+            is_found = looked.get(p)
+            if is_found is None:
+                is_found = looked[p] = found(p)
+            if is_found:
+                said.add((job.rule, p))
                 problems.append(
                     Problem(say(p), file=graph.file, line=graph.rule_lines.get(job.rule), rule=job.rule, path=p)
                 )

@@ -88,6 +88,7 @@ class _Expander:
         self.vars = dict(project.vars)
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self._said: set[Problem] = set()  # each once: a rule's jobs would say the same (`foreach`)
         self._declared_matches: dict[str, list[str]] = {}
         self._resolve = folder_resolver(project.root)  # (each folder looked at once)
         self._inside: dict[tuple[str, str], bool] = {}  # (rule, glob) -> whether it looks inside a made folder
@@ -104,10 +105,15 @@ class _Expander:
         return in_project(normalize(self.plain(text, fields)), self._roots, resolve=True)
 
     def problem(self, rule: Rule, message: str, path: str | None = None) -> None:
-        self.problems.append(Problem(message, file=self.project.file, line=rule.line, rule=rule.name, path=path))
+        self._say(self.problems, Problem(message, file=self.project.file, line=rule.line, rule=rule.name, path=path))
 
     def warn(self, rule: Rule, message: str, path: str | None = None) -> None:
-        self.warnings.append(Problem(message, file=self.project.file, line=rule.line, rule=rule.name, path=path))
+        self._say(self.warnings, Problem(message, file=self.project.file, line=rule.line, rule=rule.name, path=path))
+
+    def _say(self, said: list[Problem], problem: Problem) -> None:
+        if problem not in self._said:
+            self._said.add(problem)
+            said.append(problem)
 
     def template(self, text: str) -> Template:
         try:

@@ -140,12 +140,17 @@ class Reporter:
     ) -> None:
         lines = [f"FAILED: {job.description} (job '{job.id}')"]
         if missing or unreadable_depfile:
-            said = " && ".join(job.commands)
-            lines.append(f"  command{'s' if len(job.commands) > 1 else ''} (exit code 0): {_shorten(said)}")
+            if len(job.commands) == 1:
+                lines.append(f"  command (exit code 0): {_shorten(job.commands[0])}")
+                did = "the command succeeded"
+            else:  # (one per line: each ran in a shell of its own, a `cd` in one does not carry over)
+                lines.append("  commands (exit code 0), each in a shell of its own:")
+                lines.extend(f"    {_shorten(c)}" for c in job.commands)
+                did = "the commands succeeded"
             if missing:
-                lines.append(f"  the command succeeded but did not create: {', '.join(missing)}")
+                lines.append(f"  {did} but did not create: {', '.join(missing)}")
             else:
-                lines.append(f"  the command succeeded but its depfile cannot be read: {unreadable_depfile}")
+                lines.append(f"  {did} but its depfile cannot be read: {unreadable_depfile}")
         else:
             code = outcome.exit_code
             why = f"exit code {code}" if code > 0 else f"killed by {_signal_name(code)}"
