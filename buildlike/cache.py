@@ -33,8 +33,9 @@ CACHE_NAME = "graph.cache"
 # 18: an input that is a folder is warned about by each build, not by the cached graph;
 # 19: a foreach never matches its own depfiles; 20: a glob inside a folder a rule makes is an error;
 # 22: a rule's line is never one inside a string; 23: rules written as inline tables or dotted keys
-# have a line; 25: a description is one line; 26: a warning said once per rule and text).
-_FORMAT = ("buildlike-graph", 26, __version__, marshal.version)
+# have a line; 25: a description is one line; 26: a warning said once per rule and text;
+# 27: a var may use other vars).
+_FORMAT = ("buildlike-graph", 27, __version__, marshal.version)
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:

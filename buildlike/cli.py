@@ -16,6 +16,8 @@ from buildlike.errors import BuildlikeError, Interrupted, MaestrofileError, Stal
 if TYPE_CHECKING:
     import typer
 
+    from buildlike.graph import JobGraph
+
 
 # watch.DEBOUNCE_RANGE (in ms) and watch.POLL_RANGE, for `watch --debounce` and `--poll`: written out,
 # as importing watch.py to build the typer application would slow every command down (a unit test
@@ -133,12 +135,23 @@ def do_watch(o: CommonOptions, debounce: float, restart: bool, clear: bool, poll
     )
 
 
+def _note_shadowed(graph: "JobGraph", command: str) -> None:
+    """A rule with the name of the command being run: say how to build it (`buildlike clean` cleans)."""
+    if command in graph.rule_lines:
+        print(
+            f"buildlike: note: `buildlike {command}` runs the {command} command; to build the rule"
+            f" '{command}', write `buildlike build {command}`",
+            file=sys.stderr,
+        )
+
+
 def do_status(o: CommonOptions, *, check: bool) -> int:
     from buildlike.api import load, status
     from buildlike.render import status_text
     from buildlike.reporter import Reporter
 
     loaded = load(o.file, directory=o.directory)
+    _note_shadowed(loaded.graph, "status")
     stale = status(loaded, o.targets, reporter=Reporter(quiet=o.quiet, owns_streams=True))
     if not o.quiet:
         print(status_text(stale))
@@ -153,6 +166,7 @@ def do_print(o: CommonOptions, what: str) -> int:
     from buildlike.render import dot_text, list_text
 
     loaded = load(o.file, directory=o.directory, inputs=False)  # (they look at the rules alone)
+    _note_shadowed(loaded.graph, what)
     print(dot_text(loaded.graph, discovered_edges(loaded)) if what == "graph" else list_text(loaded.graph))
     return 0
 
@@ -162,7 +176,9 @@ def do_clean(o: CommonOptions) -> int:
     from buildlike.reporter import Reporter
 
     reporter = Reporter(verbose=o.verbose, quiet=o.quiet, owns_streams=True)
-    removed = clean(load(o.file, directory=o.directory), reporter=reporter, no_wait=o.no_wait, dry_run=o.dry_run)
+    loaded = load(o.file, directory=o.directory)
+    _note_shadowed(loaded.graph, "clean")
+    removed = clean(loaded, reporter=reporter, no_wait=o.no_wait, dry_run=o.dry_run)
     files = f"{len(removed)} file{'s' if len(removed) != 1 else ''}"
     if o.dry_run:
         for p in removed:

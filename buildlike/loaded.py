@@ -77,8 +77,21 @@ def find_maestrofile(
             where = f"'{named}' is not a file"
         else:
             where = f"'{named}' does not exist"
+        above = _maestrofile_above(base) if file is None and directory is None else None
+        if above is not None:  # (in a subfolder of a project: git finds its top, make does not)
+            raise UsageError(f"no Maestrofile: {where}; {above} is there: run `buildlike -C {os.path.dirname(above)}`")
         raise UsageError(f"no Maestrofile: {where}; create one, or point at it with -f FILE or -C DIR")
     return Path(found)
+
+
+def _maestrofile_above(folder: str) -> str | None:
+    """The nearest Maestrofile in a folder above `folder`, relative to it (`../../Maestrofile.toml`)."""
+    up = folder
+    while (parent := os.path.dirname(up)) != up:
+        up = parent
+        if os.path.isfile(os.path.join(up, MAESTROFILE)):
+            return os.path.join(os.path.relpath(up, folder), MAESTROFILE)
+    return None
 
 
 def shown_name(path: Path) -> str:

@@ -257,7 +257,36 @@ def _check_vars(raw: object, problem: Any, where: Locator) -> list[tuple[str, st
             problem(f"var '{key}' {_NUL}", line)
         else:
             out.append((key, value))
-    return out
+    return _vars_expanded(out, problem, where)
+
+
+# `{NAME}` in a var's value, not `{{NAME}}` (literal braces, as anywhere else).
+_VAR_USE = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
+
+
+def _vars_expanded(pairs: list[tuple[str, str]], problem: Any, where: Locator) -> list[tuple[str, str]]:
+    """The vars with each `{NAME}` of another var in their values replaced by its value (`IMG =
+    "{OUT}/img"`), as make expands `$(OUT)`; a var that uses itself, directly or not, is a problem.
+    Other braces stay as written: a var is plain text."""
+    values = dict(pairs)
+    done: dict[str, str] = {}
+
+    def expanded(name: str, using: tuple[str, ...]) -> str:
+        if name in done:
+            return done[name]
+        if name in using:
+            loop = " -> ".join((*using[using.index(name) :], name))
+            problem(f"var '{name}' uses itself: {loop}", where.key(name, "vars"))
+            return values[name]
+
+        def value_of(m: re.Match[str]) -> str:
+            used = m.group(1)
+            return expanded(used, (*using, name)) if used in values else m.group(0)
+
+        done[name] = _VAR_USE.sub(value_of, values[name]) if "{" in values[name] else values[name]
+        return done[name]
+
+    return [(name, expanded(name, ())) for name in values]
 
 
 def _as_string(key: str, value: object, text: str) -> str:

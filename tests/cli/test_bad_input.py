@@ -918,6 +918,17 @@ def test_a_maestrofile_that_is_not_there_is_named_for_what_it_is(make_project, r
     assert said in r.err
 
 
+def test_a_maestrofile_in_a_folder_above_is_pointed_at(tmp_path, buildlike_cli):
+    """Found by a tester migrating projects: `buildlike status` in a project's subfolder only said
+    there was no Maestrofile."""
+    (tmp_path / "Maestrofile.toml").write_text('[rules.a]\noutputs = ["a"]\nrun = "touch a"\n')
+    (tmp_path / "chapters" / "one").mkdir(parents=True)
+    r = buildlike_cli("status", cwd=tmp_path / "chapters" / "one")
+    assert r.code == 2
+    assert "../../Maestrofile.toml is there: run `buildlike -C ../..`" in r.err
+    assert buildlike_cli("status", "-C", "../..", cwd=tmp_path / "chapters" / "one").code == 0
+
+
 @pytest.mark.parametrize("args", [[], ["-f", "Maestrofile.toml"], ["-C", "sub"]])
 def test_a_maestrofile_that_is_a_folder_is_said_to_be_one(tmp_path, buildlike_cli, args):
     """Found by a black-box tester: it said "/x has no Maestrofile.toml", where there is one."""

@@ -162,6 +162,28 @@ def test_a_shell_that_cannot_start_is_said_as_a_missing_program_is(make_project,
     assert "Errno" not in r.err and not p.exists("a")
 
 
+def test_a_var_may_use_another_var(make_project):
+    """Found by a tester migrating projects: `IMG = "{OUT}/img"` made a folder named `{OUT}/img`.
+    Vars in vars are expanded as make expands `$(OUT)`; `{{...}}` stays literal braces."""
+    p = make_project(
+        '[vars]\nOUT = "build"\nIMG = "{OUT}/img"\nLIT = "{{OUT}}"\n'
+        '[rules.a]\noutputs = ["{IMG}/a.txt"]\nrun = "echo \'{LIT} {IMG}\' > {output}"\n'
+    )
+    r = p.run()
+    assert r.code == 0, r.text
+    assert p.read("build/img/a.txt") == "{{OUT}} build/img\n"
+    p.write("Maestrofile.toml", p.read("Maestrofile.toml").replace('OUT = "build"', 'OUT = "out"'))
+    assert p.run().code == 0
+    assert p.read("out/img/a.txt") == "{{OUT}} out/img\n"
+
+
+def test_a_var_that_uses_itself_is_an_error_naming_the_loop(make_project):
+    p = make_project('[vars]\nA = "{B}"\nB = "x{A}"\n[rules.a]\noutputs = ["{A}"]\nrun = "touch {output}"\n')
+    r = p.run()
+    assert r.code == 2
+    assert "Maestrofile.toml:2: var 'A' uses itself: A -> B -> A" in r.err
+
+
 def test_an_unused_var_changes_nothing(make_project):
     p = make_project(COPY, {"src.txt": "x\n"})
     p.run()

@@ -1215,3 +1215,15 @@ def test_a_description_with_line_breaks_is_shown_on_one_line(make_project):
     assert r.code == 0, r.text
     assert "[1/1] copy now\n" in r.out
     assert "copy now" in p.run("list").out
+
+
+@pytest.mark.parametrize("command", ["clean", "status", "list", "graph"])
+def test_a_rule_with_a_commands_name_is_said_to_be_shadowed(make_project, command):
+    """Found by a tester migrating projects: a rule named `clean` made `buildlike clean` delete every
+    output, without a word about the rule; the command still runs, with a note saying how to build it."""
+    p = make_project(f'[rules.{command}]\noutputs = ["{command}.txt"]\nrun = "touch {command}.txt"\n')
+    assert p.run("build", command).code == 0
+    assert p.exists(f"{command}.txt")
+    r = p.run(command)
+    assert f"to build the rule '{command}', write `buildlike build {command}`" in r.err
+    assert "note" not in p.run("build", command).err
