@@ -375,10 +375,16 @@ def status(loaded: Loaded, targets: Targets = (), *, reporter: Reporter | None =
 
 
 def clean(
-    loaded: Loaded, *, reporter: Reporter | None = None, no_wait: bool = False, dry_run: bool = False
+    loaded: Loaded,
+    targets: Targets = (),
+    *,
+    reporter: Reporter | None = None,
+    no_wait: bool = False,
+    dry_run: bool = False,
 ) -> list[str]:
     """Delete the outputs that successful runs recorded (and the depfiles their commands wrote), and
-    nothing else. Returns what was deleted; with `dry_run`, what would be, deleting and writing nothing.
+    nothing else: all of them, or those of the jobs that `targets` need (as `build` would run them).
+    Returns what was deleted; with `dry_run`, what would be, deleting and writing nothing.
 
     Never deletes a path outside the project, inside `.buildlike/`, reached through a symlinked
     folder, or read as a source by the current Maestrofile. Folders stay, even emptied ones: nothing
@@ -386,12 +392,13 @@ def clean(
     """
     reporter = reporter if reporter is not None else Reporter()
     loaded = current(loaded)
+    jobs = {loaded.graph.jobs[i].id for i in selection(loaded, targets)} if as_targets(targets) else None
     if not os.path.isdir(os.path.join(loaded.root, STATE_DIR)):
         return []  # never built here (nor building now): nothing is buildlike's, and nothing to write
     if dry_run:  # (no lock, as a dry run of a build: it reads the state as it is)
         store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
         try:
-            made = store.made_files()
+            made = _made_by(store, jobs)
             return [path for path, full in _deletable(loaded, store, made, reporter) if os.path.lexists(full)]
         finally:
             store.close()
@@ -402,7 +409,7 @@ def clean(
         store = StateStore.open(loaded.state_dir, writable=True, warn=reporter.warning)
         try:
             _distrust(store, lock.interrupted)
-            made = store.made_files()
+            made = _made_by(store, jobs)
             removed = [
                 path for path, full in _deletable(loaded, store, made, reporter) if _delete(path, full, reporter)
             ]
@@ -410,6 +417,12 @@ def clean(
         finally:
             store.close()
     return removed
+
+
+def _made_by(store: StateStore, jobs: set[str] | None) -> dict[str, str]:
+    """The files the store says buildlike made, each with its job's id: of the `jobs` (None: all)."""
+    made = store.made_files()
+    return made if jobs is None else {path: job for path, job in made.items() if job in jobs}
 
 
 def _deletable(

@@ -178,7 +178,7 @@ def do_clean(o: CommonOptions) -> int:
     reporter = Reporter(verbose=o.verbose, quiet=o.quiet, owns_streams=True)
     loaded = load(o.file, directory=o.directory)
     _note_shadowed(loaded.graph, "clean")
-    removed = clean(loaded, reporter=reporter, no_wait=o.no_wait, dry_run=o.dry_run)
+    removed = clean(loaded, o.targets, reporter=reporter, no_wait=o.no_wait, dry_run=o.dry_run)
     files = f"{len(removed)} file{'s' if len(removed) != 1 else ''}"
     if o.dry_run:
         for p in removed:
@@ -443,6 +443,7 @@ def make_app(misread: Misread = Misread()) -> "typer.Typer":
 
     @app.command()
     def clean(
+        targets: Targets = None,
         file: File = None,
         directory: Directory = None,
         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Name each file deleted.")] = False,
@@ -453,8 +454,16 @@ def make_app(misread: Misread = Misread()) -> "typer.Typer":
         ] = False,
         show_version: Version = False,
     ) -> None:
-        """Delete the outputs that buildlike made, and nothing else."""
-        o = CommonOptions(file, directory, verbose=verbose, quiet=quiet, no_wait=no_wait, dry_run=dry_run)
+        """Delete the outputs that buildlike made (for the targets: of the jobs they need), and nothing else."""
+        o = CommonOptions(
+            file,
+            directory,
+            verbose=verbose,
+            quiet=quiet,
+            no_wait=no_wait,
+            dry_run=dry_run,
+            targets=tuple(targets or ()),
+        )
         finish(run_guarded(lambda: do_clean(o)))
 
     app.add_typer(_hook_app(), name="hook")

@@ -114,3 +114,36 @@ def test_clean_warns_once_per_symlinked_folder_not_once_per_file(make_project):
     assert "not deleting 'out/s0.txt', 'out/s1.txt', 'out/s2.txt' and 2 more: 'out' is a symlinked folder" in r.err, (
         r.err
     )
+
+
+TARGETED = """
+[rules.a]
+outputs = ["a.txt"]
+run = "echo a > a.txt"
+
+[rules.b]
+inputs = ["a.txt"]
+outputs = ["b.txt"]
+run = "cp a.txt b.txt"
+
+[rules.c]
+outputs = ["c.txt"]
+run = "echo c > c.txt"
+"""
+
+
+def test_clean_with_targets_deletes_what_the_jobs_they_need_made(make_project):
+    """Found by a tester migrating projects: `buildlike clean report` was a bare usage error."""
+    p = make_project(TARGETED)
+    assert p.run().code == 0
+    dry = p.run("clean", "-n", "c")
+    assert dry.out.split("\n")[0] == "would delete c.txt", dry.text
+    r = p.run("clean", "b")
+    assert r.code == 0, r.text
+    assert not p.exists("a.txt") and not p.exists("b.txt") and p.exists("c.txt")
+    assert "deleted 2 files" in r.err + r.out
+    assert p.run("clean", "nope").code == 2
+    assert p.exists("c.txt")
+    assert p.run("-q").code == 0  # a and b run again; c was not touched
+    assert p.run("clean").code == 0
+    assert not p.exists("c.txt")
