@@ -146,8 +146,16 @@ class CommitRefused(BuildlikeError):
 
     exit_code = 1
 
-    def __init__(self, *, changed: Iterable[str] = (), stale: Iterable[str] = (), command: str = "buildlike") -> None:
-        """`command`: what builds the hook's Maestrofile from the folder `hook run` ran in."""
+    def __init__(
+        self,
+        *,
+        changed: Iterable[str] = (),
+        stale: Iterable[str] = (),
+        command: str = "buildlike",
+        always: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        """`command`: what builds the hook's Maestrofile from the folder `hook run` ran in; `always`:
+        the changed files that an `always` rule makes, each with the rule."""
         self.changed = tuple(changed)
         self.stale = tuple(stale)
         if self.changed:
@@ -157,6 +165,11 @@ class CommitRefused(BuildlikeError):
                 "check the changes, stage them (git add) and commit again:\n"
                 + "\n".join(f"  {p}" for p in self.changed)
             )
+            for path, rule in always:
+                message += (
+                    f"\n{path} is made by rule '{rule}', which has `always = true`: it changes on every build,"
+                    " so every commit would be refused; let git ignore it (untrack it), or drop `always`"
+                )
         else:
             n = len(self.stale)
             message = (

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from buildlike.api import BuildOptions, build, load, status
+from buildlike.api import BuildOptions, Loaded, build, load, status
 from buildlike.errors import BuildFailed, CommitRefused, HookConflict, UsageError
 from buildlike.fingerprint import hash_file
 from buildlike.paths import MAESTROFILE
@@ -114,6 +114,21 @@ def _build_command(repo: Repo, cwd: Path, maestrofile: Path) -> str:
     return f"{command} (at the top of the repository)" if os.path.samefile(cwd, repo.top) else command
 
 
+def _made_always(loaded: Loaded, cwd: Path, top: Path, paths: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Those of `paths` (from the top of the work tree) that an `always` job makes, named from `cwd`,
+    each with its rule: a commit that tracks one is refused every time."""
+    made = {
+        os.path.realpath(os.path.join(loaded.root, out)): job.rule
+        for job in loaded.graph.jobs
+        if job.always
+        for out in job.outputs
+    }
+    if not made:
+        return []
+    full = [os.path.realpath(top / p) for p in paths]
+    return [(os.path.relpath(f, cwd), made[f]) for f in full if f in made]
+
+
 def _named_from(cwd: Path, top: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
     """`paths`, relative to the top of the work tree, as named from `cwd` (as `git status` names
     them there: `../gen.txt`), so that `git add` takes them where the user stands."""
@@ -180,9 +195,11 @@ def run_hook(
         if changed:
             reporter.warning(f"the failed build also changed files that git tracks: {', '.join(changed)}")
         raise
-    changed = _named_from(cwd, repo.top, changed_files(before, dirty_files(repo.top)))
-    if changed:
-        raise CommitRefused(changed=changed)
+    changed_here = changed_files(before, dirty_files(repo.top))
+    if changed_here:
+        raise CommitRefused(
+            changed=_named_from(cwd, repo.top, changed_here), always=_made_always(loaded, cwd, repo.top, changed_here)
+        )
 
 
 def is_buildlike_hook(text: bytes) -> bool:

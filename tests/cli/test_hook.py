@@ -295,3 +295,13 @@ def test_install_where_core_hookspath_cannot_be_created_says_so(git_project):
     assert "Traceback" not in r.err, r.err
     assert r.code == 2, r.text
     assert "blocker/hooks" in r.err
+
+
+def test_a_tracked_file_an_always_rule_makes_is_named_in_the_refusal(git_project):
+    """Found by a tester migrating projects: an `always` rule writing a tracked file refused every
+    commit, and the refusal did not say why it would never stop."""
+    p = git_project('[rules.stamp]\nalways = true\noutputs = ["stamp.txt"]\nrun = "date +%s%N > stamp.txt"\n', files={})
+    p.buildlike("hook", "install")
+    r = p.commit_change("README.md", "changed\n")
+    assert r.code == 1, r.text
+    assert "stamp.txt is made by rule 'stamp', which has `always = true`" in r.err, r.err
