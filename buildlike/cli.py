@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 from buildlike import __version__
-from buildlike.errors import BuildlikeError, Interrupted, MaestrofileError, StaleWork, UnknownTargets
+from buildlike.errors import BuildFailed, BuildlikeError, Interrupted, MaestrofileError, StaleWork, UnknownTargets
 
 if TYPE_CHECKING:
     import typer
@@ -55,6 +55,8 @@ def _report_error(e: BuildlikeError, misread: Misread = Misread()) -> None:
     if isinstance(e, MaestrofileError):
         for p in e.problems:
             print(f"error: {p}", file=sys.stderr)
+    elif isinstance(e, BuildFailed):
+        pass  # the build's last line named the failed jobs
     else:
         # Several unknown targets are a line each, each a message of its own.
         lines = e.message.splitlines() if isinstance(e, UnknownTargets) else [e.message]

@@ -7,6 +7,7 @@ interleaves. Progress goes to stdout; warnings and failures go to stderr.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import TextIO
 
 from buildlike.errors import Problem
@@ -160,7 +161,7 @@ class Reporter:
 
     def jobs_skipped(self, jobs: list[Job]) -> None:
         if jobs:
-            names = ", ".join(j.id for j in jobs[:5]) + (f" and {len(jobs) - 5} more" if len(jobs) > 5 else "")
+            names = _some([j.id for j in jobs])
             self._print(
                 f"skipped {len(jobs)} job{'s that need' if len(jobs) != 1 else ' that needs'} a failed one: {names}",
                 err=True,
@@ -168,7 +169,7 @@ class Reporter:
 
     def jobs_not_started(self, jobs: list[Job]) -> None:
         if jobs:
-            names = ", ".join(j.id for j in jobs[:5]) + (f" and {len(jobs) - 5} more" if len(jobs) > 5 else "")
+            names = _some([j.id for j in jobs])
             n = len(jobs)
             self._print(
                 f"not started: {n} job{'s' if n != 1 else ''}, as a build stops at its first failure "
@@ -188,10 +189,12 @@ class Reporter:
         stopping = f": stopping {running} running command{'s' if running != 1 else ''}" if running else ""
         self._print(f"interrupted{stopping}", err=True)
 
-    def summary(self, ran: int, failed: int, seconds: float) -> None:
+    def summary(self, ran: int, failed: Sequence[str], seconds: float) -> None:
+        """The build's last line; with failures, which (the CLI then says no more of them)."""
         if failed:
+            n = len(failed)
             self._print(
-                f"buildlike: {failed} job{'s' if failed != 1 else ''} failed, {ran} ran ({seconds:.2f}s)",
+                f"buildlike: {n} job{'s' if n != 1 else ''} failed ({_some(failed)}), {ran} ran ({seconds:.2f}s)",
                 err=True,
             )
         elif not self.quiet:
@@ -215,11 +218,12 @@ class WatchReporter(Reporter):
         if not self.quiet:
             self._status("nothing to do, everything is up to date; watching for changes")
 
-    def summary(self, ran: int, failed: int, seconds: float) -> None:
+    def summary(self, ran: int, failed: Sequence[str], seconds: float) -> None:
         jobs = f"{ran} job{'s' if ran != 1 else ''} ran"
         if failed:
+            n = len(failed)
             self._status(
-                f"{failed} job{'s' if failed != 1 else ''} failed, {jobs} ({seconds:.2f}s); waiting for changes",
+                f"{n} job{'s' if n != 1 else ''} failed, {jobs} ({seconds:.2f}s); waiting for changes",
                 err=True,
             )
         elif not self.quiet:
@@ -262,3 +266,8 @@ class WatchReporter(Reporter):
 
     def watch_stopped(self) -> None:
         self.info("buildlike: stopped watching")
+
+
+def _some(names: Sequence[str]) -> str:
+    """The first five of `names`, and how many more: `a, b, c, d, e and 7 more`."""
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")

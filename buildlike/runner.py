@@ -48,7 +48,7 @@ class Progress(Protocol):
     def jobs_skipped(self, jobs: list[Job]) -> None: ...
     def jobs_not_started(self, jobs: list[Job]) -> None: ...
     def interrupted(self, running: int) -> None: ...
-    def summary(self, ran: int, failed: int, seconds: float) -> None: ...
+    def summary(self, ran: int, failed: Sequence[str], seconds: float) -> None: ...
 
 
 class RunOptions(NamedTuple):
@@ -242,7 +242,7 @@ class _Loop:
             left = [self.graph.jobs[i] for i in self.plan.drop_unstarted()]
             self.skipped.extend(job.id for job in left)
             reporter.jobs_not_started(left)
-        reporter.summary(len(self.ran), len(self.failed), time.monotonic() - start)
+        reporter.summary(len(self.ran), self.failed, time.monotonic() - start)
         # A signal that came once nothing was running any more is still an interrupt.
         late = next((name for name in self.interrupts if name != CANCELLED), None)
         if late is not None:

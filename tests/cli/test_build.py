@@ -274,6 +274,9 @@ def test_keep_going_runs_independent_jobs_after_a_failure(make_project):
     assert r.code == 1
     assert sorted(p.log()) == ["bad", "good"]
     assert "skipped 1 job" in r.err
+    # One last line, naming the failure (a usability tester found two, saying it twice).
+    assert r.err.splitlines()[-1].startswith("buildlike: 1 job failed (bad), 1 ran (")
+    assert "build failed" not in r.err
 
 
 def test_a_failure_lists_the_jobs_that_did_not_start(make_project):
