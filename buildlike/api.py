@@ -383,7 +383,8 @@ def clean(
     dry_run: bool = False,
 ) -> list[str]:
     """Delete the outputs that successful runs recorded (and the depfiles their commands wrote), and
-    nothing else: all of them, or those of the jobs that `targets` need (as `build` would run them).
+    nothing else: all of them, or those of the jobs that `targets` name and the jobs those read the
+    outputs of (not the makers of files that only their depfiles listed).
     Returns what was deleted; with `dry_run`, what would be, deleting and writing nothing.
 
     Never deletes a path outside the project, inside `.buildlike/`, reached through a symlinked

@@ -137,9 +137,10 @@ def do_watch(o: CommonOptions, debounce: float, restart: bool, clear: bool, poll
     )
 
 
-def _note_shadowed(graph: "JobGraph", command: str) -> None:
-    """A rule with the name of the command being run: say how to build it (`buildlike clean` cleans)."""
-    if command in graph.rule_lines:
+def _note_shadowed(graph: "JobGraph", command: str, o: CommonOptions) -> None:
+    """A rule with the name of the command being run: say how to build it (`buildlike clean` cleans);
+    not with -q, nor when targets are named (`buildlike clean clean` means it)."""
+    if command in graph.rule_lines and not o.quiet and not o.targets:
         print(
             f"buildlike: note: `buildlike {command}` runs the {command} command; to build the rule"
             f" '{command}', write `buildlike build {command}`",
@@ -153,7 +154,7 @@ def do_status(o: CommonOptions, *, check: bool) -> int:
     from buildlike.reporter import Reporter
 
     loaded = load(o.file, directory=o.directory)
-    _note_shadowed(loaded.graph, "status")
+    _note_shadowed(loaded.graph, "status", o)
     stale = status(loaded, o.targets, reporter=Reporter(quiet=o.quiet, owns_streams=True))
     if not o.quiet:
         print(status_text(stale))
@@ -168,7 +169,7 @@ def do_print(o: CommonOptions, what: str) -> int:
     from buildlike.render import dot_text, list_text
 
     loaded = load(o.file, directory=o.directory, inputs=False)  # (they look at the rules alone)
-    _note_shadowed(loaded.graph, what)
+    _note_shadowed(loaded.graph, what, o)
     print(dot_text(loaded.graph, discovered_edges(loaded)) if what == "graph" else list_text(loaded.graph))
     return 0
 
@@ -179,7 +180,7 @@ def do_clean(o: CommonOptions) -> int:
 
     reporter = Reporter(verbose=o.verbose, quiet=o.quiet, owns_streams=True)
     loaded = load(o.file, directory=o.directory)
-    _note_shadowed(loaded.graph, "clean")
+    _note_shadowed(loaded.graph, "clean", o)
     removed = clean(loaded, o.targets, reporter=reporter, no_wait=o.no_wait, dry_run=o.dry_run)
     files = f"{len(removed)} file{'s' if len(removed) != 1 else ''}"
     if o.dry_run:

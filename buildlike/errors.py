@@ -167,8 +167,9 @@ class CommitRefused(BuildlikeError):
             )
             for path, rule in always:
                 message += (
-                    f"\n{path} is made by rule '{rule}', which has `always = true`: it changes on every build,"
-                    " so every commit would be refused; let git ignore it (untrack it), or drop `always`"
+                    f"\n{path} is made by rule '{rule}', which has `always = true`: if it changes on every"
+                    " build (a date, a counter), every commit will be refused; let git ignore it (untrack"
+                    " it), or drop `always`"
                 )
         else:
             n = len(self.stale)

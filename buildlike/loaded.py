@@ -79,7 +79,7 @@ def find_maestrofile(
             where = f"'{named}' does not exist"
         above = _maestrofile_above(base) if file is None and directory is None else None
         if above is not None:  # (in a subfolder of a project: git finds its top, make does not)
-            raise UsageError(f"no Maestrofile: {where}; {above} is there: run `buildlike -C {os.path.dirname(above)}`")
+            raise UsageError(f"no Maestrofile: {where}; {above} is there: add `-C {os.path.dirname(above)}`")
         raise UsageError(f"no Maestrofile: {where}; create one, or point at it with -f FILE or -C DIR")
     return Path(found)
 

@@ -260,7 +260,7 @@ def _check_vars(raw: object, problem: Any, where: Locator) -> list[tuple[str, st
     return _vars_expanded(out, problem, where)
 
 
-# `{NAME}` in a var's value, not `{{NAME}}` (literal braces, as anywhere else).
+# `{NAME}` in a var's value; `{{NAME}}` is left as written, as are a var's other braces.
 _VAR_USE = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 
 

@@ -134,7 +134,9 @@ class StateStore:
             # With no write-ahead log to read, open it immutable: then not even SQLite's side files
             # (-wal, -shm) are created, and `status` writes nothing at all. (A -shm made by a read
             # of a read-only database would be read-only too, and stay so once the database is not.)
-            mode = "ro" if _size(f"{path}-wal") else "ro&immutable=1"
+            # A database we may not write is read immutable even so (the WAL's last records unread:
+            # those jobs look stale, which is safe).
+            mode = "ro" if _size(f"{path}-wal") and os.access(path, os.W_OK) else "ro&immutable=1"
             try:
                 uri = f"file:{path}?mode={mode}"
                 db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
@@ -170,7 +172,8 @@ class StateStore:
                 )
             except sqlite3.DatabaseError as e:
                 if attempt == 2 or not _is_damage(e):
-                    warn(f"cannot use the build state ({path}: {e}); building without saving state")
+                    advice = _side_files_advice(path)
+                    warn(f"cannot use the build state ({path}: {e}){advice}; building without saving state")
                     return cls._copy_of(folder, warn)
                 warn(f"the build state in {path} is damaged ({e}); starting a fresh one, so every job runs once")
             _remove_database(path)
@@ -503,3 +506,13 @@ def _size(path: str) -> int:
         return os.stat(path).st_size
     except OSError:
         return 0
+
+
+def _side_files_advice(path: Path) -> str:
+    """Advice when SQLite's side files of a database we may write are read-only (made by a read of
+    it while it was read-only): they keep it unwritable until deleted."""
+    stuck = [f"{path.name}{end}" for end in ("-wal", "-shm") if os.path.exists(f"{path}{end}")]
+    stuck = [name for name in stuck if not os.access(path.parent / name, os.W_OK)]
+    if not stuck or not os.access(path, os.W_OK):
+        return ""
+    return f" ({' and '.join(stuck)} read-only: delete {'them' if len(stuck) > 1 else 'it'} when no build runs)"

@@ -925,7 +925,7 @@ def test_a_maestrofile_in_a_folder_above_is_pointed_at(tmp_path, buildlike_cli):
     (tmp_path / "chapters" / "one").mkdir(parents=True)
     r = buildlike_cli("status", cwd=tmp_path / "chapters" / "one")
     assert r.code == 2
-    assert "../../Maestrofile.toml is there: run `buildlike -C ../..`" in r.err
+    assert "../../Maestrofile.toml is there: add `-C ../..`" in r.err
     assert buildlike_cli("status", "-C", "../..", cwd=tmp_path / "chapters" / "one").code == 0
 
 

@@ -1227,3 +1227,5 @@ def test_a_rule_with_a_commands_name_is_said_to_be_shadowed(make_project, comman
     r = p.run(command)
     assert f"to build the rule '{command}', write `buildlike build {command}`" in r.err
     assert "note" not in p.run("build", command).err
+    if command in ("status", "clean"):  # (list and graph have no -q)
+        assert "note" not in p.run(command, "-q").err

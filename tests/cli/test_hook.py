@@ -304,4 +304,4 @@ def test_a_tracked_file_an_always_rule_makes_is_named_in_the_refusal(git_project
     p.buildlike("hook", "install")
     r = p.commit_change("README.md", "changed\n")
     assert r.code == 1, r.text
-    assert "stamp.txt is made by rule 'stamp', which has `always = true`" in r.err, r.err
+    assert "stamp.txt is made by rule 'stamp', which has `always = true`: if it changes on every" in r.err, r.err

@@ -12,6 +12,8 @@ database] ... gives a warning and a build that saves nothing", "never a tracebac
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -156,4 +158,30 @@ def test_a_job_failing_in_a_build_that_cannot_save_is_not_trusted_next_time(tmp_
     st = cli(root, "status", prefix=prefix)
     assert "a: its last run failed" in st.out, st.text
     assert cli(root, "-q", prefix=prefix).code == 0
+    assert cli(root, "status", "--check", prefix=prefix).code == 0
+
+
+def test_a_read_only_state_with_a_wal_leaves_no_read_only_side_files(tmp_path):
+    """Found by a review: a read of a read-only database whose WAL held records (a killed build's)
+    made SQLite create a read-only `-shm`, which kept the database unwritable once it was writable
+    again: every build after ran every job, saving nothing."""
+    prefix = no_dac_prefix()
+    root = _built(tmp_path)
+    db = root / ".buildlike" / "state.db"
+    # A killed build's last transaction, still in the WAL (the connection never closed).
+    code = (
+        "import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None);"
+        " c.execute(\"INSERT OR REPLACE INTO files VALUES ('nowhere.txt', 1, 1, x'00')\"); os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(db)], check=True)
+    assert (root / ".buildlike" / "state.db-wal").stat().st_size > 0
+    (root / ".buildlike" / "state.db-shm").unlink(missing_ok=True)
+    db.chmod(0o444)
+    try:
+        assert cli(root, "status", prefix=prefix).code == 0
+    finally:
+        db.chmod(0o644)
+    r = cli(root, "-q", prefix=prefix)
+    assert r.code == 0 and "warning" not in r.err, r.text
+    assert lines(root / "ran.log") == ["a.txt"]
     assert cli(root, "status", "--check", prefix=prefix).code == 0
