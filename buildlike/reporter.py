@@ -248,16 +248,15 @@ class WatchReporter(Reporter):
 
     def changed(self, paths: list[str]) -> None:
         if not self.quiet and paths:
-            shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
-            self._print(f"changed: {shown}")
+            self._print(f"changed: {_some(paths, 3)}")
 
     def restarting(self) -> None:
         self._status("changes while building: restarting the build", err=True)
 
     def not_watched(self, folders: list[str]) -> None:
-        shown = ", ".join(folders[:3]) + (f" and {len(folders) - 3} more" if len(folders) > 3 else "")
         self.warning(
-            f"not watching {len(folders)} folder{'s' if len(folders) != 1 else ''} outside the project: {shown}"
+            f"not watching {len(folders)} folder{'s' if len(folders) != 1 else ''} outside the project:"
+            f" {_some(folders, 3)}"
         )
 
     def clear_screen(self) -> None:
@@ -268,6 +267,6 @@ class WatchReporter(Reporter):
         self.info("buildlike: stopped watching")
 
 
-def _some(names: Sequence[str]) -> str:
-    """The first five of `names`, and how many more: `a, b, c, d, e and 7 more`."""
-    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+def _some(names: Sequence[str], shown: int = 5) -> str:
+    """The first `shown` of `names`, and how many more: `a, b, c, d, e and 7 more`."""
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
