@@ -244,7 +244,7 @@ def test_keyboard_interrupt_from_the_callers_code_stops_the_commands_and_propaga
         class R(Reporter):
             def job_finished(self, done, total, job, outcome):
                 if job.id == "fast":
-                    while not os.path.exists("pid.txt"):
+                    while not os.path.exists("pid.txt") or not open("pid.txt").read().strip():
                         time.sleep(0.02)
                     raise KeyboardInterrupt
         try:

@@ -31,7 +31,7 @@ from buildlike.reporter import Reporter
 QUIET = Reporter(io.StringIO(), io.StringIO())
 def send_once_running(sig):
     def go():
-        while not os.path.exists("pid.txt"):
+        while not os.path.exists("pid.txt") or not open("pid.txt").read().strip():
             time.sleep(0.02)
         time.sleep(0.2)
         os.kill(os.getpid(), sig)
@@ -119,7 +119,7 @@ def test_ctrl_c_while_waiting_for_the_lock_is_a_keyboard_interrupt(root, tmp_pat
 import subprocess
 holder = subprocess.Popen([sys.executable, "-c",
     "import buildlike; buildlike.build(buildlike.load('.'), 'slow')"], stdout=subprocess.DEVNULL)
-while not os.path.exists("pid.txt"):  # the holder runs slow: it holds the project
+while not os.path.exists("pid.txt") or not open("pid.txt").read().strip():  # the holder runs slow: it holds the project
     time.sleep(0.02)
 threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
 try:
@@ -172,7 +172,7 @@ def run():
         out.append(str(e))
 t = threading.Thread(target=run)
 t.start()
-while not os.path.exists("pid.txt"):
+while not os.path.exists("pid.txt") or not open("pid.txt").read().strip():
     time.sleep(0.02)
 time.sleep(0.2)
 cancel.request()
