@@ -71,7 +71,7 @@ _VALUED = {
 _READ_HERE: dict[str, tuple[frozenset[str], bool]] = {
     "build": (frozenset(("keep_going", "dry_run", "verbose", "quiet", "no_wait", "file", "directory", "jobs")), True),
     "status": (frozenset(("quiet", "check", "file", "directory")), True),
-    "list": (frozenset(("file", "directory")), False),
+    "list": (frozenset(("file", "directory", "verbose")), True),
     "graph": (frozenset(("file", "directory")), False),
 }
 

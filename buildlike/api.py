@@ -33,7 +33,7 @@ from buildlike.fingerprint import RACY_WINDOW_NS, Stamp, Stamper, hash_file
 from buildlike.graph import aliased_paths, closure, folder_inputs, missing_inputs
 from buildlike.interrupts import Cancel
 from buildlike.jobs import Job
-from buildlike.loaded import Loaded, Targets, as_targets, current, find_maestrofile, load, selection
+from buildlike.loaded import Loaded, Targets, as_targets, current, find_maestrofile, load, named_jobs, selection
 from buildlike.lock import ProjectLock, running_build, started_by_a_killed_build
 from buildlike.paths import (
     STATE_DIR,
@@ -71,6 +71,7 @@ __all__ = [
     "discovered_edges",
     "find_maestrofile",
     "load",
+    "named_jobs",
     "selection",
     "status",
 ]

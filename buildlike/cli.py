@@ -165,12 +165,16 @@ def do_status(o: CommonOptions, *, check: bool) -> int:
 
 
 def do_print(o: CommonOptions, what: str) -> int:
-    from buildlike.api import discovered_edges, load
+    from buildlike.api import discovered_edges, load, named_jobs
     from buildlike.render import dot_text, list_text
 
     loaded = load(o.file, directory=o.directory, inputs=False)  # (they look at the rules alone)
     _note_shadowed(loaded.graph, what, o)
-    print(dot_text(loaded.graph, discovered_edges(loaded)) if what == "graph" else list_text(loaded.graph))
+    if what == "graph":
+        print(dot_text(loaded.graph, discovered_edges(loaded)))
+    else:
+        chosen = named_jobs(loaded, o.targets) if o.targets else None
+        print(list_text(loaded.graph, chosen, verbose=o.verbose))
     return 0
 
 
@@ -435,9 +439,18 @@ def make_app(misread: Misread = Misread()) -> "typer.Typer":
         finish(run_guarded(lambda: do_status(o, check=check)))
 
     @app.command("list")
-    def list_(file: File = None, directory: Directory = None, show_version: Version = False) -> None:
-        """List the rules and their jobs, with descriptions."""
-        finish(run_guarded(lambda: do_print(CommonOptions(file, directory), "list")))
+    def list_(
+        targets: Targets = None,
+        file: File = None,
+        directory: Directory = None,
+        verbose: Annotated[
+            bool, typer.Option("--verbose", "-v", help="Show each job's inputs, outputs, env and commands.")
+        ] = False,
+        show_version: Version = False,
+    ) -> None:
+        """List the rules and their jobs, with descriptions: all, or those the targets name."""
+        o = CommonOptions(file, directory, verbose=verbose, targets=tuple(targets or ()))
+        finish(run_guarded(lambda: do_print(o, "list")))
 
     @app.command()
     def graph(file: File = None, directory: Directory = None, show_version: Version = False) -> None:

@@ -231,6 +231,11 @@ def selection(loaded: Loaded, targets: Targets = ()) -> list[int]:
     return closure(graph, roots)
 
 
+def named_jobs(loaded: Loaded, targets: Targets) -> list[int]:
+    """The indexes of the jobs that `targets` name themselves (not the jobs they need)."""
+    return resolve_targets(loaded.graph, [_as_output(loaded, t) for t in as_targets(targets)])
+
+
 def _as_output(loaded: Loaded, target: str) -> str:
     """A target naming an output by an absolute or `../` path inside the project, as the graph spells
     it (`buildlike /home/me/proj/all.txt`); any other target as it is."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from buildlike.graph import JobGraph
+from buildlike.jobs import Job
 from buildlike.staleness import JobStatus
+from buildlike.template import quote, quote_all
 
 
 def status_text(stale: Sequence[JobStatus]) -> str:
@@ -15,11 +17,12 @@ def status_text(stale: Sequence[JobStatus]) -> str:
     return "\n".join(f"{s.job.id}: {s.verdict}" for s in stale)
 
 
-def list_text(graph: JobGraph) -> str:
-    """The rules, each with its jobs and their descriptions."""
-    by_rule: dict[str, list[int]] = {name: [] for name in graph.rule_lines}
-    for i, job in enumerate(graph.jobs):
-        by_rule.setdefault(job.rule, []).append(i)
+def list_text(graph: JobGraph, chosen: Sequence[int] | None = None, *, verbose: bool = False) -> str:
+    """The rules, each with its jobs and their descriptions: all of them, or the `chosen` jobs';
+    `verbose`: each job's inputs, outputs, depfile, env and commands too, as it would run them."""
+    by_rule: dict[str, list[int]] = {name: [] for name in graph.rule_lines} if chosen is None else {}
+    for i in range(len(graph.jobs)) if chosen is None else sorted(chosen):
+        by_rule.setdefault(graph.jobs[i].rule, []).append(i)
     lines: list[str] = []
     for name, idx in by_rule.items():
         line = graph.rule_lines.get(name)
@@ -31,7 +34,25 @@ def list_text(graph: JobGraph) -> str:
             job = graph.jobs[i]
             extra = "  [always]" if job.always else ""
             lines.append(f"  {job.id.ljust(width)}  {job.description}{extra}")
+            if verbose:
+                lines.extend(_job_details(job))
     return "\n".join(lines)
+
+
+def _job_details(job: Job) -> list[str]:
+    """What a job reads, makes and runs, a field a line (paths quoted as a shell would need them)."""
+    fields = [("inputs", quote_all(job.inputs) or "(none)"), ("outputs", quote_all(job.outputs) or "(none)")]
+    if job.depfile is not None:
+        fields.append(("depfile", quote(job.depfile)))
+    if job.env:
+        fields.append(("env", quote_all([f"{k}={v}" for k, v in job.env])))
+    fields.extend(("run" if k == 0 else "", command) for k, command in enumerate(job.commands))
+    out = []
+    for name, value in fields:
+        label = f"{name}:" if name else ""
+        for n, part in enumerate(value.splitlines() or [""]):  # (a command over several lines)
+            out.append(f"      {label if n == 0 else '':<9}{part}".rstrip())
+    return out
 
 
 def _dot_string(text: str) -> str:

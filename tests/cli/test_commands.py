@@ -1098,6 +1098,8 @@ QUICK_COMMANDS = [
     ["status", "-f", "Maestrofile.toml", "nope"],
     ["list"],
     ["list", "-C", "."],
+    ["list", "-v", "link"],
+    ["list", "--verbose", "nope"],
     ["graph"],
     ["graph", "-f", "missing.toml"],
 ]
@@ -1124,7 +1126,14 @@ def test_status_list_and_graph_read_without_typer_say_what_typer_would(built, ar
 
 @pytest.mark.parametrize(
     "args",
-    [["status", "--bogus"], ["list", "extra"], ["graph", "-j", "2"], ["status", "-k"], ["build", "-j", "\u00b2"]],
+    [
+        ["status", "--bogus"],
+        ["graph", "extra"],
+        ["list", "-q"],
+        ["graph", "-j", "2"],
+        ["status", "-k"],
+        ["build", "-j", "\u00b2"],
+    ],
 )
 def test_an_option_a_command_does_not_take_is_left_to_typer(args):
     from buildlike.__main__ import parse_args
