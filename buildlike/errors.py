@@ -8,8 +8,13 @@ and keeps its traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
+
+
+def some_of(names: Sequence[str], shown: int = 5) -> str:
+    """The first `shown` of `names`, and how many more, for a message: `a, b, c, d, e and 7 more`."""
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
 class BuildlikeError(Exception):

@@ -9,7 +9,7 @@ import posixpath
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from buildlike.errors import MaestrofileError, Problem, UnknownTargets
+from buildlike.errors import MaestrofileError, Problem, UnknownTargets, some_of
 from buildlike.jobs import Job
 from buildlike.paths import normalize
 
@@ -39,22 +39,14 @@ def connect(
     """Connect jobs by their files, with the duplicate outputs and the cycle found (the first maker wins)."""
     problems: list[Problem] = []
     producer: dict[str, int] = {}
+    makers: dict[str, list[int]] = {}  # of the outputs with more than one
     for i, job in enumerate(jobs):
         for out in job.outputs:
             j = producer.setdefault(out, i)
             if j != i:
-                other = jobs[j]
-                problems.append(
-                    Problem(
-                        f"output '{out}' is also an output of "
-                        + (f"rule '{other.rule}'" if other.rule != job.rule else f"job '{other.id}'")
-                        + f" (line {rule_lines.get(other.rule)}); each file must have one maker",
-                        file=file,
-                        line=rule_lines.get(job.rule),
-                        rule=job.rule,
-                        path=out,
-                    )
-                )
+                makers.setdefault(out, [j]).append(i)
+    for out, each in makers.items():
+        problems.extend(_makers_problems(out, [jobs[i] for i in each], file, rule_lines))
     # A depfile is its job's file too: two jobs writing one (a foreach rule's fixed `depfile`) race.
     depfiles: dict[str, int] = {}
     for i, job in enumerate(jobs):
@@ -282,6 +274,32 @@ def closure(graph: JobGraph, roots: Iterable[int], needs: Callable[[int], Sequen
                 stack.pop()
                 order.append(node)
     return order
+
+
+def _makers_problems(out: str, makers: list[Job], file: str, rule_lines: Mapping[str, int | None]) -> list[Problem]:
+    """The problems of an output that several jobs make (the first maker wins): one per rule that
+    makes it too, and one for the jobs of a rule that all make it (the matches of a foreach rule)."""
+    first = makers[0]
+    problems = []
+    for rule in dict.fromkeys(job.rule for job in makers):
+        mine = [job for job in makers if job.rule == rule]
+        if rule != first.rule:
+            message = f"output '{out}' is also an output of rule '{first.rule}' (line {rule_lines.get(first.rule)})"
+        elif len(mine) > 1:
+            message = f"output '{out}' is an output of {len(mine)} of its jobs ({some_of([j.id for j in mine])})"
+        else:
+            continue
+        hint = " (name it after the match: {stem})" if len(mine) > 1 and mine[0].match else ""
+        problems.append(
+            Problem(
+                f"{message}; each file must have one maker{hint}",
+                file=file,
+                line=rule_lines.get(rule),
+                rule=rule,
+                path=out,
+            )
+        )
+    return problems
 
 
 def missing_inputs(graph: JobGraph, selected: Iterable[int], exists: Callable[[str], bool]) -> list[Problem]:

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from buildlike.errors import Problem
+from buildlike.errors import Problem, some_of
 from buildlike.executor import Outcome
 from buildlike.jobs import Job
 
@@ -161,7 +161,7 @@ class Reporter:
 
     def jobs_skipped(self, jobs: list[Job]) -> None:
         if jobs:
-            names = _some([j.id for j in jobs])
+            names = some_of([j.id for j in jobs])
             self._print(
                 f"skipped {len(jobs)} job{'s that need' if len(jobs) != 1 else ' that needs'} a failed one: {names}",
                 err=True,
@@ -169,7 +169,7 @@ class Reporter:
 
     def jobs_not_started(self, jobs: list[Job]) -> None:
         if jobs:
-            names = _some([j.id for j in jobs])
+            names = some_of([j.id for j in jobs])
             n = len(jobs)
             self._print(
                 f"not started: {n} job{'s' if n != 1 else ''}, as a build stops at its first failure "
@@ -194,7 +194,7 @@ class Reporter:
         if failed:
             n = len(failed)
             self._print(
-                f"buildlike: {n} job{'s' if n != 1 else ''} failed ({_some(failed)}), {ran} ran ({seconds:.2f}s)",
+                f"buildlike: {n} job{'s' if n != 1 else ''} failed ({some_of(failed)}), {ran} ran ({seconds:.2f}s)",
                 err=True,
             )
         elif not self.quiet:
@@ -248,7 +248,7 @@ class WatchReporter(Reporter):
 
     def changed(self, paths: list[str]) -> None:
         if not self.quiet and paths:
-            self._print(f"changed: {_some(paths, 3)}")
+            self._print(f"changed: {some_of(paths, 3)}")
 
     def restarting(self) -> None:
         self._status("changes while building: restarting the build", err=True)
@@ -256,7 +256,7 @@ class WatchReporter(Reporter):
     def not_watched(self, folders: list[str]) -> None:
         self.warning(
             f"not watching {len(folders)} folder{'s' if len(folders) != 1 else ''} outside the project:"
-            f" {_some(folders, 3)}"
+            f" {some_of(folders, 3)}"
         )
 
     def clear_screen(self) -> None:
@@ -265,8 +265,3 @@ class WatchReporter(Reporter):
 
     def watch_stopped(self) -> None:
         self.info("buildlike: stopped watching")
-
-
-def _some(names: Sequence[str], shown: int = 5) -> str:
-    """The first `shown` of `names`, and how many more: `a, b, c, d, e and 7 more`."""
-    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")

@@ -48,3 +48,23 @@ def test_empty_glob_warning_of_foreach_rule_said_once(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     lines = [line for line in r.stderr.splitlines() if "extra/*.csv" in line]
     assert len(lines) == 1, "the same warning is printed once per foreach match:\n" + r.stderr
+
+
+def test_an_output_every_match_makes_is_one_problem_naming_the_jobs(tmp_path: Path) -> None:
+    """Found migrating projects: a foreach rule whose output is not named after its match said, once
+    per match after the first, that the output "is also an output of job 'each:raw/0.csv'", never
+    naming the job that clashed, and five times the same line for six files."""
+    make_project(tmp_path, '["{path}"]')
+    text = (tmp_path / "Maestrofile.toml").read_text().replace("out/{stem}.txt", "out/all.txt")
+    (tmp_path / "Maestrofile.toml").write_text(text + '\n[rules.other]\noutputs = ["out/all.txt"]\nrun = "true"\n')
+    r = run(tmp_path)
+    assert r.returncode == 2, r.stderr
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        "error: Maestrofile.toml:1: rule 'each': output 'out/all.txt' is an output of 6 of its jobs"
+        " (each:raw/0.csv, each:raw/1.csv, each:raw/2.csv, each:raw/3.csv, each:raw/4.csv and 1 more);"
+        " each file must have one maker (name it after the match: {stem})",
+        "error: Maestrofile.toml:7: rule 'other': output 'out/all.txt' is also an output of rule 'each'"
+        " (line 1); each file must have one maker",
+    ]
+    assert not (tmp_path / "out").exists()

@@ -282,6 +282,7 @@ def duplicate_output(draw: st.DrawFn, doc: dict[str, Any]) -> list[str]:
         doc["rules"][name]["run"] = "true"
     else:
         doc["rules"]["each"]["outputs"] = ["build/same.out"]
+        return ["rule 'each'", "is an output of", "of its jobs"]
     return ["is also an output of"]
 
 
