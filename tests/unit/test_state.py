@@ -137,3 +137,35 @@ def test_escaped_names_come_back_as_they_were_whatever_the_file_system_encoding(
     for name in ("src/\udcc3\udca9.txt", "bad-\udcff.txt", "plain.txt", "é.txt"):
         assert _unescaped(_text(name)) == name
     assert _unescaped("\0" + b"bad-\xff.txt".hex()) == "bad-\udcff.txt"  # (as older versions wrote it)
+
+
+def test_a_job_with_no_record_takes_the_record_of_the_one_undeclared_job_with_its_outputs(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    store.commit(finished=[("old", record("a.txt")), ("twin1", record("t.txt")), ("twin2", record("t.txt"))])
+    store.commit(finished=[("kept", record("k.txt"))])
+    store.adopt_renamed([("new", ("a.txt",)), ("t", ("t.txt",)), ("kept", ("a.txt",)), ("other", ("k.txt",))])
+    assert store.record("new") == record("a.txt")
+    assert store.record("t") is None  # two records made t.txt: no guess
+    assert store.record("other") is None  # kept is declared: its record is its own
+    assert store.made_files() == {"a.txt": "new", "t.txt": "twin2", "k.txt": "kept"}
+    store.commit(finished=[("new", record("a.txt"))])  # run under its new name: the old record goes
+    store.close()
+    store = open_store(tmp_path)
+    assert store.record("old") is None and not store.had_record("old")
+    assert store.record("new") == record("a.txt")
+    store.close()
+
+
+def test_a_taken_record_distrusted_or_forgotten_goes_under_both_names(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    store.commit(finished=[("old", record("a.txt")), ("old2", record("b.txt"))])
+    store.adopt_renamed([("new", ("a.txt",)), ("new2", ("b.txt",))])
+    store.commit(distrusted=["new"])  # its first run under the new name failed
+    store.forget({"new2"}, ["b.txt"])  # clean
+    store.close()
+    store = open_store(tmp_path)
+    store.adopt_renamed([("new", ("a.txt",)), ("new2", ("b.txt",))])
+    assert store.record("new") is None and store.had_record("new")  # last run failed
+    assert not store.had_record("old") and not store.had_record("old2") and not store.had_record("new2")
+    assert store.made_files() == {"a.txt": "new"}  # its outputs still count for clean
+    store.close()
