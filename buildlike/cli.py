@@ -239,6 +239,15 @@ def do_hook_uninstall() -> int:
     return 0
 
 
+def _print_version(value: bool) -> None:
+    """The callback of `--version` (SPEC: a common option, accepted after every command)."""
+    if value:
+        import typer
+
+        print(f"buildlike {__version__}")
+        raise typer.Exit(0)
+
+
 def _hook_app() -> "typer.Typer":
     """`buildlike hook install|uninstall|run`: a git pre-commit hook that runs the build."""
     from typing import Annotated
@@ -258,9 +267,16 @@ def _hook_app() -> "typer.Typer":
         ),
     ]
     Check = Annotated[bool, typer.Option("--check", help="Build nothing; refuse the commit if anything is stale.")]
+    Version = Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ]
 
     def finish(code: int) -> NoReturn:
         raise typer.Exit(code)
+
+    @app.callback()
+    def _hook(show_version: Version = False) -> None:
+        """A git pre-commit hook that runs the build."""
 
     @app.command()
     def install(
@@ -269,12 +285,13 @@ def _hook_app() -> "typer.Typer":
         chain: Annotated[
             bool, typer.Option("--chain", help="Keep an existing pre-commit hook and run it first.")
         ] = False,
+        show_version: Version = False,
     ) -> None:
         """Write a pre-commit hook (where git looks for hooks) that runs `buildlike hook run`."""
         finish(run_guarded(lambda: do_hook_install(file, check=check, chain=chain)))
 
     @app.command()
-    def uninstall() -> None:
+    def uninstall(show_version: Version = False) -> None:
         """Remove the hook that `buildlike hook install` wrote, putting back a chained one."""
         finish(run_guarded(do_hook_uninstall))
 
@@ -288,6 +305,7 @@ def _hook_app() -> "typer.Typer":
         keep_going: Annotated[bool, typer.Option("--keep-going", "-k", help="Go on after a failure.")] = False,
         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print the commands.")] = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings, failures and errors.")] = False,
+        show_version: Version = False,
     ) -> None:
         """Build for a commit: fail if the build fails or changes a file that git tracks."""
         o = CommonOptions(file, jobs=jobs, keep_going=keep_going, verbose=verbose, quiet=quiet)
@@ -329,13 +347,8 @@ def make_app(misread: Misread = Misread()) -> "typer.Typer":
     def finish(code: int) -> NoReturn:
         raise typer.Exit(code)
 
-    def version(value: bool) -> None:
-        if value:
-            print(f"buildlike {__version__}")
-            raise typer.Exit(0)
-
     Version = Annotated[
-        bool, typer.Option("--version", callback=version, is_eager=True, help="Print the version and exit.")
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
     ]
 
     def not_nan(value: float | None) -> float | None:

@@ -28,15 +28,22 @@ class Batch(NamedTuple):
         """The paths that matter for their content (inputs, the Maestrofile), not for coming or going."""
         return tuple(p for p, c in self.changes if c >= Change.CONTENT)
 
-    def named(self, before: AbstractSet[str], now: AbstractSet[str] | None = None) -> tuple[str, ...]:
+    def named(
+        self, before: AbstractSet[str], now: AbstractSet[str] | None = None, folders: AbstractSet[str] = frozenset()
+    ) -> tuple[str, ...]:
         """The paths to name in `changed:`: those that matter for their content, and the files among
         the inputs `before` and `now` (that a glob matched, or matches now). A folder that came or went
         with files a glob gains or loses is named by those files (theirs may have come before the
-        folder was watched). A folder that an earlier build made, or a temporary file, is left out; all
-        are named when that leaves none."""
+        folder was watched), and one of the watched `folders` (or those above them) that came or went
+        by the inputs `before` in it (`deep` by `deep/er/x.txt`: a folder itself only comes or goes).
+        A folder that an earlier build made, or a temporary file, is left out; all are named when
+        that leaves none."""
         named = [p for p, c in self.changes if c >= Change.CONTENT or p in before or (now is not None and p in now)]
         came_or_went = (now ^ before) - set(named) if now is not None else set()
-        inside = sorted(q for q in came_or_went if any(q.startswith(p + "/") for p in self.paths))
+        inside = {q for q in came_or_went if any(q.startswith(p + "/") for p in self.paths)}
+        came = [p + "/" for p in self.paths if p and p in folders]
+        if came:
+            inside.update(q for q in before if q.startswith(tuple(came)))
         return tuple(sorted({*named, *inside})) or self.paths
 
     def without(self, paths: Collection[str]) -> Batch | None:

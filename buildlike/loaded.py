@@ -15,7 +15,7 @@ from buildlike.cache import cacheable, load_cached
 from buildlike.errors import MaestrofileError, Problem, UsageError
 from buildlike.fingerprint import hash_bytes
 from buildlike.globs import FileTree
-from buildlike.graph import JobGraph, closure, connect, missing_inputs, resolve_targets
+from buildlike.graph import JobGraph, aliased_paths, closure, connect, missing_inputs, resolve_targets
 from buildlike.jobs import expand
 from buildlike.model import Settings
 from buildlike.paths import (
@@ -117,9 +117,10 @@ def load(
     """Load the Maestrofile into a job graph, from the cache when nothing it was made from changed.
 
     Raises `MaestrofileError` with every problem found; `inputs`: with the missing inputs too, when
-    there are others (`list` and `graph` look at the rules alone). `save_cache`: a build of `targets`
-    writes `.buildlike/graph.cache` once it found every input it needs (`status`, `list` and `graph`
-    never write): bad usage, an unknown target or a missing input, writes nothing.
+    there are others (`list` and `graph` look at the rules alone, and at outputs named two ways).
+    `save_cache`: a build of `targets` writes `.buildlike/graph.cache` once it found every input it
+    needs (`status`, `list` and `graph` never write): bad usage, an unknown target or a missing
+    input, writes nothing.
     """
     path = find_maestrofile(file, directory)
     shown = shown_name(path)
@@ -132,6 +133,8 @@ def load(
             graph = graph._replace(file=shown, warnings=warnings)
         loaded = Loaded(path, settings, graph, source)
         _check_output_folders(loaded)
+        if not inputs:
+            _check_output_names(loaded)
         return loaded
     from buildlike.maestrofile import read_project  # (here: a cached graph needs no TOML, and 1 ms less)
 
@@ -146,19 +149,46 @@ def load(
     if every_rule:  # (else an input, or a default target, may be a rule left out's)
         problems += _default_problems(project.settings, graph, raw)
     if problems:
-        # One report for everything: with these, also the inputs that are missing.
-        def exists(p: str) -> bool:
-            return os.path.exists(os.path.join(project.root, p))
-
-        missing = missing_inputs(graph, range(len(graph.jobs)), exists) if every_rule and inputs else []
-        raise MaestrofileError([*problems, *missing])
+        more = _more_problems(graph, project.root, targets if every_rule else (), inputs=inputs and every_rule)
+        raise MaestrofileError([*problems, *more])
     source = source_stamp(str(path), st, jobset.listed_folders)
     loaded = Loaded(path, project.settings, graph, source)
+    if not inputs:
+        _check_output_names(loaded)
     if save_cache:
         selection(loaded, targets)  # raises UsageError for an unknown one
         if cacheable(source):
             loaded = loaded._replace(uncached=hash_bytes(raw))
     return loaded
+
+
+def _more_problems(graph: JobGraph, root: str, targets: Sequence[str], *, inputs: bool) -> list[Problem]:
+    """What a build would find next in a Maestrofile with problems, for one report of everything: the
+    files named two ways (through a symlinked folder), the unknown targets and, with `inputs`, the
+    missing inputs."""
+    every = range(len(graph.jobs))
+    aliased = aliased_paths(graph, every if inputs else (), folder_resolver(root))
+    named = {(p.rule, p.path) for p in aliased}
+    more = list(aliased)
+    try:
+        resolve_targets(graph, targets)
+    except UsageError as e:
+        more.extend(Problem(m) for m in e.message.splitlines())  # (each names the Maestrofile)
+    if inputs:
+
+        def exists(p: str) -> bool:
+            return os.path.exists(os.path.join(root, p))
+
+        more.extend(p for p in missing_inputs(graph, every, exists) if (p.rule, p.path) not in named)
+    return more
+
+
+def _check_output_names(loaded: Loaded) -> None:
+    """Refuse two outputs that name one file (through a symlinked folder), for `list` and `graph`: a
+    build finds them with its inputs' (the links may change after the graph is cached)."""
+    problems = aliased_paths(loaded.graph, (), folder_resolver(loaded.root))
+    if problems:
+        raise MaestrofileError(problems)
 
 
 def _check_output_folders(loaded: Loaded) -> None:

@@ -252,7 +252,7 @@ class Watcher:
         if self.options.clear:
             self.reporter.clear_screen()
         if batch is not None:
-            self.reporter.changed(list(batch.named(before.inputs, self._ws.inputs)))
+            self.reporter.changed(list(batch.named(before.inputs, self._ws.inputs, before.folders | before.ancestors)))
         seen = self._build(loaded)
         if any(job.depfile for job in jobs):
             self._remember_discovered(loaded, jobs)
@@ -278,7 +278,8 @@ class Watcher:
 
     def _announce(self, batch: Batch | None) -> None:
         if batch is None:
-            self.reporter.watch_started(len(self._ws.folders), poll=self.options.poll)
+            watched = self._ws.folders - self._unwatched  # (the watches left out were warned of)
+            self.reporter.watch_started(len(watched), poll=self.options.poll)
 
     def _load(self, batch: Batch | None, before: WatchSet) -> tuple[Loaded | None, list[int]]:
         """The graph and the selected jobs' indexes; (None, []) after showing why there are none,
@@ -295,7 +296,7 @@ class Watcher:
             if batch is None and isinstance(e, UsageError):
                 raise
             if batch is not None:
-                self.reporter.changed(list(batch.named(before.inputs)))
+                self.reporter.changed(list(batch.named(before.inputs, folders=before.folders | before.ancestors)))
             self.on_error(e)
             return None, []
 

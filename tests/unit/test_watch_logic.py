@@ -349,6 +349,10 @@ def test_changed_names_the_edited_files_and_the_inputs_that_came_or_went_not_oth
     assert only_a_folder.named({"src/sub/gone.c"}, set()) == ("src/sub/gone.c",)  # (went with it)
     assert only_a_folder.named({"src/sub/gone.c"}) == ("src/sub",)  # (no graph now: nothing to compare)
     assert Batch((("out", Change.LISTING),)).named(set(), {"src/x.c"}) == ("out",)
+    # A watched folder (or one above) came or went: named by the inputs in it, which came or went too.
+    came = Batch((("deep", Change.LISTING),))
+    assert came.named({"deep/er/x.txt", "a.c"}, {"deep/er/x.txt", "a.c"}, {"deep/er", "deep", ""}) == ("deep/er/x.txt",)
+    assert came.named({"deep/er/x.txt"}, folders={"deep"}) == ("deep/er/x.txt",)
 
 
 # -- Contents --------------------------------------------------------------------------------------
