@@ -235,10 +235,12 @@ class Watcher:
             self._announce(batch)
             self.reporter.watch_blocked()
             return
+        jobs = tuple(loaded.graph.jobs[i] for i in order)
+        if batch is None and any(job.depfile for job in jobs):
+            self._remember_discovered(loaded, jobs)  # what earlier builds' depfiles listed: watched from the start
         # before building, to see what it changes
         added = self._apply(self._watch_set(loaded, order, relook=relook), batch)
         self._announce(batch)
-        jobs = tuple(loaded.graph.jobs[i] for i in order)
         if (
             batch is not None
             and batch.change is Change.LISTING
@@ -254,10 +256,21 @@ class Watcher:
         if batch is not None:
             self.reporter.changed(list(batch.named(before.inputs, self._ws.inputs, before.folders | before.ancestors)))
         seen = self._build(loaded)
+        if seen is None:  # it read nothing (the lock was busy, an input missing): the edits are not seen
+            for p in batch.edited if batch is not None else ():
+                self._contents.forget(p)
+            return
         if any(job.depfile for job in jobs):
             self._remember_discovered(loaded, jobs)
-            self._apply(self._watch_set(loaded, order))
+            added = self._apply(self._watch_set(loaded, order))
         self._contents.remember(seen, self._ws.inputs)
+        if any(job.depfile for job in jobs):
+            # A file a depfile listed first now, in a folder watched only now: an edit after its job
+            # read it told no one. One the build could not vouch for (it changed while its job ran)
+            # is looked at again, which builds it.
+            for p in self._ws.inputs - self._contents.known.keys():
+                if any(self._covered_by(f, added) for f in self._folders_of(p)):
+                    self._inbox.put((time.monotonic(), Change.CONTENT, p))
 
     def _folders_of(self, path: str) -> set[str]:
         """The watched folders whose events tell of `path`: its own folder, and its target's."""
@@ -300,8 +313,9 @@ class Watcher:
             self.on_error(e)
             return None, []
 
-    def _build(self, loaded: Loaded) -> dict[str, Stamp | None]:
-        """Build, showing its errors; return what it saw in the files it read."""
+    def _build(self, loaded: Loaded) -> dict[str, Stamp | None] | None:
+        """Build, showing its errors; return what it saw in the files it read (None: it could not
+        start, and read nothing)."""
         cancel = Cancel()
         self._cancel = cancel
         self._cancelled = False
@@ -322,6 +336,7 @@ class Watcher:
         except BuildlikeError as e:
             self.on_error(e)
             self.reporter.watch_blocked()
+            return None
         finally:
             self._cancel = None
         return seen
@@ -514,11 +529,13 @@ def _make_observer(poll: float | None) -> BaseObserver:
 def _event_types() -> list[type[FileSystemEvent]]:
     from watchdog import events as e
 
-    # Not opened/closed, and not "folder modified" (its created/deleted entries say more).
+    # Not opened, and not "folder modified" (its created/deleted entries say more). Closed after
+    # writing, as a modification: a write through a memory map reports nothing else.
     return [
         e.FileCreatedEvent,
         e.FileDeletedEvent,
         e.FileModifiedEvent,
+        e.FileClosedEvent,
         e.FileMovedEvent,
         e.DirCreatedEvent,
         e.DirDeletedEvent,
@@ -538,6 +555,8 @@ def _make_handler(on_event: Callable[[str, Event, bool], None]) -> FileSystemEve
                 on_event(os.fsdecode(event.dest_path), Event.CREATED, event.is_directory)
             elif event.event_type in ("created", "deleted", "modified"):
                 on_event(src, Event(event.event_type), event.is_directory)
+            elif event.event_type == "closed":  # (after writing)
+                on_event(src, Event.MODIFIED, event.is_directory)
 
     return Handler()
 

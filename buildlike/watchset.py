@@ -38,7 +38,7 @@ class WatchSet(NamedTuple):
     listed: frozenset[str]  # folders that globs and foreach scanned
     made: frozenset[str]  # outputs and depfiles of every job: changing them never builds
     folders: frozenset[str]  # folders to watch: the inputs', the listed ones, the Maestrofile's
-    ancestors: frozenset[str]  # folders above `folders` inside the project, whose creation matters
+    ancestors: frozenset[str]  # folders above `folders`, whose creation matters
     trees: frozenset[str] = frozenset()  # inputs that are folders: a name coming or going changes one
     # Watched paths (inputs, the Maestrofile, folders) that are symlinks or lie under one -> where they
     # lead; and the other way round, a link's target -> the watched paths that lead there.
@@ -69,12 +69,11 @@ def watch_set(
 
 
 def _ancestors(folders: Iterable[str]) -> frozenset[str]:
-    """The folders above `folders` inside the project."""
+    """The folders above `folders` (those outside the project too: a missing one is watched through
+    the nearest that exists, which may be any of them)."""
     ancestors: set[str] = set()
     for f in folders:
-        if f.startswith("/"):
-            continue
-        while f:
+        while f not in ("", "/"):
             f = posixpath.dirname(f)
             if f in ancestors:
                 break
@@ -202,8 +201,9 @@ def plan_watches(
 
     A missing folder is covered by its nearest existing parent (so its creation is seen). Folders
     inside the project are grouped by their top-level folder: one watch on the group's common folder,
-    recursive when the group has more than that one folder. The project folder itself is watched
-    alone, never recursively (it holds `.git/` and `.buildlike/`).
+    recursive when the group has more than that one folder, and one on each folder above it (where
+    its renaming is seen). The project folder itself is watched alone, never recursively (it holds
+    `.git/` and `.buildlike/`).
     """
     groups: dict[str, set[str]] = {}
     outside: set[str] = set()
@@ -221,6 +221,12 @@ def plan_watches(
         members = groups[top]
         base = _common_folder(members)
         watches.append((base, any(m != base for m in members)))
+        # A folder renamed or deleted is seen in its parent, not in itself: so are the folders above
+        # a nested one, each alone (`mv data/in data/in.old` is seen in `data`).
+        above = posixpath.dirname(base)
+        while above:
+            watches.append((above, False))
+            above = posixpath.dirname(above)
     if len(watches) > limit:
         watches = [("", True)]  # many top-level folders: one recursive watch is cheaper than many
     room = max(0, limit - len(watches))

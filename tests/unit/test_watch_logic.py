@@ -67,7 +67,7 @@ def test_the_watch_set_holds_source_inputs_only_never_what_a_job_makes():
 
 def test_the_watch_set_folders_are_the_inputs_the_globbed_and_the_maestrofiles():
     assert WS.folders == {"", "src", "include", "build", "/usr/lib", "/usr/include"}
-    assert WS.ancestors == {""}
+    assert WS.ancestors == {"", "/usr", "/"}  # (a missing folder outside is watched through one of its own)
 
 
 @pytest.mark.parametrize("event", list(Event))
@@ -249,6 +249,11 @@ def test_a_missing_folder_is_covered_by_its_nearest_existing_parent():
     existing = {"", "gen"}
     watches, _ = plan_watches(["", "gen/out/x", "build"], exists=lambda f: f in existing)
     assert sorted(watches) == [("", False), ("gen", False)]
+
+
+def test_the_folders_above_a_nested_one_are_watched_too_where_its_renaming_is_seen():
+    watches, _ = plan_watches(["", "data/in", "docs/a/b", "docs/a/c"], exists=lambda f: True)
+    assert sorted(watches) == [("", False), ("data", False), ("data/in", False), ("docs", False), ("docs/a", True)]
 
 
 def test_the_project_folder_is_never_watched_recursively_when_top_level_folders_fit():
