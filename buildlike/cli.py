@@ -153,7 +153,7 @@ def do_status(o: CommonOptions, *, check: bool) -> int:
     from buildlike.render import status_text
     from buildlike.reporter import Reporter
 
-    loaded = load(o.file, directory=o.directory)
+    loaded = load(o.file, directory=o.directory, targets=o.targets)
     _note_shadowed(loaded.graph, "status", o)
     stale = status(loaded, o.targets, reporter=Reporter(quiet=o.quiet, owns_streams=True))
     if not o.quiet:
@@ -168,13 +168,15 @@ def do_print(o: CommonOptions, what: str) -> int:
     from buildlike.api import discovered_edges, load, named_jobs
     from buildlike.render import dot_text, list_text
 
-    loaded = load(o.file, directory=o.directory, inputs=False)  # (they look at the rules alone)
-    _note_shadowed(loaded.graph, what, o)
+    loaded = load(o.file, directory=o.directory, targets=o.targets, inputs=False)  # (they look at the rules alone)
+    graph = loaded.graph
+    _note_shadowed(graph, what, o)
     if what == "graph":
-        print(dot_text(loaded.graph, discovered_edges(loaded)))
+        print(dot_text(graph, discovered_edges(loaded)))
     else:
         chosen = named_jobs(loaded, o.targets) if o.targets else None
-        print(list_text(loaded.graph, chosen, verbose=o.verbose))
+        rules = [t for t in o.targets if t in graph.rule_lines]
+        print(list_text(graph, chosen, rules=rules, verbose=o.verbose))
     return 0
 
 

@@ -41,7 +41,7 @@ class Batch(NamedTuple):
         named = [p for p, c in self.changes if c >= Change.CONTENT or p in before or (now is not None and p in now)]
         came_or_went = (now ^ before) - set(named) if now is not None else set()
         inside = {q for q in came_or_went if any(q.startswith(p + "/") for p in self.paths)}
-        came = [p + "/" for p in self.paths if p and p in folders]
+        came = [p + "/" for p, c in self.changes if c is Change.LISTING and p and p in folders]
         if came:
             inside.update(q for q in before if q.startswith(tuple(came)))
         return tuple(sorted({*named, *inside})) or self.paths

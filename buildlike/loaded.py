@@ -117,7 +117,8 @@ def load(
     """Load the Maestrofile into a job graph, from the cache when nothing it was made from changed.
 
     Raises `MaestrofileError` with every problem found; `inputs`: with the missing inputs too, when
-    there are others (`list` and `graph` look at the rules alone, and at outputs named two ways).
+    there are others (`list` and `graph` look at the rules alone, and at outputs named two ways), as
+    with the unknown ones among `targets`.
     `save_cache`: a build of `targets` writes `.buildlike/graph.cache` once it found every input it
     needs (`status`, `list` and `graph` never write): bad usage, an unknown target or a missing
     input, writes nothing.
@@ -171,7 +172,7 @@ def _more_problems(graph: JobGraph, root: str, targets: Sequence[str], *, inputs
     named = {(p.rule, p.path) for p in aliased}
     more = list(aliased)
     try:
-        resolve_targets(graph, targets)
+        resolve_targets(graph, [_as_output(root, graph, t) for t in targets])
     except UsageError as e:
         more.extend(Problem(m) for m in e.message.splitlines())  # (each names the Maestrofile)
     if inputs:
@@ -256,20 +257,20 @@ def current(loaded: Loaded) -> Loaded:
 def selection(loaded: Loaded, targets: Targets = ()) -> list[int]:
     """The indexes of the jobs that `targets` (default: the default targets) need, producers first."""
     graph = loaded.graph
-    named = [_as_output(loaded, t) for t in as_targets(targets)] or list(loaded.settings.default)
+    named = [_as_output(loaded.root, graph, t) for t in as_targets(targets)] or list(loaded.settings.default)
     roots = resolve_targets(graph, named) if named else range(len(graph.jobs))
     return closure(graph, roots)
 
 
 def named_jobs(loaded: Loaded, targets: Targets) -> list[int]:
     """The indexes of the jobs that `targets` name themselves (not the jobs they need)."""
-    return resolve_targets(loaded.graph, [_as_output(loaded, t) for t in as_targets(targets)])
+    return resolve_targets(loaded.graph, [_as_output(loaded.root, loaded.graph, t) for t in as_targets(targets)])
 
 
-def _as_output(loaded: Loaded, target: str) -> str:
-    """A target naming an output by an absolute or `../` path inside the project, as the graph spells
-    it (`buildlike /home/me/proj/all.txt`); any other target as it is."""
+def _as_output(root: str, graph: JobGraph, target: str) -> str:
+    """A target naming an output by an absolute or `../` path inside the project at `root`, as the
+    graph spells it (`buildlike /home/me/proj/all.txt`); any other target as it is."""
     if not target.startswith(("/", "../")):
         return target
-    path = in_project(normalize(target), project_roots(loaded.root), resolve=True)
-    return path if path in loaded.graph.producer else target
+    path = in_project(normalize(target), project_roots(root), resolve=True)
+    return path if path in graph.producer else target

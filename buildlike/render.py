@@ -17,12 +17,17 @@ def status_text(stale: Sequence[JobStatus]) -> str:
     return "\n".join(f"{s.job.id}: {s.verdict}" for s in stale)
 
 
-def list_text(graph: JobGraph, chosen: Sequence[int] | None = None, *, verbose: bool = False) -> str:
-    """The rules, each with its jobs and their descriptions: all of them, or the `chosen` jobs';
-    `verbose`: each job's inputs, outputs, depfile, env and commands too, as it would run them."""
-    by_rule: dict[str, list[int]] = {name: [] for name in graph.rule_lines} if chosen is None else {}
+def list_text(
+    graph: JobGraph, chosen: Sequence[int] | None = None, *, rules: Sequence[str] = (), verbose: bool = False
+) -> str:
+    """The rules, each with its jobs and their descriptions: all of them, or the `chosen` jobs' and
+    the `rules` named (a foreach rule may have none); `verbose`: each job's inputs, outputs, depfile,
+    env and commands too, as it would run them."""
+    by_rule: dict[str, list[int]] = {name: [] for name in graph.rule_lines}
     for i in range(len(graph.jobs)) if chosen is None else sorted(chosen):
         by_rule.setdefault(graph.jobs[i].rule, []).append(i)
+    if chosen is not None:
+        by_rule = {name: idx for name, idx in by_rule.items() if idx or name in rules}
     lines: list[str] = []
     for name, idx in by_rule.items():
         line = graph.rule_lines.get(name)

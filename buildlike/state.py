@@ -117,7 +117,7 @@ class StateStore:
         self.stamps: dict[str, Stamp] = {}
         self._records: dict[str, tuple[int, bytes]] = {}
         self._decoded: dict[str, JobRecord | None] = {}  # each record is unmarshalled once
-        self._renamed: dict[str, str] = {}  # a job -> the job no longer declared whose record it took
+        self._moved: dict[str, str] = {}  # a job no longer declared -> the job that took its record
 
     # -- opening --------------------------------------------------------------------------------
 
@@ -279,27 +279,40 @@ class StateStore:
             return record
 
     def adopt_renamed(self, jobs: Iterable[tuple[str, tuple[str, ...]]]) -> None:
-        """Let each of `jobs` (id, outputs) with no record take the trusted record of a job no longer
-        declared that made exactly the same outputs: a rule renamed, or each match of a foreach rule
-        renamed, is then judged by its last run (its command, inputs and outputs, as always) instead
-        of running again. Outputs name a job's record as they do in ninja's log. In memory: the job's
-        next record is saved under its new name, and the old one goes then."""
+        """Let each of `jobs` (id, outputs) with no record take the record of the one job no longer
+        declared that made exactly the same outputs, trusted: a rule renamed, or each match of a
+        foreach rule renamed, is then judged by its last run (its command, inputs and outputs, as
+        always) instead of running again. Outputs name a job's record as they do in ninja's log.
+
+        In a writable store the rows are renamed at once, in one transaction (with the notes of the
+        outputs the job no longer makes): a build killed while the job runs then leaves its record
+        untrusted under its new name (the lock names it), never trusted under the old one.
+        """
         jobs = list(jobs)
+        unrecorded = [(job_id, outputs) for job_id, outputs in jobs if job_id not in self._records and outputs]
+        if not unrecorded:
+            return  # (every build but the first after a rename or a new rule)
         declared = {job_id for job_id, _ in jobs}
-        orphans = [job_id for job_id in self._records if job_id not in declared]
-        if not orphans:
-            return  # (every build but the first after a rename: one set of names)
         by_outputs: dict[tuple[str, ...], str | None] = {}  # None: more than one record made them
-        for orphan in orphans:
-            record = self.record(orphan)
+        for old in self._records:
+            record = self.record(old) if old not in declared else None
             if record is not None and record.outputs:
-                by_outputs[record.outputs] = None if record.outputs in by_outputs else orphan
-        for job_id, outputs in jobs:
-            was = by_outputs.pop(outputs, None) if job_id not in self._records else None
-            if was is not None:
-                self._records[job_id] = self._records[was]
-                self._decoded[job_id] = self._decoded[was]
-                self._renamed[job_id] = was
+                by_outputs[record.outputs] = None if record.outputs in by_outputs else old
+        moved = {}
+        for job_id, outputs in unrecorded:
+            maker = by_outputs.pop(outputs, None)
+            if maker is not None:
+                moved[maker] = job_id
+        if not moved:
+            return
+        self._write(
+            ("UPDATE jobs SET id=? WHERE id=?", [(_text(new), _text(old)) for old, new in moved.items()]),
+            ("UPDATE dropped SET job=? WHERE job=?", [(_text(new), _text(old)) for old, new in moved.items()]),
+        )
+        for old, new in moved.items():
+            self._records[new] = self._records.pop(old)
+            self._decoded[new] = self._decoded.pop(old)
+        self._moved.update(moved)
 
     def written_by(self, job_id: str) -> int:
         """The number of the build that wrote the job's trusted record (1 for builds before numbers);
@@ -324,10 +337,10 @@ class StateStore:
         """(path, job, digest) of every output made: the dropped ones' notes first, then the records'."""
         for p, job_id, digest in self._db.execute("SELECT path, job, digest FROM dropped"):
             if isinstance(p, str) and isinstance(job_id, str):  # a tampered store may hold anything
-                yield _unescaped(p), _unescaped(job_id), digest if isinstance(digest, bytes) else None
-        taken = set(self._renamed.values())  # (listed under the jobs that took them)
+                job = _unescaped(job_id)  # (moved in memory only, in a store we may not write)
+                yield _unescaped(p), self._moved.get(job, job), digest if isinstance(digest, bytes) else None
         for job_id, (_ok, blob) in self._records.items():
-            rec = _decode(blob) if job_id not in taken else None
+            rec = _decode(blob)
             if rec is not None:
                 for p, digest in rec.made().items():
                     yield p, job_id, digest
@@ -357,8 +370,6 @@ class StateStore:
         as dropped, so that `clean` still deletes them.
         """
         blobs = [marshal.dumps(tuple(record)) for _, record in finished]
-        # A job that took a renamed job's record, once run, replaces that record in the database.
-        taken = {i: self._renamed.pop(i) for i in (*(i for i, _ in finished), *distrusted) if i in self._renamed}
         marked = [i for i in distrusted if i in self._records]
         # A job whose first run failed gets a row with no record, so that `status` says so rather
         # than "never built".
@@ -386,18 +397,9 @@ class StateStore:
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
                 [(_text(p), m, s, bytearray(d)) for p, (m, s, d) in (stamps or {}).items()],
             ),
-            ("DELETE FROM jobs WHERE id=?", [(_text(was),) for was in taken.values()]),
-            ("UPDATE jobs SET ok=0 WHERE id=?", [(_text(i),) for i in marked if i not in taken]),
-            # (a record taken from a renamed job has no row under its new name yet)
-            (
-                "INSERT INTO jobs VALUES (?, 0, ?)",
-                [(_text(i), bytearray(self._records[i][1])) for i in marked if i in taken],
-            ),
+            ("UPDATE jobs SET ok=0 WHERE id=?", [(_text(i),) for i in marked]),
             ("INSERT OR IGNORE INTO jobs VALUES (?, 0, ?)", [(_text(i), bytearray()) for i in first]),
         )
-        for was in taken.values():
-            self._records.pop(was, None)
-            self._decoded.pop(was, None)
         for (job_id, record), blob in zip(finished, blobs, strict=True):
             self._records[job_id] = (self.build, blob)
             self._decoded[job_id] = record
@@ -410,9 +412,7 @@ class StateStore:
 
     def forget(self, job_ids: Iterable[str], paths: Iterable[str]) -> None:
         """Drop records, stamps and dropped-output notes (after `clean` deleted their files)."""
-        ids = list(job_ids)
-        ids.extend(self._renamed.pop(i) for i in list(ids) if i in self._renamed)
-        ps = list(paths)
+        ids, ps = list(job_ids), list(paths)
         self._write(
             ("DELETE FROM jobs WHERE id=?", [(_text(i),) for i in ids]),
             ("DELETE FROM files WHERE path=?", [(_text(p),) for p in ps]),
