@@ -137,9 +137,10 @@ class Watcher:
         self._ws_key: object = None
         self._contents = Contents(self.root)
         self._cancelled = False  # the last build was cancelled: the next batch builds, whatever it holds
+        self._lost = False  # the OS dropped events (its queue overflowed): look at everything again
         self._event_types = _event_types()
         self._observer = _make_observer(options.poll)
-        self._handler = _make_handler(self._on_event)
+        self._handler = _make_handler(self._on_event, self._on_lost)
 
     # -- the observer thread --------------------------------------------------------------------
 
@@ -158,6 +159,12 @@ class Watcher:
                 and self._contents.differs(rel)
             ):
                 cancel.request()
+
+    def _on_lost(self) -> None:
+        """The OS dropped events (too many at once, while a build held us): any file may have changed
+        unseen, so the next cycle looks at the disk again and builds, as a build checks everything."""
+        self._lost = True
+        self._inbox.put((time.monotonic(), Change.MAESTROFILE, self._ws.maestrofile))
 
     def _relative(self, path: str) -> str:
         if path == self.root:
@@ -216,16 +223,19 @@ class Watcher:
             return None
         edited = batch.edited
         same = set(edited) - self._contents.changed(edited)
-        if self._cancelled:
-            return batch  # the cancelled build is unfinished, whatever the files hold
+        if self._cancelled or self._lost:
+            return batch  # the cancelled build is unfinished, whatever the files hold; or events were lost
         return batch.without(same)
 
     def _cycle(self, batch: Batch | None) -> None:
         """Reload the graph, watch what it needs, and build (unless no change can matter to it)."""
         if batch is None:
             self._contents.changed([self._ws.maestrofile])  # the first look at it
+        lost, self._lost = self._lost, False
+        if lost:
+            self.reporter.warning("the system dropped file events (too many changes at once): looking at every file")
         before = self._ws
-        relook = batch is None or self._disk_moved(batch)
+        relook = batch is None or lost or self._disk_moved(batch)
         loaded, order = self._load(batch, before)
         self._check_maestrofile(loaded)
         if loaded is None:
@@ -253,7 +263,7 @@ class Watcher:
         self._selected = jobs
         if self.options.clear:
             self.reporter.clear_screen()
-        if batch is not None:
+        if batch is not None and not lost:
             self.reporter.changed(list(batch.named(before.inputs, self._ws.inputs, before.folders | before.ancestors)))
         seen = self._build(loaded)
         if seen is None:  # it read nothing (the lock was busy, an input missing): the edits are not seen
@@ -530,12 +540,14 @@ def _event_types() -> list[type[FileSystemEvent]]:
     from watchdog import events as e
 
     # Not opened, and not "folder modified" (its created/deleted entries say more). Closed after
-    # writing, as a modification: a write through a memory map reports nothing else.
+    # writing, as a modification: a write through a memory map reports nothing else. And that the
+    # OS dropped events, its queue full.
     return [
         e.FileCreatedEvent,
         e.FileDeletedEvent,
         e.FileModifiedEvent,
         e.FileClosedEvent,
+        e.EventsLostEvent,
         e.FileMovedEvent,
         e.DirCreatedEvent,
         e.DirDeletedEvent,
@@ -543,7 +555,7 @@ def _event_types() -> list[type[FileSystemEvent]]:
     ]
 
 
-def _make_handler(on_event: Callable[[str, Event, bool], None]) -> FileSystemEventHandler:
+def _make_handler(on_event: Callable[[str, Event, bool], None], on_lost: Callable[[], None]) -> FileSystemEventHandler:
     from watchdog.events import FileSystemEventHandler
 
     class Handler(FileSystemEventHandler):
@@ -557,6 +569,8 @@ def _make_handler(on_event: Callable[[str, Event, bool], None]) -> FileSystemEve
                 on_event(src, Event(event.event_type), event.is_directory)
             elif event.event_type == "closed":  # (after writing)
                 on_event(src, Event.MODIFIED, event.is_directory)
+            elif event.event_type == "events_lost":
+                on_lost()
 
     return Handler()
 
