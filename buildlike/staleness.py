@@ -118,12 +118,12 @@ def _reasons(
         before = dict(zip(record.inputs, record.input_digests, strict=True))
         added = [p for p in job.inputs if p not in before]
         lost = [p for p in record.inputs if p not in set(job.inputs)]
-        change = [f"+{p}" for p in added[:3]] + [f"-{p}" for p in lost[:3]]
-        more = len(added) + len(lost) - len(change)
-        yield Reason(
-            ReasonKind.INPUTS_CHANGED,
-            ", ".join(change or ["order"]) + (f", +{more} more" if more > 0 else ""),
-        )
+        # (The same files in another order are no change: a command that reads them in order names
+        # them, `{inputs}`, and its text changed then.)
+        if added or lost:
+            change = [f"+{p}" for p in added[:3]] + [f"-{p}" for p in lost[:3]]
+            more = len(added) + len(lost) - len(change)
+            yield Reason(ReasonKind.INPUTS_CHANGED, ", ".join(change) + (f", +{more} more" if more > 0 else ""))
         for path in job.inputs:
             if path in before and digest(path) != before[path]:
                 yield Reason(ReasonKind.INPUT_CHANGED, path)
