@@ -85,6 +85,7 @@ class BuildOptions(NamedTuple):
     dry_run: bool = False
     no_wait: bool = False
     always_make: bool = False  # run every job the targets need, stale or not (`make -B`)
+    env: Mapping[str, str] | None = None  # the commands' environment before their own `env`; None: ours
 
 
 def discovered_edges(loaded: Loaded, *, reporter: Reporter | None = None) -> list[tuple[int, int]]:
@@ -142,6 +143,7 @@ def build(
         dry_run=options.dry_run,
         always_make=options.always_make,
         shell=loaded.settings.shell,
+        env=options.env,
     )
     if options.dry_run:
         started = _killed_builds_jobs(loaded)

@@ -223,6 +223,12 @@ def do_hook_install(file: str | None, *, check: bool, chain: bool) -> int:
     print(f"buildlike: {'updated' if done.updated else 'installed'} the pre-commit hook {done.path}")
     if done.chained is not None:
         print(f"buildlike: the hook that was there before is kept as {done.chained} and runs first")
+    if done.merge_hook is None:
+        print(
+            "buildlike: note: a pre-merge-commit hook that buildlike did not write is there, left as it is:"
+            " merges made without conflicts run it, not the build",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -158,18 +158,45 @@ class CommitRefused(BuildlikeError):
         stale: Iterable[str] = (),
         command: str = "buildlike",
         always: Iterable[tuple[str, str]] = (),
+        unstaged: Iterable[str] = (),
+        sources: Iterable[str] = (),
     ) -> None:
         """`command`: what builds the hook's Maestrofile from the folder `hook run` ran in; `always`:
-        the changed files that an `always` rule makes, each with the rule."""
+        the changed files that an `always` rule makes, each with the rule; `unstaged`: files the
+        build makes that an earlier build changed and that are not staged; `sources`: files with
+        changes not staged that a job whose output git tracks reads."""
         self.changed = tuple(changed)
+        self.unstaged = tuple(unstaged)
+        self.sources = tuple(sources)
         self.stale = tuple(stale)
-        if self.changed:
-            n = len(self.changed)
+        if not self.changed and not self.unstaged and self.sources:
+            n = len(self.sources)
             message = (
-                f"commit refused: the build changed {n} file{'s' if n != 1 else ''} that git tracks; "
-                "check the changes, stage them (git add) and commit again:\n"
-                + "\n".join(f"  {p}" for p in self.changed)
+                f"commit refused: {n} source{'s' if n != 1 else ''} of files that git tracks"
+                f" {'have' if n != 1 else 'has'} changes that are not staged, and the build reads the"
+                " work tree: stage them too, or set them aside (git stash --keep-index) and commit again:\n"
+                + "\n".join(f"  {p}" for p in self.sources)
             )
+        elif self.changed or self.unstaged:
+            n = len(self.changed) + len(self.unstaged)
+            files = f"{n} file{'s' if n != 1 else ''} that git tracks"
+            if not self.unstaged:
+                what = f"the build changed {files}"
+            elif not self.changed:
+                what = f"{files} and the build makes differ from what is staged (made by an earlier build)"
+            else:
+                what = f"the build changed or made {files} that differ from what is staged"
+            message = (
+                f"commit refused: {what}; check the changes, stage them (git add) and commit again"
+                " (to commit named paths, `git commit PATH...`, name them too):\n"
+                + "\n".join(f"  {p}" for p in (*self.changed, *self.unstaged))
+            )
+            if self.sources:
+                message += (
+                    "\nthey were built from changes that are not staged; stage these too, or set them aside"
+                    " (git stash --keep-index), then build and commit again:\n"
+                    + "\n".join(f"  {p}" for p in self.sources)
+                )
             for path, rule in always:
                 message += (
                     f"\n{path} is made by rule '{rule}', which has `always = true`: if it changes on every"

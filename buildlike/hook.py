@@ -11,12 +11,12 @@ import contextlib
 import os
 import shlex
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from buildlike.api import BuildOptions, Loaded, build, load, status
-from buildlike.errors import BuildFailed, CommitRefused, HookConflict, UsageError
+from buildlike.api import BuildOptions, Job, Loaded, build, load, status
+from buildlike.errors import BuildFailed, CommitRefused, HookConflict, Interrupted, UsageError
 from buildlike.fingerprint import hash_file
 from buildlike.paths import MAESTROFILE
 from buildlike.render import status_text
@@ -27,9 +27,32 @@ from buildlike.reporter import Reporter
 MARKER_PREFIX = "# buildlike-hook:"
 MARKER = f"{MARKER_PREFIX} written by `buildlike hook install`; `buildlike hook uninstall` removes it"
 HOOK_NAME = "pre-commit"
+# git runs this one instead of pre-commit for a merge made without conflicts (`git merge`)
+MERGE_HOOK_NAME = "pre-merge-commit"
 CHAINED_NAME = "pre-commit.buildlike-chained"  # a foreign hook kept by `install --chain`, run first
 
 _CLEAN = b"clean"  # `changed_files`: the state of a file that does not differ from the index
+
+# What git sets to point its commands at a repository (its `local_repo_env`, which it clears itself on
+# entering a submodule). A hook gets some of them (GIT_INDEX_FILE for `commit -a`, GIT_DIR in a linked
+# worktree): the build's commands must not, or a command that runs git (`git describe`, `git -C
+# vendor status`) would read the commit's temporary index or another repository.
+_REPO_ENV = (
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_CONFIG",
+    "GIT_DIR",
+    "GIT_GRAFT_FILE",
+    "GIT_IMPLICIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_INTERNAL_SUPER_PREFIX",
+    "GIT_NO_REPLACE_OBJECTS",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_PREFIX",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_SHALLOW_FILE",
+    "GIT_WORK_TREE",
+)
 
 
 class Repo(NamedTuple):
@@ -46,6 +69,10 @@ class Repo(NamedTuple):
     def chained(self) -> Path:
         return self.hooks / CHAINED_NAME
 
+    @property
+    def merge_hook(self) -> Path:
+        return self.hooks / MERGE_HOOK_NAME
+
 
 class Installed(NamedTuple):
     """What `install_hook` did."""
@@ -53,6 +80,7 @@ class Installed(NamedTuple):
     path: Path
     chained: Path | None  # the earlier hook, kept and run before the build
     updated: bool  # the hook was already buildlike's and was rewritten
+    merge_hook: Path | None = None  # (that runs the pre-commit hook for merges) None: another is there
 
 
 class Uninstalled(NamedTuple):
@@ -180,26 +208,90 @@ def run_hook(
     repo = find_repo(cwd)
     maestrofile = locate_maestrofile(repo, cwd, file)
     if check:
-        stale = status(load(maestrofile), reporter=reporter)
+        loaded = load(maestrofile)
+        stale = status(loaded, reporter=reporter)
         counted = [s.job.id for s in stale if s.counts_for_check]
         if counted:
             reporter.info(status_text(stale))
             raise CommitRefused(stale=counted, command=_build_command(repo, cwd, maestrofile))
+        _refuse_out_of_step(loaded, cwd, repo.top, dirty_files(repo.top), ())
         return
     loaded = load(maestrofile, save_cache=True)
     before = dirty_files(repo.top)
+    env = {k: v for k, v in os.environ.items() if k not in _REPO_ENV}
     try:
-        build(loaded, options=options, reporter=reporter)
-    except BuildFailed:
+        build(loaded, options=options._replace(env=env), reporter=reporter)
+    except (BuildFailed, Interrupted) as e:
         changed = _named_from(cwd, repo.top, changed_files(before, dirty_files(repo.top)))
         if changed:
-            reporter.warning(f"the failed build also changed files that git tracks: {', '.join(changed)}")
+            what = "failed" if isinstance(e, BuildFailed) else "interrupted"
+            reporter.warning(f"the {what} build also changed files that git tracks: {', '.join(changed)}")
         raise
-    changed_here = changed_files(before, dirty_files(repo.top))
-    if changed_here:
+    after = dirty_files(repo.top)
+    _refuse_out_of_step(loaded, cwd, repo.top, after, changed_files(before, after))
+
+
+def _refuse_out_of_step(
+    loaded: Loaded, cwd: Path, top: Path, dirty: Mapping[str, bytes | None], changed: tuple[str, ...]
+) -> None:
+    """Refuse the commit if what it records would be out of step with what the build makes: the
+    tracked files the build `changed`; those it makes that differ from the index all the same (made
+    by an earlier build, or by this one before a refusal, and not staged); and the sources with
+    changes not staged of a job whose output git tracks (it was made from what is not committed).
+    `dirty`: `dirty_files` now."""
+    if not dirty:
+        return
+    from_top = _from_top(loaded, top)
+    made = frozenset(from_top(p) for job in loaded.graph.jobs for p in _made_by(job))
+    unstaged = tuple(sorted(p for p in dirty if p not in changed and _is_made(p, made)))
+    sources = _unstaged_sources(loaded, top, dirty, from_top) if any(p not in made for p in dirty) else ()
+    if changed or unstaged or sources:
         raise CommitRefused(
-            changed=_named_from(cwd, repo.top, changed_here), always=_made_always(loaded, cwd, repo.top, changed_here)
+            changed=_named_from(cwd, top, changed),
+            unstaged=_named_from(cwd, top, unstaged),
+            sources=_named_from(cwd, top, sources),
+            always=_made_always(loaded, cwd, top, changed + unstaged),
         )
+
+
+def _made_by(job: Job) -> tuple[str, ...]:
+    return (*job.outputs, job.depfile) if job.depfile else job.outputs
+
+
+def _from_top(loaded: Loaded, top: Path) -> Callable[[str], str]:
+    """A path of the Maestrofile (relative to its folder) as named from the top of the work tree."""
+    root = os.path.relpath(os.path.realpath(loaded.root), os.path.realpath(top))
+    if root == ".":
+        return lambda p: p
+    return lambda p: os.path.normpath(os.path.join(root, p))
+
+
+def _unstaged_sources(
+    loaded: Loaded, top: Path, dirty: Mapping[str, bytes | None], from_top: Callable[[str], str]
+) -> tuple[str, ...]:
+    """The `dirty` files that a job whose output git tracks reads (a plain-git hook builds from the
+    work tree, so that output holds what is not committed)."""
+    readers: dict[str, list[Job]] = {}
+    for job in loaded.graph.jobs:
+        for p in job.inputs:
+            q = from_top(p)
+            if q in dirty:
+                readers.setdefault(q, []).append(job)
+    if not readers:
+        return ()
+    tracked = {os.fsdecode(p) for p in _git(["ls-files", "-z"], top).split(b"\0") if p}
+    return tuple(
+        sorted(p for p, jobs in readers.items() if any(from_top(o) in tracked for j in jobs for o in _made_by(j)))
+    )
+
+
+def _is_made(path: str, made: frozenset[str]) -> bool:
+    """Whether a job makes `path`, or a folder holding it (a folder output)."""
+    while path:
+        if path in made:
+            return True
+        path = os.path.dirname(path)
+    return False
 
 
 def is_buildlike_hook(text: bytes) -> bool:
@@ -299,7 +391,41 @@ def install_hook(
     finally:
         with contextlib.suppress(FileNotFoundError, NotADirectoryError):
             temp.unlink()
-    return Installed(repo.hook, repo.chained if keep_chained else None, ours)
+    return Installed(repo.hook, repo.chained if keep_chained else None, ours, _install_merge_hook(repo))
+
+
+def merge_hook_script() -> str:
+    """The text of the pre-merge-commit hook: it runs the pre-commit hook, as git's sample does."""
+    return (
+        "\n".join(
+            [
+                "#!/bin/sh",
+                MARKER,
+                "# A merge made without conflicts runs this hook, not pre-commit: run that one.",
+                'hook="$(dirname "$0")/pre-commit"',
+                'if [ -x "$hook" ]; then exec "$hook" "$@"; fi',
+            ]
+        )
+        + "\n"
+    )
+
+
+def _install_merge_hook(repo: Repo) -> Path | None:
+    """Write the pre-merge-commit hook, unless one that buildlike did not write is there (None)."""
+    existing = _read_hook(repo.merge_hook)
+    if existing is not None and not is_buildlike_hook(existing):
+        return None
+    temp = repo.hooks / f".{MERGE_HOOK_NAME}.buildlike-{os.getpid()}"
+    try:
+        temp.write_text(merge_hook_script())
+        temp.chmod(0o755)
+        os.replace(temp, repo.merge_hook)
+    except OSError as e:
+        raise UsageError(f"cannot write the pre-merge-commit hook in {repo.hooks}: {e.strerror or e}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            temp.unlink()
+    return repo.merge_hook
 
 
 def uninstall_hook(cwd: Path) -> Uninstalled:
@@ -311,6 +437,9 @@ def uninstall_hook(cwd: Path) -> Uninstalled:
             str(repo.hook),
             f"{repo.hook} was not installed by buildlike (it has no '{MARKER_PREFIX}' line); left as it is",
         )
+    merge = _read_hook(repo.merge_hook)
+    if merge is not None and is_buildlike_hook(merge):
+        repo.merge_hook.unlink()
     if os.path.lexists(repo.chained):
         os.replace(repo.chained, repo.hook)
         return Uninstalled(repo.hook, removed=existing is not None, restored=True)

@@ -178,6 +178,10 @@ def test_the_hook_finds_the_maestrofile_at_the_top_from_any_subfolder(git_projec
     assert r.code == 1, r.text
     assert p.read("gen.txt") == "WORLD\n"
     r = p.buildlike("hook", "run", "--check", cwd="docs/deep")
+    assert r.code == 1, r.text  # built, but not staged: the commit would record the old gen.txt
+    assert "  ../../gen.txt" in r.err
+    p.git("add", "gen.txt")
+    r = p.buildlike("hook", "run", "--check", cwd="docs/deep")
     assert r.code == 0, r.text
 
 

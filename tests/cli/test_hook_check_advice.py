@@ -48,4 +48,5 @@ def test_check_refusal_by_hand_in_a_subfolder_advises_a_command_that_works_there
     done = p.sh("sh", "-c", f"{sys.executable} -m {advice.group(1)}", cwd="sub")  # as told
     assert done.code == 0, done.text
     assert p.read("gen.txt") == "BYE\n"
+    p.git("add", "-A")  # (a commit takes what is staged: both, in step)
     assert p.buildlike("hook", "run", "--check", cwd="sub").code == 0
