@@ -30,7 +30,7 @@ from buildlike.errors import (
     UsageError,
 )
 from buildlike.fingerprint import RACY_WINDOW_NS, Stamp, Stamper, hash_file
-from buildlike.graph import aliased_paths, closure, folder_inputs, missing_inputs
+from buildlike.graph import JobGraph, aliased_paths, closure, folder_inputs, maker_lookup, missing_inputs
 from buildlike.interrupts import Cancel
 from buildlike.jobs import Job
 from buildlike.loaded import Loaded, Targets, as_targets, current, find_maestrofile, load, named_jobs, selection
@@ -97,7 +97,7 @@ def discovered_edges(loaded: Loaded, *, reporter: Reporter | None = None) -> lis
     store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
     try:
         store.adopt_renamed((job.id, job.outputs) for job in graph.jobs)
-        order = ordered_with_discovered(graph, closure(graph, range(len(graph.jobs))), store)
+        order = ordered_with_discovered(graph, closure(graph, range(len(graph.jobs))), store).order
         deps = with_discovered(graph, order, set(order), store)
     finally:
         store.close()
@@ -231,7 +231,7 @@ def _run_with_store(
     try:
         _distrust(store, interrupted)
         store.adopt_renamed((job.id, job.outputs) for job in graph.jobs)
-        order = _with_depfile_makers(loaded, order, store, stamper)
+        order, cycles = _with_depfile_makers(loaded, order, store, stamper)
         for w in warnings:
             reporter.warning(w)
         result = run_build(
@@ -247,22 +247,57 @@ def _run_with_store(
         racy_after_ns = time.time_ns() - RACY_WINDOW_NS
         # A job that ran just wrote its outputs: too recent to trust their stats, so no snapshot.
         # Nor with warnings, which must show on every build.
-        fresh = run_options.dry_run or bool(result.ran) or bool(warnings)
+        fresh = run_options.dry_run or bool(result.ran) or bool(warnings) or bool(cycles)
         checked = None if fresh else _checked_files(loaded, order, store, stamper, racy_after_ns)
+        if cycles and not run_options.dry_run:
+            # Known only now: whether the reader, run first, still reads what the other job makes.
+            still = _cycles_left(graph, cycles, store)
+            if still:
+                raise MaestrofileError(still)
     finally:
         store.close()
     return result, checked, racy_after_ns
 
 
-def _with_depfile_makers(loaded: Loaded, order: list[int], store: StateStore, stamper: Stamper) -> list[int]:
+def _with_depfile_makers(
+    loaded: Loaded, order: list[int], store: StateStore, stamper: Stamper
+) -> tuple[list[int], list[tuple[int, int, str]]]:
     """`order` with the makers of the files the jobs' depfiles listed last time, before their readers
-    (`ordered_with_discovered`); the inputs of the jobs that adds are checked as the others were."""
-    wider = ordered_with_discovered(loaded.graph, order, store)
+    (`ordered_with_discovered`); the inputs of the jobs that adds are checked as the others were.
+    With the depfile edges left out as they closed a cycle (maker, reader, file)."""
+    wider, cycles = ordered_with_discovered(loaded.graph, order, store)
     if len(wider) > len(order):
         problems = _input_problems(loaded, sorted(set(wider) - set(order)), stamper)
         if problems:
             raise MaestrofileError(problems)
-    return wider
+    return wider, cycles
+
+
+def _cycle_problem(graph: JobGraph, maker: int, reader: int, path: str, *, ran: bool) -> Problem:
+    """A depfile edge that closes a cycle: the reader read a file that a job needing it makes."""
+    r, m = graph.jobs[reader].id, graph.jobs[maker].id
+    said = f"job '{r}' reads '{path}' (its depfile says), which job '{m}' makes, and '{m}' needs '{r}' first"
+    if ran:
+        return Problem(f"a cycle: {said}; no order of the two is right", file=graph.file, rule=graph.jobs[reader].rule)
+    return Problem(
+        f"{said}: a cycle, unless it no longer reads it (its next run tells); '{r}' runs first",
+        file=graph.file,
+        line=graph.rule_lines.get(graph.jobs[reader].rule),
+        rule=graph.jobs[reader].rule,
+        path=path,
+    )
+
+
+def _cycles_left(graph: JobGraph, cycles: list[tuple[int, int, str]], store: StateStore) -> list[Problem]:
+    """Of the depfile edges left out of a build that ran, those its readers' records still list."""
+    maker = maker_lookup(graph)
+    problems = []
+    for d, i, path in cycles:
+        record = store.record(graph.jobs[i].id)
+        still = next((p for p in record.discovered if maker(p) == d), None) if record is not None else path
+        if still is not None:
+            problems.append(_cycle_problem(graph, d, i, still, ran=True))
+    return problems
 
 
 def _warnings(loaded: Loaded, order: Sequence[int], stamper: Stamper) -> list[Problem]:
@@ -363,7 +398,8 @@ def status(loaded: Loaded, targets: Targets = (), *, reporter: Reporter | None =
             if problems:
                 raise MaestrofileError(problems)
             warnings = _warnings(loaded, order, stamper)
-            order = _with_depfile_makers(loaded, order, store, stamper)
+            order, cycles = _with_depfile_makers(loaded, order, store, stamper)
+            warnings.extend(_cycle_problem(loaded.graph, d, i, path, ran=False) for d, i, path in cycles)
             stale = initial_verdicts(loaded.graph, order, store, stamper, count_always=False)
             always = initial_verdicts(loaded.graph, order, store, stamper, count_always=True)
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from buildlike.depfile import DepfileSyntaxError, parse_depfile
@@ -28,23 +28,91 @@ CLOCK_TICK_NS = 20_000_000
 _MAX_LINK_HOPS = 40  # as Linux follows at most 40 links in one path (ELOOP)
 
 
-def ordered_with_discovered(graph: JobGraph, order: Sequence[int], store: StateStore) -> list[int]:
+class Ordered(NamedTuple):
+    """A build order with the makers of what depfiles listed, and the depfile edges it leaves out."""
+
+    order: list[int]
+    # (maker, reader, file): a file the reader's depfile listed last time, made by a job that needs
+    # the reader in turn (a cycle; or an include that is gone, which only the reader's rerun shows)
+    cycles: list[tuple[int, int, str]]
+
+
+def ordered_with_discovered(graph: JobGraph, order: Sequence[int], store: StateStore) -> Ordered:
     """`order` (producers first) with the makers of the files the jobs' depfiles listed last time, and
     what those need, each before its readers: `build app.o` remakes the generated header `app.o`'s
-    depfile named. An edge that would close a cycle is left out (as `with_discovered` does)."""
+    depfile named. A depfile edge in a cycle is left out (as make drops a circular dependency), so
+    that the declared edges keep their order."""
     jobs = graph.jobs
     if not any(job.depfile for job in jobs):
-        return list(order)
+        return Ordered(list(order), [])
     maker = maker_lookup(graph)
+    listed: dict[int, dict[int, str]] = {}  # reader -> {maker: the first file of it that it listed}
+
+    def extra(i: int) -> dict[int, str]:
+        if i not in listed:
+            record = store.record(jobs[i].id) if jobs[i].depfile else None
+            makers: dict[int, str] = {}
+            for p in record.discovered if record is not None else ():
+                d = maker(p)
+                if d is not None and d != i:
+                    makers.setdefault(d, p)
+            listed[i] = makers
+        return listed[i]
+
+    left_out: set[tuple[int, int]] = set()
 
     def needs(i: int) -> tuple[int, ...]:
-        record = store.record(jobs[i].id) if jobs[i].depfile else None
-        if record is None or not record.discovered:
-            return graph.deps[i]
-        extra = (d for d in map(maker, record.discovered) if d is not None and d != i)
-        return tuple(dict.fromkeys((*graph.deps[i], *extra)))
+        more = [d for d in extra(i) if (d, i) not in left_out]
+        return tuple(dict.fromkeys((*graph.deps[i], *more))) if more else graph.deps[i]
 
-    return closure(graph, order, needs)
+    wider = closure(graph, order, needs)
+    position = {i: k for k, i in enumerate(wider)}
+    if all(position[d] < position[i] for i in wider for d in needs(i)):
+        return Ordered(wider, [])  # (no cycle: every edge goes forward)
+    component = _components(wider, needs)
+    left_out = {(d, i) for i in wider for d in extra(i) if component[d] == component[i]}
+    cycles = [(d, i, extra(i)[d]) for d, i in sorted(left_out, key=lambda e: (position[e[1]], position[e[0]]))]
+    return Ordered(closure(graph, order, needs), cycles)
+
+
+def _components(nodes: Sequence[int], succ: Callable[[int], Sequence[int]]) -> dict[int, int]:
+    """Each node's strongly connected component, by one of its nodes (Tarjan's, without recursion)."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    component: dict[int, int] = {}
+    stack: list[int] = []
+    on_stack: set[int] = set()
+    for root in nodes:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(succ(root)))]
+        while work:
+            v, edges = work[-1]
+            for w in edges:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(succ(w))))
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    u = work[-1][0]
+                    low[u] = min(low[u], low[v])
+                if low[v] == index[v]:
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        component[w] = v
+                        if w == v:
+                            break
+    return component
 
 
 def with_discovered(

@@ -242,6 +242,9 @@ class _Loop:
             left = [self.graph.jobs[i] for i in self.plan.drop_unstarted()]
             self.skipped.extend(job.id for job in left)
             reporter.jobs_not_started(left)
+        elif stuck := self.plan.drop_unstarted():  # (never a success with stale jobs left behind)
+            names = ", ".join(self.graph.jobs[i].id for i in stuck[:5])
+            raise RuntimeError(f"buildlike bug: {len(stuck)} stale jobs never became ready ({names}): a cycle?")
         reporter.summary(len(self.ran), self.failed, time.monotonic() - start)
         # A signal that came once nothing was running any more is still an interrupt.
         late = next((name for name in self.interrupts if name != CANCELLED), None)
