@@ -542,16 +542,17 @@ def _event_types() -> list[type[FileSystemEvent]]:
     # Not opened, and not "folder modified" (its created/deleted entries say more). Closed after
     # writing, as a modification: a write through a memory map reports nothing else. And that the
     # OS dropped events, its queue full.
+    lost = getattr(e, "EventsLostEvent", None)  # (watchdog 7 and later: not on Python 3.10)
     return [
         e.FileCreatedEvent,
         e.FileDeletedEvent,
         e.FileModifiedEvent,
         e.FileClosedEvent,
-        e.EventsLostEvent,
         e.FileMovedEvent,
         e.DirCreatedEvent,
         e.DirDeletedEvent,
         e.DirMovedEvent,
+        *([lost] if lost is not None else []),
     ]
 
 

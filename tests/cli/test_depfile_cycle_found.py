@@ -50,7 +50,7 @@ def test_a_cycle_closed_by_a_depfile_is_not_a_silent_successful_build(make_proje
     before = p.log()
     r = p.run()
     assert "Traceback" not in r.text, r.text
-    ran = p.log()[len(before):]
+    ran = p.log()[len(before) :]
     stale_after = p.run("status", "--check").code
     # Either the cycle is reported (non-zero exit, naming it), or the stale jobs run and the tree is
     # up to date; never exit 0 with nothing run and stale jobs left.
@@ -65,7 +65,7 @@ def test_always_make_runs_every_job_of_a_depfile_cycle_or_reports_it(make_projec
     p = _stuck_project(make_project)
     before = p.log()
     r = p.run("-B")
-    ran = sorted(p.log()[len(before):])
+    ran = sorted(p.log()[len(before) :])
     if r.code == 0:
         assert ran == ["cc:src/a.c", "gen"], (ran, r.text)
     else:
