@@ -232,6 +232,11 @@ def _run_with_store(
         _distrust(store, interrupted)
         store.adopt_renamed((job.id, job.outputs) for job in graph.jobs)
         order, cycles = _with_depfile_makers(loaded, order, store, stamper)
+        certain = _certain_cycles(graph, cycles, store, stamper) if cycles else []
+        if certain:
+            raise MaestrofileError(certain)
+        if run_options.dry_run:  # (what the build finds once the readers ran, it cannot tell)
+            warnings.extend(_cycle_problem(graph, d, i, path, ran=False) for d, i, path in cycles)
         for w in warnings:
             reporter.warning(w)
         result = run_build(
@@ -286,6 +291,20 @@ def _cycle_problem(graph: JobGraph, maker: int, reader: int, path: str, *, ran: 
         rule=graph.jobs[reader].rule,
         path=path,
     )
+
+
+def _certain_cycles(
+    graph: JobGraph, cycles: list[tuple[int, int, str]], store: StateStore, stamper: Stamper
+) -> list[Problem]:
+    """Of the depfile edges left out (`_with_depfile_makers`), those whose reader is up to date: it
+    will not run, so its record keeps the edge, and the cycle is certain before anything runs."""
+    problems = []
+    for d, i, path in cycles:
+        job = graph.jobs[i]
+        record = store.record(job.id)
+        if record is not None and not decide(job, record, stamper, had_record=True, first_only=True).stale:
+            problems.append(_cycle_problem(graph, d, i, path, ran=True))
+    return problems
 
 
 def _cycles_left(graph: JobGraph, cycles: list[tuple[int, int, str]], store: StateStore) -> list[Problem]:
@@ -399,6 +418,9 @@ def status(loaded: Loaded, targets: Targets = (), *, reporter: Reporter | None =
                 raise MaestrofileError(problems)
             warnings = _warnings(loaded, order, stamper)
             order, cycles = _with_depfile_makers(loaded, order, store, stamper)
+            certain = _certain_cycles(loaded.graph, cycles, store, stamper) if cycles else []
+            if certain:
+                raise MaestrofileError(certain)
             warnings.extend(_cycle_problem(loaded.graph, d, i, path, ran=False) for d, i, path in cycles)
             stale = initial_verdicts(loaded.graph, order, store, stamper, count_always=False)
             always = initial_verdicts(loaded.graph, order, store, stamper, count_always=True)

@@ -7,6 +7,7 @@ output through the Reporter. `changed_files`, `hook_script` and `is_buildlike_ho
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import shlex
@@ -15,12 +16,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from buildlike.api import BuildOptions, Job, Loaded, build, load, status
+from buildlike.api import BuildOptions, Job, Loaded, build, load, selection, status
 from buildlike.errors import BuildFailed, CommitRefused, HookConflict, Interrupted, UsageError
 from buildlike.fingerprint import hash_file
 from buildlike.paths import MAESTROFILE
 from buildlike.render import status_text
 from buildlike.reporter import Reporter
+from buildlike.state import StateStore
 
 # The line that tells a hook buildlike wrote from one it must never touch. Keep the prefix stable:
 # `uninstall` of a later version must still recognise the hooks this one wrote.
@@ -33,14 +35,17 @@ CHAINED_NAME = "pre-commit.buildlike-chained"  # a foreign hook kept by `install
 
 _CLEAN = b"clean"  # `changed_files`: the state of a file that does not differ from the index
 
-# What git sets to point its commands at a repository (its `local_repo_env`, which it clears itself on
-# entering a submodule). A hook gets some of them (GIT_INDEX_FILE for `commit -a`, GIT_DIR in a linked
-# worktree): the build's commands must not, or a command that runs git (`git describe`, `git -C
-# vendor status`) would read the commit's temporary index or another repository.
+# What git sets to point its commands at a repository (its `local_repo_env`, as `git rev-parse
+# --local-env-vars` lists it, which it clears itself on entering a submodule). A hook gets some of
+# them (GIT_INDEX_FILE for `commit -a`, GIT_DIR in a linked worktree): the build's commands must not,
+# or a command that runs git (`git describe`, `git -C vendor status`) would read the commit's
+# temporary index or another repository.
 _REPO_ENV = (
     "GIT_ALTERNATE_OBJECT_DIRECTORIES",
     "GIT_COMMON_DIR",
     "GIT_CONFIG",
+    "GIT_CONFIG_COUNT",  # (and with it the GIT_CONFIG_KEY_n/VALUE_n pairs it counts)
+    "GIT_CONFIG_PARAMETERS",
     "GIT_DIR",
     "GIT_GRAFT_FILE",
     "GIT_IMPLICIT_WORK_TREE",
@@ -242,9 +247,11 @@ def _refuse_out_of_step(
     if not dirty:
         return
     from_top = _from_top(loaded, top)
-    made = frozenset(from_top(p) for job in loaded.graph.jobs for p in _made_by(job))
-    unstaged = tuple(sorted(p for p in dirty if p not in changed and _is_made(p, made)))
-    sources = _unstaged_sources(loaded, top, dirty, from_top) if any(p not in made for p in dirty) else ()
+    jobs = [loaded.graph.jobs[i] for i in selection(loaded)]  # (those the hook builds)
+    made = frozenset(from_top(p) for job in jobs for p in _made_by(job))
+    # (A file deleted by hand differs from the index too, but the commit records the index's copy.)
+    unstaged = tuple(sorted(p for p, d in dirty.items() if d is not None and p not in changed and _is_made(p, made)))
+    sources = _unstaged_sources(loaded, jobs, top, dirty, from_top) if any(p not in made for p in dirty) else ()
     if changed or unstaged or sources:
         raise CommitRefused(
             changed=_named_from(cwd, top, changed),
@@ -267,21 +274,38 @@ def _from_top(loaded: Loaded, top: Path) -> Callable[[str], str]:
 
 
 def _unstaged_sources(
-    loaded: Loaded, top: Path, dirty: Mapping[str, bytes | None], from_top: Callable[[str], str]
+    loaded: Loaded, jobs: list[Job], top: Path, dirty: Mapping[str, bytes | None], from_top: Callable[[str], str]
 ) -> tuple[str, ...]:
-    """The `dirty` files that a job whose output git tracks reads (a plain-git hook builds from the
+    """The `dirty` files that one of `jobs` whose output git tracks reads, declared or listed by its
+    depfile last time, and the Maestrofile, which holds their commands (a plain-git hook builds the
     work tree, so that output holds what is not committed)."""
-    readers: dict[str, list[Job]] = {}
-    for job in loaded.graph.jobs:
-        for p in job.inputs:
-            q = from_top(p)
-            if q in dirty:
-                readers.setdefault(q, []).append(job)
+    store = StateStore.open(loaded.state_dir, writable=False, warn=lambda _: None)
+    try:
+        readers: dict[str, list[Job]] = {}
+        for job in jobs:
+            record = store.record(job.id) if job.depfile else None
+            for p in (*job.inputs, *(record.discovered if record is not None else ())):
+                q = from_top(p)
+                if q in dirty:
+                    readers.setdefault(q, []).append(job)
+    finally:
+        store.close()
+    maestrofile = os.path.relpath(os.path.realpath(loaded.maestrofile), os.path.realpath(top))
+    if maestrofile in dirty:  # (every job's command is written there: SPEC rule 3)
+        readers[maestrofile] = jobs
     if not readers:
         return ()
-    tracked = {os.fsdecode(p) for p in _git(["ls-files", "-z"], top).split(b"\0") if p}
+    tracked = sorted(os.fsdecode(p) for p in _git(["ls-files", "-z"], top).split(b"\0") if p)
+
+    def is_tracked(path: str) -> bool:  # (a folder output: a file in it)
+        k = bisect.bisect_left(tracked, path)
+        inside = bisect.bisect_left(tracked, path + "/")
+        return (k < len(tracked) and tracked[k] == path) or (
+            inside < len(tracked) and tracked[inside].startswith(path + "/")
+        )
+
     return tuple(
-        sorted(p for p, jobs in readers.items() if any(from_top(o) in tracked for j in jobs for o in _made_by(j)))
+        sorted(p for p, js in readers.items() if any(is_tracked(from_top(o)) for j in js for o in _made_by(j)))
     )
 
 

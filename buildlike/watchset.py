@@ -201,9 +201,9 @@ def plan_watches(
 
     A missing folder is covered by its nearest existing parent (so its creation is seen). Folders
     inside the project are grouped by their top-level folder: one watch on the group's common folder,
-    recursive when the group has more than that one folder, and one on each folder above it (where
-    its renaming is seen). The project folder itself is watched alone, never recursively (it holds
-    `.git/` and `.buildlike/`).
+    recursive when the group has more than that one folder, and, room left, one on the parent of a
+    nested one (where its renaming is seen). The project folder itself is watched alone, never
+    recursively (it holds `.git/` and `.buildlike/`).
     """
     groups: dict[str, set[str]] = {}
     outside: set[str] = set()
@@ -221,17 +221,17 @@ def plan_watches(
         members = groups[top]
         base = _common_folder(members)
         watches.append((base, any(m != base for m in members)))
-        # A folder renamed or deleted is seen in its parent, not in itself: so are the folders above
-        # a nested one, each alone (`mv data/in data/in.old` is seen in `data`).
-        above = posixpath.dirname(base)
-        while above:
-            watches.append((above, False))
-            above = posixpath.dirname(above)
     if len(watches) > limit:
         watches = [("", True)]  # many top-level folders: one recursive watch is cheaper than many
     room = max(0, limit - len(watches))
     kept = sorted(outside)[:room]
     watches.extend((f, False) for f in kept)
+    # A folder renamed or deleted is seen in its parent, not in itself: the parent of a nested one
+    # (`mv data/in data/in.old` is seen in `data`) gets a watch of its own, alone, where room is left.
+    watched = {f for f, _ in watches}
+    parents = sorted({posixpath.dirname(f) for f, _ in watches if "/" in f and not f.startswith("/")} - watched)
+    if len(watches) + len(parents) <= limit and not (watches and watches[0] == ("", True)):
+        watches.extend((f, False) for f in parents)
     return tuple(watches), tuple(sorted(outside)[room:])
 
 

@@ -251,9 +251,24 @@ def test_a_missing_folder_is_covered_by_its_nearest_existing_parent():
     assert sorted(watches) == [("", False), ("gen", False)]
 
 
-def test_the_folders_above_a_nested_one_are_watched_too_where_its_renaming_is_seen():
-    watches, _ = plan_watches(["", "data/in", "docs/a/b", "docs/a/c"], exists=lambda f: True)
-    assert sorted(watches) == [("", False), ("data", False), ("data/in", False), ("docs", False), ("docs/a", True)]
+def test_the_parent_of_a_nested_folder_is_watched_too_where_its_renaming_is_seen():
+    watches, _ = plan_watches(["", "data/in", "docs/a/b", "docs/a/c", "m/x/y/z"], exists=lambda f: True)
+    assert sorted(watches) == [
+        ("", False),
+        ("data", False),
+        ("data/in", False),
+        ("docs", False),
+        ("docs/a", True),
+        ("m/x/y", False),
+        ("m/x/y/z", False),
+    ]
+
+
+def test_parents_never_take_the_room_of_the_folders_themselves():
+    modules = [f"mod{i}/src/main/java" for i in range(30)]
+    watches, left_out = plan_watches(["", *modules], exists=lambda f: True, limit=48)
+    assert sorted(watches) == sorted([("", False), *((m, False) for m in modules)])  # (no room for 30 more)
+    assert left_out == ()
 
 
 def test_the_project_folder_is_never_watched_recursively_when_top_level_folders_fit():
