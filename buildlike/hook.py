@@ -1,28 +1,25 @@
-"""Git pre-commit hooks: `run_hook` builds and refuses the commit when the build fails or changes a file
-that git tracks; `install_hook`/`uninstall_hook` manage the plain-git hook script that calls it.
+"""Git pre-commit hooks: `run_hook` builds and refuses the commit when the build fails or what the
+commit would record is out of step with it (gitstate.py); `install_hook`/`uninstall_hook` manage the
+plain-git hook scripts that call it.
 
-The one module that calls git (as a subprocess, for read-only queries); building goes through api.py,
-output through the Reporter. `changed_files`, `hook_script` and `is_buildlike_hook` are pure.
+Git is asked through gitstate.py; building goes through api.py, output through the Reporter.
+`hook_script` and `is_buildlike_hook` are pure.
 """
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import os
 import shlex
-import subprocess
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from buildlike.api import BuildOptions, Job, Loaded, build, load, selection, status
+from buildlike.api import BuildOptions, build, load, status
 from buildlike.errors import BuildFailed, CommitRefused, HookConflict, Interrupted, UsageError
-from buildlike.fingerprint import hash_file
+from buildlike.gitstate import changed_files, dirty_files, git, named_from, refuse_out_of_step
 from buildlike.paths import MAESTROFILE
 from buildlike.render import status_text
 from buildlike.reporter import Reporter
-from buildlike.state import StateStore
 
 # The line that tells a hook buildlike wrote from one it must never touch. Keep the prefix stable:
 # `uninstall` of a later version must still recognise the hooks this one wrote.
@@ -32,8 +29,6 @@ HOOK_NAME = "pre-commit"
 # git runs this one instead of pre-commit for a merge made without conflicts (`git merge`)
 MERGE_HOOK_NAME = "pre-merge-commit"
 CHAINED_NAME = "pre-commit.buildlike-chained"  # a foreign hook kept by `install --chain`, run first
-
-_CLEAN = b"clean"  # `changed_files`: the state of a file that does not differ from the index
 
 # What git sets to point its commands at a repository (its `local_repo_env`, as `git rev-parse
 # --local-env-vars` lists it, which it clears itself on entering a submodule). A hook gets some of
@@ -96,24 +91,9 @@ class Uninstalled(NamedTuple):
     restored: bool  # the hook kept by `install --chain` is back in its place
 
 
-def _git(args: list[str], cwd: Path) -> bytes:
-    """Run a read-only git command in `cwd` and return its stdout."""
-    try:
-        # --no-optional-locks: inside a commit the index is locked; never try to refresh it
-        proc = subprocess.run(["git", "--no-optional-locks", *args], cwd=cwd, capture_output=True, check=False)
-    except FileNotFoundError:
-        raise UsageError("git is not installed or not on PATH; the hook commands need it") from None
-    if proc.returncode != 0:
-        why = proc.stderr.decode(errors="replace").strip()
-        if "not a git repository" in why or "must be run in a work tree" in why:
-            raise UsageError(f"{cwd} is not inside a git work tree; run the hook commands in a git repository")
-        raise UsageError(f"git {' '.join(args)} failed in {cwd}: {why}")
-    return proc.stdout
-
-
 def find_repo(cwd: Path) -> Repo:
     """The work tree around `cwd`; hooks where git looks for them (core.hooksPath, worktrees)."""
-    top, hooks = os.fsdecode(_git(["rev-parse", "--show-toplevel", "--git-path", "hooks"], cwd)).splitlines()
+    top, hooks = os.fsdecode(git(["rev-parse", "--show-toplevel", "--git-path", "hooks"], cwd)).splitlines()
     return Repo(Path(top), Path(os.path.abspath(cwd / hooks)))  # --git-path is relative to cwd
 
 
@@ -147,56 +127,6 @@ def _build_command(repo: Repo, cwd: Path, maestrofile: Path) -> str:
     return f"{command} (at the top of the repository)" if os.path.samefile(cwd, repo.top) else command
 
 
-def _made_always(loaded: Loaded, cwd: Path, top: Path, paths: tuple[str, ...]) -> list[tuple[str, str]]:
-    """Those of `paths` (from the top of the work tree) that an `always` job makes, named from `cwd`,
-    each with its rule: a commit that tracks one is refused every time."""
-    made = {
-        os.path.realpath(os.path.join(loaded.root, out)): job.rule
-        for job in loaded.graph.jobs
-        if job.always
-        for out in job.outputs
-    }
-    if not made:
-        return []
-    full = [os.path.realpath(top / p) for p in paths]
-    return [(os.path.relpath(f, cwd), made[f]) for f in full if f in made]
-
-
-def _named_from(cwd: Path, top: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
-    """`paths`, relative to the top of the work tree, as named from `cwd` (as `git status` names
-    them there: `../gen.txt`), so that `git add` takes them where the user stands."""
-    return tuple(os.path.relpath(top / p, cwd) for p in paths)
-
-
-def dirty_files(top: Path) -> dict[str, bytes | None]:
-    """Tracked files whose work-tree content differs from the index, each with its content digest.
-
-    Git answers which files differ (cheaply, from the index's stat cache); only those are hashed, so a
-    file that was already dirty before a build still shows whether the build changed it.
-    """
-    out = _git(["diff", "--name-only", "-z", "--no-renames", "--ignore-submodules"], top)
-    found: dict[str, bytes | None] = {}
-    for raw in out.split(b"\0"):
-        if raw:
-            path = os.fsdecode(raw)
-            found[path] = _digest(top / path)
-    return found
-
-
-def _digest(path: Path) -> bytes | None:
-    try:
-        if path.is_symlink():
-            return b"link:" + os.fsencode(os.readlink(path))
-        return hash_file(str(path))
-    except FileNotFoundError:
-        return None
-
-
-def changed_files(before: Mapping[str, bytes | None], after: Mapping[str, bytes | None]) -> tuple[str, ...]:
-    """The tracked files a build changed, given `dirty_files` before and after it (sorted)."""
-    return tuple(sorted(p for p in before.keys() | after.keys() if before.get(p, _CLEAN) != after.get(p, _CLEAN)))
-
-
 def run_hook(
     cwd: Path,
     *,
@@ -219,7 +149,7 @@ def run_hook(
         if counted:
             reporter.info(status_text(stale))
             raise CommitRefused(stale=counted, command=_build_command(repo, cwd, maestrofile))
-        _refuse_out_of_step(loaded, cwd, repo.top, dirty_files(repo.top), ())
+        refuse_out_of_step(loaded, cwd, repo.top, dirty_files(repo.top), ())
         return
     loaded = load(maestrofile, save_cache=True)
     before = dirty_files(repo.top)
@@ -227,95 +157,13 @@ def run_hook(
     try:
         build(loaded, options=options._replace(env=env), reporter=reporter)
     except (BuildFailed, Interrupted) as e:
-        changed = _named_from(cwd, repo.top, changed_files(before, dirty_files(repo.top)))
+        changed = named_from(cwd, repo.top, changed_files(before, dirty_files(repo.top)))
         if changed:
             what = "failed" if isinstance(e, BuildFailed) else "interrupted"
             reporter.warning(f"the {what} build also changed files that git tracks: {', '.join(changed)}")
         raise
     after = dirty_files(repo.top)
-    _refuse_out_of_step(loaded, cwd, repo.top, after, changed_files(before, after))
-
-
-def _refuse_out_of_step(
-    loaded: Loaded, cwd: Path, top: Path, dirty: Mapping[str, bytes | None], changed: tuple[str, ...]
-) -> None:
-    """Refuse the commit if what it records would be out of step with what the build makes: the
-    tracked files the build `changed`; those it makes that differ from the index all the same (made
-    by an earlier build, or by this one before a refusal, and not staged); and the sources with
-    changes not staged of a job whose output git tracks (it was made from what is not committed).
-    `dirty`: `dirty_files` now."""
-    if not dirty:
-        return
-    from_top = _from_top(loaded, top)
-    jobs = [loaded.graph.jobs[i] for i in selection(loaded)]  # (those the hook builds)
-    made = frozenset(from_top(p) for job in jobs for p in _made_by(job))
-    # (A file deleted by hand differs from the index too, but the commit records the index's copy.)
-    unstaged = tuple(sorted(p for p, d in dirty.items() if d is not None and p not in changed and _is_made(p, made)))
-    sources = _unstaged_sources(loaded, jobs, top, dirty, from_top) if any(p not in made for p in dirty) else ()
-    if changed or unstaged or sources:
-        raise CommitRefused(
-            changed=_named_from(cwd, top, changed),
-            unstaged=_named_from(cwd, top, unstaged),
-            sources=_named_from(cwd, top, sources),
-            always=_made_always(loaded, cwd, top, changed + unstaged),
-        )
-
-
-def _made_by(job: Job) -> tuple[str, ...]:
-    return (*job.outputs, job.depfile) if job.depfile else job.outputs
-
-
-def _from_top(loaded: Loaded, top: Path) -> Callable[[str], str]:
-    """A path of the Maestrofile (relative to its folder) as named from the top of the work tree."""
-    root = os.path.relpath(os.path.realpath(loaded.root), os.path.realpath(top))
-    if root == ".":
-        return lambda p: p
-    return lambda p: os.path.normpath(os.path.join(root, p))
-
-
-def _unstaged_sources(
-    loaded: Loaded, jobs: list[Job], top: Path, dirty: Mapping[str, bytes | None], from_top: Callable[[str], str]
-) -> tuple[str, ...]:
-    """The `dirty` files that one of `jobs` whose output git tracks reads, declared or listed by its
-    depfile last time, and the Maestrofile, which holds their commands (a plain-git hook builds the
-    work tree, so that output holds what is not committed)."""
-    store = StateStore.open(loaded.state_dir, writable=False, warn=lambda _: None)
-    try:
-        readers: dict[str, list[Job]] = {}
-        for job in jobs:
-            record = store.record(job.id) if job.depfile else None
-            for p in (*job.inputs, *(record.discovered if record is not None else ())):
-                q = from_top(p)
-                if q in dirty:
-                    readers.setdefault(q, []).append(job)
-    finally:
-        store.close()
-    maestrofile = os.path.relpath(os.path.realpath(loaded.maestrofile), os.path.realpath(top))
-    if maestrofile in dirty:  # (every job's command is written there: SPEC rule 3)
-        readers[maestrofile] = jobs
-    if not readers:
-        return ()
-    tracked = sorted(os.fsdecode(p) for p in _git(["ls-files", "-z"], top).split(b"\0") if p)
-
-    def is_tracked(path: str) -> bool:  # (a folder output: a file in it)
-        k = bisect.bisect_left(tracked, path)
-        inside = bisect.bisect_left(tracked, path + "/")
-        return (k < len(tracked) and tracked[k] == path) or (
-            inside < len(tracked) and tracked[inside].startswith(path + "/")
-        )
-
-    return tuple(
-        sorted(p for p, js in readers.items() if any(is_tracked(from_top(o)) for j in js for o in _made_by(j)))
-    )
-
-
-def _is_made(path: str, made: frozenset[str]) -> bool:
-    """Whether a job makes `path`, or a folder holding it (a folder output)."""
-    while path:
-        if path in made:
-            return True
-        path = os.path.dirname(path)
-    return False
+    refuse_out_of_step(loaded, cwd, repo.top, after, changed_files(before, after))
 
 
 def is_buildlike_hook(text: bytes) -> bool:

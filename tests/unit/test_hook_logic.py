@@ -7,7 +7,8 @@ import subprocess
 import pytest
 
 from buildlike.errors import CommitRefused
-from buildlike.hook import CHAINED_NAME, MARKER, changed_files, hook_script, is_buildlike_hook
+from buildlike.gitstate import changed_files
+from buildlike.hook import CHAINED_NAME, MARKER, hook_script, is_buildlike_hook
 
 
 def test_a_file_that_becomes_dirty_during_the_build_is_changed():

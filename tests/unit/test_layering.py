@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reporter", "render"),
     ("loaded",),
     ("api",),
-    ("watchset", "debounce", "contents", "watch", "hook"),
+    ("watchset", "debounce", "contents", "watch", "gitstate", "hook"),
     ("cli", "__main__"),
 )
 RANK = {name: k for k, name in enumerate(name for row in LAYERS for name in row)}
@@ -42,7 +42,7 @@ OWNED_LIBRARIES = {
     "typer": {"cli"},
     "click": {"cli"},
     "sqlite3": {"state"},
-    "subprocess": {"executor", "hook"},
+    "subprocess": {"executor", "gitstate"},
     "watchdog": {"watch"},
     "tomllib": {"maestrofile"},
     "tomli": {"maestrofile"},
