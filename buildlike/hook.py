@@ -248,22 +248,28 @@ def install_hook(
             )
     keep_chained = (existing is not None and not ours) or os.path.lexists(repo.chained)
     text = hook_script(python=python, check=check, file=stored, chained=keep_chained)
-    temp = repo.hooks / f".{HOOK_NAME}.buildlike-{os.getpid()}"
+    _write_hook(repo, repo.hook, text, keep_as=repo.chained if existing is not None and not ours else None)
+    return Installed(repo.hook, repo.chained if keep_chained else None, ours, _install_merge_hook(repo))
+
+
+def _write_hook(repo: Repo, path: Path, text: str, *, keep_as: Path | None = None) -> None:
+    """Write the executable script `text` at `path` in one step (a file beside it, renamed over it);
+    the hook that was there moves to `keep_as` first, once the new one is written."""
+    temp = repo.hooks / f".{path.name}.buildlike-{os.getpid()}"
     try:
         repo.hooks.mkdir(parents=True, exist_ok=True)
         temp.write_text(text)
         temp.chmod(0o755)
-        if existing is not None and not ours:
-            os.rename(repo.hook, repo.chained)
-        os.replace(temp, repo.hook)
+        if keep_as is not None:
+            os.rename(path, keep_as)
+        os.replace(temp, path)
     except OSError as e:  # e.g. core.hooksPath names a file
         raise UsageError(
-            f"cannot write the pre-commit hook in {repo.hooks} (git's hooks folder, core.hooksPath): {e.strerror or e}"
+            f"cannot write the {path.name} hook in {repo.hooks} (git's hooks folder, core.hooksPath): {e.strerror or e}"
         ) from None
     finally:
         with contextlib.suppress(FileNotFoundError, NotADirectoryError):
             temp.unlink()
-    return Installed(repo.hook, repo.chained if keep_chained else None, ours, _install_merge_hook(repo))
 
 
 def merge_hook_script() -> str:
@@ -287,16 +293,7 @@ def _install_merge_hook(repo: Repo) -> Path | None:
     existing = _read_hook(repo.merge_hook)
     if existing is not None and not is_buildlike_hook(existing):
         return None
-    temp = repo.hooks / f".{MERGE_HOOK_NAME}.buildlike-{os.getpid()}"
-    try:
-        temp.write_text(merge_hook_script())
-        temp.chmod(0o755)
-        os.replace(temp, repo.merge_hook)
-    except OSError as e:
-        raise UsageError(f"cannot write the pre-merge-commit hook in {repo.hooks}: {e.strerror or e}") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-            temp.unlink()
+    _write_hook(repo, repo.merge_hook, merge_hook_script())
     return repo.merge_hook
 
 
