@@ -96,7 +96,7 @@ def discovered_edges(loaded: Loaded, *, reporter: Reporter | None = None) -> lis
     graph = loaded.graph
     store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
     try:
-        store.adopt_renamed((job.id, job.outputs) for job in graph.jobs)
+        store.adopt_renamed(graph.jobs)
         order = ordered_with_discovered(graph, closure(graph, range(len(graph.jobs))), store).order
         deps = with_discovered(graph, order, set(order), store)
     finally:
@@ -230,7 +230,7 @@ def _run_with_store(
         not_saving()
     try:
         _distrust(store, interrupted)
-        store.adopt_renamed((job.id, job.outputs) for job in graph.jobs)
+        store.adopt_renamed(graph.jobs)
         order, cycles = _with_depfile_makers(loaded, order, store, stamper)
         certain = _certain_cycles(graph, cycles, store, stamper) if cycles else []
         if certain:
@@ -411,7 +411,7 @@ def status(loaded: Loaded, targets: Targets = (), *, reporter: Reporter | None =
     store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
     try:
         _distrust(store, started)
-        store.adopt_renamed((job.id, job.outputs) for job in loaded.graph.jobs)
+        store.adopt_renamed(loaded.graph.jobs)
         with Stamper(loaded.root, store.stamps, now_ns=time.time_ns(), trees=loaded.graph.producer) as stamper:
             problems = _input_problems(loaded, order, stamper)
             if problems:
@@ -463,7 +463,7 @@ def clean(
     if dry_run:  # (no lock, as a dry run of a build: it reads the state as it is)
         store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
         try:
-            store.adopt_renamed((job.id, job.outputs) for job in loaded.graph.jobs)
+            store.adopt_renamed(loaded.graph.jobs)
             made = _made_by(store, jobs)
             return [path for path, full in _deletable(loaded, store, made, reporter) if os.path.lexists(full)]
         finally:
@@ -475,7 +475,7 @@ def clean(
         store = StateStore.open(loaded.state_dir, writable=True, warn=reporter.warning)
         try:
             _distrust(store, lock.interrupted)
-            store.adopt_renamed((job.id, job.outputs) for job in loaded.graph.jobs)
+            store.adopt_renamed(loaded.graph.jobs)
             made = _made_by(store, jobs)
             removed = [
                 path for path, full in _deletable(loaded, store, made, reporter) if _delete(path, full, reporter)

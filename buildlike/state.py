@@ -17,10 +17,13 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from buildlike.errors import StateError
 from buildlike.fingerprint import Stamp
+
+if TYPE_CHECKING:
+    from buildlike.jobs import Job
 
 # The schema number and marshal's format number together; any change starts a fresh store.
 SCHEMA_VERSION = 100 + marshal.version
@@ -278,8 +281,8 @@ class StateStore:
             record = self._decoded[job_id] = _decode(row[1])
             return record
 
-    def adopt_renamed(self, jobs: Iterable[tuple[str, tuple[str, ...]]]) -> None:
-        """Let each of `jobs` (id, outputs) with no record take the record of the one job no longer
+    def adopt_renamed(self, jobs: Sequence[Job]) -> None:
+        """Let each of `jobs` with no record take the record of the one job no longer
         declared that made exactly the same outputs, trusted: a rule renamed, or each match of a
         foreach rule renamed, is then judged by its last run (its command, inputs and outputs, as
         always) instead of running again. Outputs name a job's record as they do in ninja's log.
@@ -288,21 +291,20 @@ class StateStore:
         outputs the job no longer makes): a build killed while the job runs then leaves its record
         untrusted under its new name (the lock names it), never trusted under the old one.
         """
-        jobs = list(jobs)
-        unrecorded = [(job_id, outputs) for job_id, outputs in jobs if job_id not in self._records and outputs]
+        unrecorded = [job for job in jobs if job.id not in self._records and job.outputs]
         if not unrecorded:
             return  # (every build but the first after a rename or a new rule)
-        declared = {job_id for job_id, _ in jobs}
+        declared = {job.id for job in jobs}
         by_outputs: dict[tuple[str, ...], str | None] = {}  # None: more than one record made them
         for old in self._records:
             record = self.record(old) if old not in declared else None
             if record is not None and record.outputs:
                 by_outputs[record.outputs] = None if record.outputs in by_outputs else old
         moved = {}
-        for job_id, outputs in unrecorded:
-            maker = by_outputs.pop(outputs, None)
+        for job in unrecorded:
+            maker = by_outputs.pop(job.outputs, None)
             if maker is not None:
-                moved[maker] = job_id
+                moved[maker] = job.id
         if not moved:
             return
         self._write(

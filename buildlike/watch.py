@@ -355,7 +355,7 @@ class Watcher:
         """Note the inputs the depfiles listed; a failed job keeps those of its last success."""
         store = StateStore.open(loaded.state_dir, writable=False, warn=self.reporter.warning)
         try:
-            store.adopt_renamed((job.id, job.outputs) for job in loaded.graph.jobs)
+            store.adopt_renamed(loaded.graph.jobs)
             for job in jobs:
                 record = store.record(job.id) if job.depfile else None
                 if record is not None:

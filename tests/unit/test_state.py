@@ -5,11 +5,16 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from buildlike.jobs import Job
 from buildlike.state import SCHEMA_VERSION, JobRecord, StateStore
 
 
 def record(*outputs: str) -> JobRecord:
     return JobRecord(b"fp", ("in.txt",), (b"i" * 16,), (), (), outputs, tuple(b"o" * 16 for _ in outputs))
+
+
+def job(job_id: str, *outputs: str) -> Job:
+    return Job(job_id, job_id, ("in.txt",), outputs, ("true",), job_id, (), False, None, b"")
 
 
 def open_store(folder: Path) -> StateStore:
@@ -143,7 +148,7 @@ def test_a_job_with_no_record_takes_the_record_of_the_one_undeclared_job_with_it
     store = open_store(tmp_path)
     store.commit(finished=[("old", record("a.txt")), ("twin1", record("t.txt")), ("twin2", record("t.txt"))])
     store.commit(finished=[("kept", record("k.txt"))])
-    store.adopt_renamed([("new", ("a.txt",)), ("t", ("t.txt",)), ("kept", ("a.txt",)), ("other", ("k.txt",))])
+    store.adopt_renamed([job("new", "a.txt"), job("t", "t.txt"), job("kept", "a.txt"), job("other", "k.txt")])
     assert store.record("new") == record("a.txt")
     assert store.record("t") is None  # two records made t.txt: no guess
     assert store.record("other") is None  # kept is declared: its record is its own
@@ -159,12 +164,12 @@ def test_a_job_with_no_record_takes_the_record_of_the_one_undeclared_job_with_it
 def test_a_taken_record_distrusted_or_forgotten_goes_under_both_names(tmp_path: Path) -> None:
     store = open_store(tmp_path)
     store.commit(finished=[("old", record("a.txt")), ("old2", record("b.txt"))])
-    store.adopt_renamed([("new", ("a.txt",)), ("new2", ("b.txt",))])
+    store.adopt_renamed([job("new", "a.txt"), job("new2", "b.txt")])
     store.commit(distrusted=["new"])  # its first run under the new name failed
     store.forget({"new2"}, ["b.txt"])  # clean
     store.close()
     store = open_store(tmp_path)
-    store.adopt_renamed([("new", ("a.txt",)), ("new2", ("b.txt",))])
+    store.adopt_renamed([job("new", "a.txt"), job("new2", "b.txt")])
     assert store.record("new") is None and store.had_record("new")  # last run failed
     assert not store.had_record("old") and not store.had_record("old2") and not store.had_record("new2")
     assert store.made_files() == {"a.txt": "new"}  # its outputs still count for clean
