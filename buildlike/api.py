@@ -232,9 +232,6 @@ def _run_with_store(
         _distrust(store, interrupted)
         store.adopt_renamed(graph.jobs)
         order, cycles = _with_depfile_makers(loaded, order, store, stamper)
-        certain = _certain_cycles(graph, cycles, store, stamper) if cycles else []
-        if certain:
-            raise MaestrofileError(certain)
         if run_options.dry_run:  # (what the build finds once the readers ran, it cannot tell)
             warnings.extend(_cycle_problem(graph, d, i, path, ran=False) for d, i, path in cycles)
         for w in warnings:
@@ -269,12 +266,16 @@ def _with_depfile_makers(
 ) -> tuple[list[int], list[tuple[int, int, str]]]:
     """`order` with the makers of the files the jobs' depfiles listed last time, before their readers
     (`ordered_with_discovered`); the inputs of the jobs that adds are checked as the others were.
-    With the depfile edges left out as they closed a cycle (maker, reader, file)."""
+    With the depfile edges left out as they closed a cycle (maker, reader, file); one whose reader is
+    up to date is a certain cycle, an error before anything runs (`_certain_cycles`)."""
     wider, cycles = ordered_with_discovered(loaded.graph, order, store)
     if len(wider) > len(order):
         problems = _input_problems(loaded, sorted(set(wider) - set(order)), stamper)
         if problems:
             raise MaestrofileError(problems)
+    certain = _certain_cycles(loaded.graph, cycles, store, stamper) if cycles else []
+    if certain:
+        raise MaestrofileError(certain)
     return wider, cycles
 
 
@@ -418,9 +419,6 @@ def status(loaded: Loaded, targets: Targets = (), *, reporter: Reporter | None =
                 raise MaestrofileError(problems)
             warnings = _warnings(loaded, order, stamper)
             order, cycles = _with_depfile_makers(loaded, order, store, stamper)
-            certain = _certain_cycles(loaded.graph, cycles, store, stamper) if cycles else []
-            if certain:
-                raise MaestrofileError(certain)
             warnings.extend(_cycle_problem(loaded.graph, d, i, path, ran=False) for d, i, path in cycles)
             stale = initial_verdicts(loaded.graph, order, store, stamper, count_always=False)
             always = initial_verdicts(loaded.graph, order, store, stamper, count_always=True)
