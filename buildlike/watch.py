@@ -246,7 +246,8 @@ class Watcher:
             self.reporter.watch_blocked()
             return
         jobs = tuple(loaded.graph.jobs[i] for i in order)
-        if batch is None and any(job.depfile for job in jobs):
+        depfiles = any(job.depfile for job in jobs)
+        if batch is None and depfiles:
             self._remember_discovered(loaded, jobs)  # what earlier builds' depfiles listed: watched from the start
         # before building, to see what it changes
         added = self._apply(self._watch_set(loaded, order, relook=relook), batch)
@@ -270,11 +271,11 @@ class Watcher:
             for p in batch.edited if batch is not None else ():
                 self._contents.forget(p)
             return
-        if any(job.depfile for job in jobs):
+        if depfiles:
             self._remember_discovered(loaded, jobs)
             added = self._apply(self._watch_set(loaded, order))
         self._contents.remember(seen, self._ws.inputs)
-        if any(job.depfile for job in jobs):
+        if depfiles:
             # A file a depfile listed first now, in a folder watched only now: an edit after its job
             # read it told no one. One the build could not vouch for (it changed while its job ran)
             # is looked at again, which builds it.
