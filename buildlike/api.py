@@ -30,7 +30,7 @@ from buildlike.errors import (
     UsageError,
 )
 from buildlike.fingerprint import RACY_WINDOW_NS, Stamp, Stamper, hash_file
-from buildlike.graph import JobGraph, aliased_paths, closure, folder_inputs, maker_lookup, missing_inputs
+from buildlike.graph import JobGraph, closure, folder_inputs, input_problems, maker_lookup
 from buildlike.interrupts import Cancel
 from buildlike.jobs import Job
 from buildlike.loaded import Loaded, Targets, as_targets, current, find_maestrofile, load, named_jobs, selection
@@ -329,9 +329,7 @@ def _warnings(loaded: Loaded, order: Sequence[int], stamper: Stamper) -> list[Pr
 def _input_problems(loaded: Loaded, order: Sequence[int], stamper: Stamper) -> list[Problem]:
     """The inputs of the jobs in `order` that are neither files nor made, or that name a made file
     another way (through a symlinked folder): each an error before anything runs."""
-    aliased = aliased_paths(loaded.graph, order, folder_resolver(loaded.root))
-    named = {(p.rule, p.path) for p in aliased}
-    missing = [p for p in missing_inputs(loaded.graph, order, stamper.exists) if (p.rule, p.path) not in named]
+    aliased, missing = input_problems(loaded.graph, order, stamper.exists, folder_resolver(loaded.root))
     return [*aliased, *missing]
 
 

@@ -309,6 +309,17 @@ def missing_inputs(graph: JobGraph, selected: Iterable[int], exists: Callable[[s
     )
 
 
+def input_problems(
+    graph: JobGraph, selected: Sequence[int], exists: Callable[[str], bool], real_folder: Callable[[str], str | None]
+) -> tuple[list[Problem], list[Problem]]:
+    """The problems with what a build of the `selected` jobs reads: the paths that name a made file
+    another way, through a symlinked folder (`aliased_paths`, two outputs too), and the inputs that are
+    neither files nor made (`missing_inputs`), but those the first already named."""
+    aliased = aliased_paths(graph, selected, real_folder)
+    named = {(p.rule, p.path) for p in aliased}
+    return aliased, [p for p in missing_inputs(graph, selected, exists) if (p.rule, p.path) not in named]
+
+
 def folder_inputs(graph: JobGraph, selected: Iterable[int], is_folder: Callable[[str], bool]) -> list[Problem]:
     """A warning for each input that is a folder no rule makes: only the names in it are tracked.
     Asked of the disk on every build (`is_folder`): a file may become a folder, or one a file."""

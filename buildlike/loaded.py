@@ -15,7 +15,7 @@ from buildlike.cache import cacheable, load_cached
 from buildlike.errors import MaestrofileError, Problem, UsageError
 from buildlike.fingerprint import hash_bytes
 from buildlike.globs import FileTree
-from buildlike.graph import JobGraph, aliased_paths, closure, connect, missing_inputs, resolve_targets
+from buildlike.graph import JobGraph, aliased_paths, closure, connect, input_problems, resolve_targets
 from buildlike.jobs import expand
 from buildlike.model import Settings
 from buildlike.paths import (
@@ -167,21 +167,17 @@ def _more_problems(graph: JobGraph, root: str, targets: Sequence[str], *, inputs
     """What a build would find next in a Maestrofile with problems, for one report of everything: the
     files named two ways (through a symlinked folder), the unknown targets and, with `inputs`, the
     missing inputs."""
-    every = range(len(graph.jobs))
-    aliased = aliased_paths(graph, every if inputs else (), folder_resolver(root))
-    named = {(p.rule, p.path) for p in aliased}
-    more = list(aliased)
+
+    def exists(p: str) -> bool:
+        return os.path.exists(os.path.join(root, p))
+
+    aliased, missing = input_problems(graph, range(len(graph.jobs)) if inputs else (), exists, folder_resolver(root))
+    unknown: list[Problem] = []
     try:
         resolve_targets(graph, [_as_output(root, graph, t) for t in targets])
     except UsageError as e:
-        more.extend(Problem(m) for m in e.message.splitlines())  # (each names the Maestrofile)
-    if inputs:
-
-        def exists(p: str) -> bool:
-            return os.path.exists(os.path.join(root, p))
-
-        more.extend(p for p in missing_inputs(graph, every, exists) if (p.rule, p.path) not in named)
-    return more
+        unknown = [Problem(m) for m in e.message.splitlines()]  # (each names the Maestrofile)
+    return [*aliased, *unknown, *missing]
 
 
 def _check_output_names(loaded: Loaded) -> None:
