@@ -33,7 +33,17 @@ from buildlike.fingerprint import RACY_WINDOW_NS, Stamp, Stamper, hash_file
 from buildlike.graph import JobGraph, closure, folder_inputs, input_problems, maker_lookup
 from buildlike.interrupts import Cancel
 from buildlike.jobs import Job
-from buildlike.loaded import Loaded, Targets, as_targets, current, find_maestrofile, load, named_jobs, selection
+from buildlike.loaded import (
+    Loaded,
+    Targets,
+    as_targets,
+    current,
+    find_maestrofile,
+    load,
+    located,
+    named_jobs,
+    selection,
+)
 from buildlike.lock import ProjectLock, running_build, started_by_a_killed_build
 from buildlike.paths import (
     STATE_DIR,
@@ -219,7 +229,7 @@ def _run_with_store(
     # Before the store is opened: a bad input must leave nothing on disk but the lock.
     problems = _input_problems(loaded, order, stamper)
     if problems:
-        raise MaestrofileError(problems)
+        raise MaestrofileError(located(loaded, problems))
     warnings = _warnings(loaded, order, stamper)
     if loaded.uncached is not None and not run_options.dry_run:
         save_cached(loaded.state_dir, loaded.source, loaded.uncached, loaded.settings, graph)
@@ -414,7 +424,7 @@ def status(loaded: Loaded, targets: Targets = (), *, reporter: Reporter | None =
         with Stamper(loaded.root, store.stamps, now_ns=time.time_ns(), trees=loaded.graph.producer) as stamper:
             problems = _input_problems(loaded, order, stamper)
             if problems:
-                raise MaestrofileError(problems)
+                raise MaestrofileError(located(loaded, problems))
             warnings = _warnings(loaded, order, stamper)
             order, cycles = _with_depfile_makers(loaded, order, store, stamper)
             warnings.extend(_cycle_problem(loaded.graph, d, i, path, ran=False) for d, i, path in cycles)

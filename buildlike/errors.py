@@ -35,6 +35,7 @@ class Problem(NamedTuple):
     line: int | None = None
     rule: str | None = None
     path: str | None = None
+    key: str | None = None  # the rule's key it is about (`inputs`): `tomlsource.at_keys` finds its line
 
     def __str__(self) -> str:
         where = ""

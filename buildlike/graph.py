@@ -66,6 +66,7 @@ def connect(
                     line=rule_lines.get(job.rule),
                     rule=job.rule,
                     path=job.depfile,
+                    key="depfile",
                 )
             )
     # A file cannot be a folder too: `x` from one job and `x/y` (an output or a depfile) from another.
@@ -89,6 +90,7 @@ def connect(
                         line=rule_lines.get(job.rule),
                         rule=job.rule,
                         path=out,
+                        key="depfile" if out == job.depfile else "outputs",
                     )
                 )
     # A rule named like a foreach job ('compile:src/a.c') would share that job's record in the state.
@@ -297,6 +299,7 @@ def _makers_problems(out: str, makers: list[Job], file: str, rule_lines: Mapping
                 line=rule_lines.get(rule),
                 rule=rule,
                 path=out,
+                key="outputs",
             )
         )
     return problems
@@ -352,9 +355,7 @@ def _source_inputs(
                 is_found = looked[p] = found(p)
             if is_found:
                 said.add((job.rule, p))
-                problems.append(
-                    Problem(say(p), file=graph.file, line=graph.rule_lines.get(job.rule), rule=job.rule, path=p)
-                )
+                problems.append(Problem(say(p), graph.file, graph.rule_lines.get(job.rule), job.rule, p, key="inputs"))
     return problems
 
 
@@ -392,7 +393,7 @@ def aliased_paths(graph: JobGraph, selected: Iterable[int], real_folder: Callabl
     def problem(job: Job, kind: str, path: str, named: str, says: str) -> Problem:
         line = graph.rule_lines.get(job.rule)
         text = f"{kind} '{path}' is the file '{named}' (a folder on the way is a symlink), which {says}"
-        return Problem(text, file=graph.file, line=line, rule=job.rule, path=path)
+        return Problem(text, graph.file, line, job.rule, path, key=f"{kind}s")
 
     problems: list[Problem] = []
     makers: dict[str, tuple[str, int]] = {}  # a made file by its resolved name: as named, by which job

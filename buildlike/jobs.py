@@ -104,11 +104,12 @@ class _Expander:
         """A path (or pattern) of the Maestrofile, placeholders filled, as the project spells it."""
         return in_project(normalize(self.plain(text, fields)), self._roots, resolve=True)
 
-    def problem(self, rule: Rule, message: str, path: str | None = None) -> None:
-        self._say(self.problems, Problem(message, file=self.project.file, line=rule.line, rule=rule.name, path=path))
+    def problem(self, rule: Rule, message: str, path: str | None = None, *, key: str | None = None) -> None:
+        """A problem of `rule`, about its `key` (`inputs`) where it is one key's."""
+        self._say(self.problems, Problem(message, self.project.file, rule.line, rule.name, path, key))
 
-    def warn(self, rule: Rule, message: str, path: str | None = None) -> None:
-        self._say(self.warnings, Problem(message, file=self.project.file, line=rule.line, rule=rule.name, path=path))
+    def warn(self, rule: Rule, message: str, path: str | None = None, *, key: str | None = None) -> None:
+        self._say(self.warnings, Problem(message, self.project.file, rule.line, rule.name, path, key))
 
     def _say(self, said: list[Problem], problem: Problem) -> None:
         if problem not in self._said:
@@ -156,11 +157,11 @@ class _Expander:
             self._run_fields[rule.name] = frozenset(f for c in rule.run for f in self.template(c).fields)
         return self._run_fields[rule.name]
 
-    def glob(self, rule: Rule, pattern: str, declared: Iterable[str], exclude: Iterable[str]) -> list[str]:
+    def glob(self, rule: Rule, key: str, pattern: str, declared: Iterable[str], exclude: Iterable[str]) -> list[str]:
         try:
             on_disk = self.tree.match(pattern)
         except GlobSyntaxError as e:
-            self.problem(rule, f"bad glob '{pattern}': {e}", pattern)
+            self.problem(rule, f"bad glob '{pattern}': {e}", pattern, key=key)
             return []
         if pattern not in self._declared_matches:
             self._declared_matches[pattern] = match_declared(pattern, declared)
@@ -194,9 +195,9 @@ class _Expander:
                 if self.folder_glob(rule, "foreach", rule.foreach, False):
                     continue
                 if is_glob(pattern):
-                    if self.inside_output(rule, pattern, everything, own):
+                    if self.inside_output(rule, "foreach", pattern, everything, own):
                         continue  # (no matches: a problem, said once though each round asks)
-                    found = self.own_outputs_dropped(rule, self.glob(rule, pattern, everything - own, ()))
+                    found = self.own_outputs_dropped(rule, self.glob(rule, "foreach", pattern, everything - own, ()))
                 else:
                     found = [pattern] if pattern in everything or self.tree_has(pattern) else []
                 if found != matches[rule.name]:
@@ -249,18 +250,21 @@ class _Expander:
                 if key == "foreach":
                     instead += ", or a file each folder holds (its folder is {dir})"
                 self.problem(
-                    rule, f"'{key}': the glob '{plain}' ends in '/', but globs match files only: write {instead}", plain
+                    rule,
+                    f"'{key}': the glob '{plain}' ends in '/', but globs match files only: write {instead}",
+                    plain,
+                    key=key,
                 )
         return self._slashed[said]
 
-    def inside_output(self, rule: Rule, pattern: str, declared: Container[str], own: Container[str]) -> bool:
+    def inside_output(self, rule: Rule, key: str, pattern: str, declared: Container[str], own: Container[str]) -> bool:
         """Whether `pattern` looks inside what another rule makes (a folder, `site/**/*.html` of
         `site`): a problem, since globs are matched before anything runs and would miss the files
         that rule has yet to make (on a fresh tree, all of them). Said once per rule and pattern
         (each job of a foreach asks)."""
-        key = (rule.name, pattern)
-        if key in self._inside:
-            return self._inside[key]
+        said = (rule.name, pattern)
+        if said in self._inside:
+            return self._inside[said]
         base = literal_base(pattern)
         folder = ""
         for start in (base, self._resolve(base) if base else None):  # (also through a symlinked folder)
@@ -277,8 +281,9 @@ class _Expander:
                 " the input (a folder a rule makes counts as every file in it) and find the files in the"
                 " command",
                 pattern,
+                key=key,
             )
-        self._inside[key] = bool(folder)
+        self._inside[said] = bool(folder)
         return bool(folder)
 
     def tree_has(self, path: str) -> bool:
@@ -293,13 +298,17 @@ class _Expander:
         outs: dict[str, None] = {}  # (a dict: in order, without repeats, looked up in constant time)
         for out in self.made(rule, match):
             if out == ".":
-                self.problem(rule, "output '.' is the project folder itself; outputs are files inside it", out)
+                self.problem(
+                    rule, "output '.' is the project folder itself; outputs are files inside it", out, key="outputs"
+                )
             elif not is_inside(out):
-                self.problem(rule, f"output '{out}' is outside the project; outputs must stay inside it", out)
+                self.problem(
+                    rule, f"output '{out}' is outside the project; outputs must stay inside it", out, key="outputs"
+                )
             elif is_state_path(out):
-                self.problem(rule, f"output '{out}' is inside buildlike's own state folder", out)
+                self.problem(rule, f"output '{out}' is inside buildlike's own state folder", out, key="outputs")
             elif self._escapes(out):
-                self.problem(rule, f"output '{out}' is in a folder that links outside the project", out)
+                self.problem(rule, f"output '{out}' is in a folder that links outside the project", out, key="outputs")
             else:
                 outs[out] = None
         return tuple(outs)
@@ -321,11 +330,11 @@ class _Expander:
                 # A matched file named `x[1].txt` is a file, not a pattern: only the rule's own text globs.
                 pattern = self.path(text, {k: escape(v) for k, v in fields.items()})
                 if is_glob(pattern):  # (normalising may have dropped the wildcard: `a/*/../b`)
-                    if self.inside_output(rule, pattern, declared, outputs):
+                    if self.inside_output(rule, "inputs", pattern, declared, outputs):
                         continue
-                    found = self.glob(rule, pattern, declared, outputs)
+                    found = self.glob(rule, "inputs", pattern, declared, outputs)
                     if not found:
-                        self.warn(rule, f"glob '{pattern}' matches no file", pattern)
+                        self.warn(rule, f"glob '{pattern}' matches no file", pattern, key="inputs")
             for p in found if found is not None else (self.path(text, fields),):
                 if p not in seen:
                     seen.add(p)
@@ -370,7 +379,7 @@ class _Expander:
         if rule.depfile:
             depfile = self.path(rule.depfile, text_fields)
             if not is_inside(depfile):
-                self.problem(rule, f"depfile '{depfile}' is outside the project", depfile)
+                self.problem(rule, f"depfile '{depfile}' is outside the project", depfile, key="depfile")
         return Job(
             id=job_id,
             rule=rule.name,
@@ -397,7 +406,7 @@ def expand(project: Project, tree: FileTree) -> JobSet:
             continue
         found = matches.get(rule.name, [])
         if not found:
-            ex.warn(rule, f"foreach pattern '{rule.foreach}' matches no file, so the rule makes no jobs")
+            ex.warn(rule, f"foreach pattern '{rule.foreach}' matches no file, so the rule makes no jobs", key="foreach")
         in_place = None
         for m in found:
             outs = ex.outputs_of(rule, m)
@@ -412,6 +421,7 @@ def expand(project: Project, tree: FileTree) -> JobSet:
                 " output from its source, and `clean` would delete it; write to another path (such as"
                 " out/{path}), or rewrite files in place from a rule with `always = true` and no outputs",
                 in_place,
+                key="outputs",
             )
     declared = frozenset(o for _, _, outs in planned for o in outs)
     jobs = [ex.make_job(rule, m, outs, declared) for rule, m, outs in planned]
@@ -426,6 +436,7 @@ def expand(project: Project, tree: FileTree) -> JobSet:
             f"the foreach match '{match}' is not among the rule's inputs, so a change to it reruns nothing;"
             ' add "{path}" to inputs',
             match,
+            key="inputs",
         )
     return JobSet(
         jobs=tuple(jobs),

@@ -145,13 +145,14 @@ def load(
     tree = FileTree(project.root)
     jobset = expand(project, tree)
     rule_lines = {r.name: r.line for r in project.rules}
-    graph, problems = connect(jobset.jobs, file=project.file, rule_lines=rule_lines, warnings=jobset.warnings)
+    warned = _at_keys(jobset.warnings, raw)  # (cached with the graph, lines and all)
+    graph, problems = connect(jobset.jobs, file=project.file, rule_lines=rule_lines, warnings=warned)
     problems = [*read_problems, *jobset.problems, *problems]
     if every_rule:  # (else an input, or a default target, may be a rule left out's)
         problems += _default_problems(project.settings, graph, raw)
     if problems:
         more = _more_problems(graph, project.root, targets if every_rule else (), inputs=inputs and every_rule)
-        raise MaestrofileError([*problems, *more])
+        raise MaestrofileError(_at_keys([*problems, *more], raw))
     source = source_stamp(str(path), st, jobset.listed_folders)
     loaded = Loaded(path, project.settings, graph, source)
     if not inputs:
@@ -185,7 +186,7 @@ def _check_output_names(loaded: Loaded) -> None:
     build finds them with its inputs' (the links may change after the graph is cached)."""
     problems = aliased_paths(loaded.graph, (), folder_resolver(loaded.root))
     if problems:
-        raise MaestrofileError(problems)
+        raise MaestrofileError(located(loaded, problems))
 
 
 def _check_output_folders(loaded: Loaded) -> None:
@@ -203,12 +204,31 @@ def _check_output_folders(loaded: Loaded) -> None:
             line=graph.rule_lines.get(rule),
             rule=rule,
             path=out,
+            key="outputs",
         )
         for folder, (rule, out) in first.items()
         if folder and (resolve(folder) or "").startswith("/")
     ]
     if problems:
-        raise MaestrofileError(problems)
+        raise MaestrofileError(located(loaded, problems))
+
+
+def located(loaded: Loaded, problems: Sequence[Problem]) -> list[Problem]:
+    """`problems` at the lines of the keys they are about (`inputs = ...`), not at their rules'
+    headers; the Maestrofile is read again for that (they are to be shown, so it is worth it)."""
+    try:
+        raw = loaded.maestrofile.read_bytes()
+    except OSError:
+        return list(problems)
+    return _at_keys(problems, raw)
+
+
+def _at_keys(problems: Sequence[Problem], raw: bytes) -> list[Problem]:
+    if not any(p.key for p in problems):
+        return list(problems)
+    from buildlike.tomlsource import at_keys  # (here: only problems need it)
+
+    return at_keys(problems, raw.decode("utf-8", "replace"))
 
 
 def _default_problems(settings: Settings, graph: JobGraph, raw: bytes) -> list[Problem]:

@@ -7,6 +7,9 @@ Reading and checking the Maestrofile itself is maestrofile.py's job.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from buildlike.errors import Problem
 
 # A key as tomllib's messages give it, a Python tuple of strings: `('rules', 'a')`.
 _PYTHON_STR = r"'(?:[^'\\]|\\.)*'|" r'"(?:[^"\\]|\\.)*"'
@@ -196,3 +199,11 @@ class Locator:
     def key(self, key: str, *table: str) -> int | None:
         """The line of `key` in `table`, else the table's."""
         return self.line(*table, key) or (self.line(*table) if table else None)
+
+
+def at_keys(problems: Sequence[Problem], text: str) -> list[Problem]:
+    """`problems`, each about a key of its rule (`inputs`) at that key's line in `text` (the
+    Maestrofile) where it is written, rather than at the rule's header. Only for problems to show:
+    it reads the whole text again."""
+    where = Locator(text)
+    return [p._replace(line=where.line("rules", p.rule, p.key) or p.line) if p.key and p.rule else p for p in problems]

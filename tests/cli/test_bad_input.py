@@ -505,7 +505,7 @@ def test_two_foreach_matches_declaring_one_output_is_an_error(make_project, reje
         {"src/a.c": "x", "src/a.h": "y"},
     )
     r = reject(p)
-    assert_located(r, line_of(p, "[rules.cc]"), "cc")
+    assert_located(r, line_of(p, "outputs ="), "cc")
     assert "build/a.o" in r.err
 
 
@@ -522,7 +522,7 @@ run = "touch ran.marker; tr a-z A-Z < {{path}} > {{path}}.tmp; mv {{path}}.tmp {
         {"a.txt": "a\n", "b.txt": "b\n"},
     )
     r = reject(p)
-    assert_located(r, line_of(p, "[rules.shout]"), "shout")
+    assert_located(r, line_of(p, "outputs ="), "shout")
     assert "'a.txt'" in r.err and "always = true" in r.err
     assert p.read("a.txt") == "a\n"
 
@@ -542,7 +542,7 @@ def test_an_output_inside_another_output_is_an_error_naming_both(make_project, r
         """
     )
     r = reject(p)
-    assert_located(r, line_of(p, "[rules.b]"), "b")
+    assert_located(r, line_of(p, "outputs =", line_of(p, "[rules.b]")), "b")
     assert "'x/y'" in r.err and "rule 'a'" in r.err
 
 
@@ -560,7 +560,7 @@ def test_a_depfile_inside_another_output_is_an_error(make_project, reject):
         """
     )
     r = reject(p)
-    assert_located(r, line_of(p, "[rules.b]"), "b")
+    assert_located(r, line_of(p, "depfile ="), "b")
     assert "depfile 'd/b.d'" in r.err and "rule 'a'" in r.err
 
 
@@ -593,7 +593,7 @@ def test_an_input_that_neither_exists_nor_is_made_is_an_error(make_project, reje
     )
     r = reject(p)
     assert not p.exists("ok.txt")
-    assert_located(r, line_of(p, "[rules.a]"), "a")
+    assert_located(r, line_of(p, 'inputs = ["src/gone.txt"]'), "a")
     assert "'src/gone.txt'" in r.err
 
 
@@ -612,7 +612,7 @@ def test_an_output_outside_the_project_is_an_error(make_project, reject, tmp_pat
     output = output.replace("ABS", str(outside))
     p = make_project(OK_RULE + f'\n[rules.a]\noutputs = ["{output}"]\nrun = "touch ran.marker {{output}}"\n')
     r = reject(p)
-    assert_located(r, line_of(p, "[rules.a]"), "a")
+    assert_located(r, line_of(p, "outputs =", line_of(p, "[rules.a]")), "a")
     assert "outside" in r.err
     assert list(outside.iterdir()) == []
     assert not (p.root.parent / "x.txt").exists()
@@ -624,7 +624,7 @@ def test_an_output_through_a_symlinked_folder_leading_out_is_an_error(make_proje
     p = make_project(OK_RULE + '\n[rules.a]\noutputs = ["link/deeper/x.txt"]\nrun = "touch ran.marker {output}"\n')
     (p.root / "link").symlink_to(outside)
     r = reject(p)
-    assert_located(r, line_of(p, "[rules.a]"), "a")
+    assert_located(r, line_of(p, "outputs =", line_of(p, "[rules.a]")), "a")
     assert "link/deeper/x.txt" in r.err
     assert list(outside.iterdir()) == []
 

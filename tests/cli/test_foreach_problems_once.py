@@ -61,10 +61,10 @@ def test_an_output_every_match_makes_is_one_problem_naming_the_jobs(tmp_path: Pa
     assert r.returncode == 2, r.stderr
     errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
     assert errors == [
-        "error: Maestrofile.toml:1: rule 'each': output 'out/all.txt' is an output of 6 of its jobs"
+        "error: Maestrofile.toml:4: rule 'each': output 'out/all.txt' is an output of 6 of its jobs"
         " (each:raw/0.csv, each:raw/1.csv, each:raw/2.csv, each:raw/3.csv, each:raw/4.csv and 1 more);"
         " each file must have one maker (name it after the match: {stem})",
-        "error: Maestrofile.toml:7: rule 'other': output 'out/all.txt' is also an output of rule 'each'"
+        "error: Maestrofile.toml:8: rule 'other': output 'out/all.txt' is also an output of rule 'each'"
         " (line 1); each file must have one maker",
     ]
     assert not (tmp_path / "out").exists()

@@ -40,11 +40,11 @@ def test_a_rule_header_inside_a_string_is_not_the_rules_line(make_project):
     """A `[rules.b]` line in rule a's command came first, so rule b was said to start there."""
     p = make_project(
         "[rules.a]\nalways = true\nrun = '''\ncat <<EOF\n[rules.b]\nEOF\n'''\n\n"
-        '[rules.b]\ninputs = ["nope.txt"]\noutputs = ["b.out"]\nrun = "true"\n'
+        '[rules.b]\noutputs = ["b.out"]\nrun = "true"\n'
     )
-    r = p.run()
-    assert r.code == 2, r.text
-    assert _line_of(r, "nope.txt").startswith("error: Maestrofile.toml:9: rule 'b': "), r.err
+    r = p.run("list")
+    assert r.code == 0, r.text
+    assert "b  (1 job, Maestrofile.toml:9)" in r.out, r.out
 
 
 def test_a_key_in_a_comment_is_not_the_key(make_project):
@@ -119,3 +119,51 @@ def test_a_rule_that_is_not_a_table_is_named_at_its_line(make_project):
     r = p.run()
     assert r.code == 2
     assert "error: Maestrofile.toml:3: rule 'a': must be a table" in r.err, r.err
+
+
+# -- a problem with a path of `inputs` or `outputs` is named at that key's line ---------------------
+
+KEYED = """\
+[rules.gen]
+description = "gen"
+inputs = [
+    "src.txt",
+]
+outputs = ["out/gen.txt"]
+run = "cp {input} {output}"
+"""
+
+
+def test_a_missing_input_is_named_at_the_inputs_line(make_project):
+    """It was named at the rule's header (line 1), however far below its `inputs` were."""
+    p = make_project(KEYED)
+    r = p.run()
+    assert r.code == 2, r.text
+    assert _line_of(r, "src.txt").startswith("error: Maestrofile.toml:3: rule 'gen': input 'src.txt'"), r.err
+
+
+def test_an_input_gone_after_the_graph_was_cached_is_named_at_the_inputs_line(make_project):
+    p = make_project(KEYED, {"src.txt": "a\n"})
+    assert p.run().code == 0
+    (p.root / "src.txt").unlink()
+    r = p.run()
+    assert r.code == 2, r.text
+    assert _line_of(r, "src.txt").startswith("error: Maestrofile.toml:3: rule 'gen': input 'src.txt'"), r.err
+    r = p.run("status")
+    assert r.code == 2, r.text
+    assert _line_of(r, "src.txt").startswith("error: Maestrofile.toml:3: "), r.err
+
+
+def test_an_output_with_two_makers_is_named_at_the_outputs_line(make_project):
+    p = make_project(KEYED + '\n[rules.copy]\nrun = "true"\noutputs = ["out/gen.txt"]\n', {"src.txt": "a\n"})
+    r = p.run()
+    assert r.code == 2, r.text
+    assert _line_of(r, "rule 'copy'").startswith("error: Maestrofile.toml:11: rule 'copy': output"), r.err
+
+
+def test_a_glob_that_matches_nothing_is_named_at_the_inputs_line_also_from_the_cache(make_project):
+    p = make_project('[rules.all]\nrun = "touch {output}"\n\ninputs = ["data/*.csv"]\noutputs = ["all.txt"]\n')
+    for _ in range(2):  # (the second run reads the graph from its cache, warnings and all)
+        r = p.run()
+        assert r.code == 0, r.text
+        assert _line_of(r, "data/*.csv").startswith("warning: Maestrofile.toml:4: rule 'all': glob"), r.err

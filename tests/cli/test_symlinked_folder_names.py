@@ -44,7 +44,7 @@ def test_a_reader_naming_its_input_through_another_folder_name_is_told_the_name(
         assert r.code == 2, r.text
         assert r.err.count("error:") == 1, r.err
         assert (
-            f"Maestrofile.toml:6: rule 'use': input '{read_as}' is the file '{made_as}' (a folder on the way is "
+            f"Maestrofile.toml:7: rule 'use': input '{read_as}' is the file '{made_as}' (a folder on the way is "
             f"a symlink), which rule 'gen' (line 1) makes; name it '{made_as}', so that it is made first"
         ) in r.err
     assert not (tmp_path / "ran.log").exists() and not (tmp_path / "use.txt").exists()
@@ -79,7 +79,7 @@ run = "echo b > {output}"
     # SPEC: "two rules declaring the same output" is an error reported before anything runs.
     assert r.code == 2, r.text
     assert (
-        "Maestrofile.toml:5: rule 'b': output 'link/x.txt' is the file 'real/x.txt' (a folder on the way is a "
+        "Maestrofile.toml:6: rule 'b': output 'link/x.txt' is the file 'real/x.txt' (a folder on the way is a "
         "symlink), which rule 'a' (line 1) makes too; each file must have one maker"
     ) in r.err
     assert not (tmp_path / "real" / "x.txt").exists()
@@ -165,7 +165,7 @@ run = "cp {{input}} {{output}}; echo use >> ran.log"
     r = buildlike_cli("build", "-j", "2", cwd=tmp_path)
     assert r.code == 2, r.text
     assert (
-        f"Maestrofile.toml:6: rule 'use': input '{read_as}/index.html' is the file '{made_as}/index.html' (a folder "
+        f"Maestrofile.toml:7: rule 'use': input '{read_as}/index.html' is the file '{made_as}/index.html' (a folder "
         f"on the way is a symlink), which rule 'site' (line 1) makes; name it '{made_as}/index.html', so that it "
         "is made first"
     ) in r.err

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from buildlike.tomlsource import Locator
+from buildlike.errors import Problem
+from buildlike.tomlsource import Locator, at_keys
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -94,3 +95,14 @@ def test_a_key_is_looked_up_in_its_table_then_the_table_itself(where: Locator) -
     assert where.key("run", "rules", "a") == 11
     assert where.key("missing", "rules", "a") == 5
     assert where.key("nothing") is None
+
+
+def test_at_keys_moves_a_problem_to_its_keys_line_and_leaves_the_others():
+    text = '[rules.a]\nrun = "true"\ninputs = [\n  "x",\n]\n\n[rules]\nb = { outputs = ["o"], run = "true" }\n'
+    problems = [
+        Problem("missing", file="M", line=1, rule="a", path="x", key="inputs"),
+        Problem("no such key written", file="M", line=1, rule="a", key="depfile"),  # (stays at the header)
+        Problem("two makers", file="M", line=8, rule="b", path="o", key="outputs"),
+        Problem("a cycle", file="M", line=1, rule="a"),
+    ]
+    assert [p.line for p in at_keys(problems, text)] == [3, 1, 8, 1]
