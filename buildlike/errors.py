@@ -17,6 +17,12 @@ def some_of(names: Sequence[str], shown: int = 5) -> str:
     return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
+def one_line(text: str) -> str:
+    """`text` with its line breaks written `\\n` and `\\r`: a job id or path from a file name that holds
+    one, in output read line by line (`status`: one line per stale job)."""
+    return text.replace("\r", "\\r").replace("\n", "\\n") if "\n" in text or "\r" in text else text
+
+
 class BuildlikeError(Exception):
     """Base class: a message for the user and the process exit code that goes with it."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from buildlike.errors import one_line
 from buildlike.graph import JobGraph
 from buildlike.jobs import Job
 from buildlike.staleness import JobStatus
@@ -14,7 +15,7 @@ def status_text(stale: Sequence[JobStatus]) -> str:
     """One line per stale job: `job-id: reason; reason`."""
     if not stale:
         return "everything is up to date"
-    return "\n".join(f"{s.job.id}: {s.verdict}" for s in stale)
+    return "\n".join(one_line(f"{s.job.id}: {s.verdict}") for s in stale)
 
 
 def list_text(
@@ -34,11 +35,11 @@ def list_text(
         where = f"{graph.file}:{line}" if line else graph.file
         count = f"{len(idx)} job{'s' if len(idx) != 1 else ''}"
         lines.append(f"{name}  ({count}, {where})")
-        width = max((len(graph.jobs[i].id) for i in idx), default=0)
+        width = max((len(one_line(graph.jobs[i].id)) for i in idx), default=0)
         for i in idx:
             job = graph.jobs[i]
             extra = "  [always]" if job.always else ""
-            lines.append(f"  {job.id.ljust(width)}  {job.description}{extra}")
+            lines.append(f"  {one_line(job.id).ljust(width)}  {job.description}{extra}")
             if verbose:
                 lines.extend(_job_details(job))
     return "\n".join(lines)

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from buildlike.errors import Problem, some_of
+from buildlike.errors import Problem, one_line, some_of
 from buildlike.executor import Outcome
 from buildlike.jobs import Job
 
@@ -139,7 +139,7 @@ class Reporter:
     def job_failed(
         self, job: Job, outcome: Outcome, *, missing: tuple[str, ...] = (), unreadable_depfile: str | None = None
     ) -> None:
-        lines = [f"FAILED: {job.description} (job '{job.id}')"]
+        lines = [one_line(f"FAILED: {job.description} (job '{job.id}')")]
         if missing or unreadable_depfile:
             if len(job.commands) == 1:
                 lines.append(f"  command (exit code 0): {_shorten(job.commands[0])}")
@@ -178,7 +178,7 @@ class Reporter:
             )
 
     def would_run(self, job: Job, why: str) -> None:
-        self._print(f"would run: {job.description} ({why})")
+        self._print(one_line(f"would run: {job.description} ({why})"))
         if self.verbose:
             self._print("\n".join(f"  + {c}" for c in job.commands))
 
