@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from buildlike import __version__
 from buildlike.cache import save_cached
-from buildlike.discovered import ordered_with_discovered, with_discovered
+from buildlike.discovered import certain_cycles, cycle_problem, cycles_left, ordered_with_discovered, with_discovered
 from buildlike.errors import (
     BuildFailed,
     BuildlikeError,
@@ -30,7 +30,7 @@ from buildlike.errors import (
     UsageError,
 )
 from buildlike.fingerprint import RACY_WINDOW_NS, Stamp, Stamper, hash_file
-from buildlike.graph import JobGraph, closure, folder_inputs, input_problems, maker_lookup
+from buildlike.graph import closure, folder_inputs, input_problems
 from buildlike.interrupts import Cancel
 from buildlike.jobs import Job
 from buildlike.loaded import (
@@ -243,7 +243,7 @@ def _run_with_store(
         store.adopt_renamed(graph.jobs)
         order, cycles = _with_depfile_makers(loaded, order, store, stamper)
         if run_options.dry_run:  # (what the build finds once the readers ran, it cannot tell)
-            warnings.extend(_cycle_problem(graph, d, i, path, ran=False) for d, i, path in cycles)
+            warnings.extend(cycle_problem(graph, d, i, path, ran=False) for d, i, path in cycles)
         for w in warnings:
             reporter.warning(w)
         result = run_build(
@@ -263,7 +263,7 @@ def _run_with_store(
         checked = None if fresh else _checked_files(loaded, order, store, stamper, racy_after_ns)
         if cycles and not run_options.dry_run:
             # Known only now: whether the reader, run first, still reads what the other job makes.
-            still = _cycles_left(graph, cycles, store)
+            still = cycles_left(graph, cycles, store)
             if still:
                 raise MaestrofileError(still)
     finally:
@@ -277,57 +277,16 @@ def _with_depfile_makers(
     """`order` with the makers of the files the jobs' depfiles listed last time, before their readers
     (`ordered_with_discovered`); the inputs of the jobs that adds are checked as the others were.
     With the depfile edges left out as they closed a cycle (maker, reader, file); one whose reader is
-    up to date is a certain cycle, an error before anything runs (`_certain_cycles`)."""
+    up to date is a certain cycle, an error before anything runs (`certain_cycles`)."""
     wider, cycles = ordered_with_discovered(loaded.graph, order, store)
     if len(wider) > len(order):
         problems = _input_problems(loaded, sorted(set(wider) - set(order)), stamper)
         if problems:
-            raise MaestrofileError(problems)
-    certain = _certain_cycles(loaded.graph, cycles, store, stamper) if cycles else []
+            raise MaestrofileError(located(loaded, problems))
+    certain = certain_cycles(loaded.graph, cycles, store, stamper) if cycles else []
     if certain:
         raise MaestrofileError(certain)
     return wider, cycles
-
-
-def _cycle_problem(graph: JobGraph, maker: int, reader: int, path: str, *, ran: bool) -> Problem:
-    """A depfile edge that closes a cycle: the reader read a file that a job needing it makes."""
-    r, m = graph.jobs[reader].id, graph.jobs[maker].id
-    said = f"job '{r}' reads '{path}' (its depfile says), which job '{m}' makes, and '{m}' needs '{r}' first"
-    if ran:
-        return Problem(f"a cycle: {said}; no order of the two is right", file=graph.file, rule=graph.jobs[reader].rule)
-    return Problem(
-        f"{said}: a cycle, unless it no longer reads it (its next run tells); '{r}' runs first",
-        file=graph.file,
-        line=graph.rule_lines.get(graph.jobs[reader].rule),
-        rule=graph.jobs[reader].rule,
-        path=path,
-    )
-
-
-def _certain_cycles(
-    graph: JobGraph, cycles: list[tuple[int, int, str]], store: StateStore, stamper: Stamper
-) -> list[Problem]:
-    """Of the depfile edges left out (`_with_depfile_makers`), those whose reader is up to date: it
-    will not run, so its record keeps the edge, and the cycle is certain before anything runs."""
-    problems = []
-    for d, i, path in cycles:
-        job = graph.jobs[i]
-        record = store.record(job.id)
-        if record is not None and not decide(job, record, stamper, had_record=True, first_only=True).stale:
-            problems.append(_cycle_problem(graph, d, i, path, ran=True))
-    return problems
-
-
-def _cycles_left(graph: JobGraph, cycles: list[tuple[int, int, str]], store: StateStore) -> list[Problem]:
-    """Of the depfile edges left out of a build that ran, those its readers' records still list."""
-    maker = maker_lookup(graph)
-    problems = []
-    for d, i, path in cycles:
-        record = store.record(graph.jobs[i].id)
-        still = next((p for p in record.discovered if maker(p) == d), None) if record is not None else path
-        if still is not None:
-            problems.append(_cycle_problem(graph, d, i, still, ran=True))
-    return problems
 
 
 def _warnings(loaded: Loaded, order: Sequence[int], stamper: Stamper) -> list[Problem]:
@@ -427,7 +386,7 @@ def status(loaded: Loaded, targets: Targets = (), *, reporter: Reporter | None =
                 raise MaestrofileError(located(loaded, problems))
             warnings = _warnings(loaded, order, stamper)
             order, cycles = _with_depfile_makers(loaded, order, store, stamper)
-            warnings.extend(_cycle_problem(loaded.graph, d, i, path, ran=False) for d, i, path in cycles)
+            warnings.extend(cycle_problem(loaded.graph, d, i, path, ran=False) for d, i, path in cycles)
             stale = initial_verdicts(loaded.graph, order, store, stamper, count_always=False)
             always = initial_verdicts(loaded.graph, order, store, stamper, count_always=True)
     finally:

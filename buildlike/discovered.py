@@ -1,5 +1,6 @@
 """What a job's depfile says it read: those files, stamped, for its record; and, from the records, the
-producers of those files as extra edges for the next build (a generated header before its reader).
+producers of those files as extra edges for the next build (a generated header before its reader);
+and the cycles such an edge would close, as problems.
 
 Parsing the depfile's text is depfile.py's job; the runner decides when to call these.
 """
@@ -13,10 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from buildlike.depfile import DepfileSyntaxError, parse_depfile
+from buildlike.errors import Problem
 from buildlike.fingerprint import ABSENT, MISSING, Look, Stamper, hash_bytes, look_of
 from buildlike.graph import JobGraph, closure, maker_lookup
 from buildlike.jobs import Job
 from buildlike.paths import in_project, is_inside, normalize, project_roots
+from buildlike.staleness import decide
 from buildlike.state import StateStore
 
 # How far a file's ctime may lag the moment it changed: Linux stamps files from a coarse clock, one
@@ -270,3 +273,44 @@ def _spelled(path: str, root: str) -> str:
         return clean  # no symlinked folder before a `..`: the text says where it leads
     kept = "/".join(part for part in parts if part not in ("", "."))
     return "/" + kept if path.startswith("/") else kept
+
+
+def cycle_problem(graph: JobGraph, maker: int, reader: int, path: str, *, ran: bool) -> Problem:
+    """A depfile edge that closes a cycle: the reader read a file that a job needing it makes."""
+    r, m = graph.jobs[reader].id, graph.jobs[maker].id
+    said = f"job '{r}' reads '{path}' (its depfile says), which job '{m}' makes, and '{m}' needs '{r}' first"
+    if ran:
+        return Problem(f"a cycle: {said}; no order of the two is right", file=graph.file, rule=graph.jobs[reader].rule)
+    return Problem(
+        f"{said}: a cycle, unless it no longer reads it (its next run tells); '{r}' runs first",
+        file=graph.file,
+        line=graph.rule_lines.get(graph.jobs[reader].rule),
+        rule=graph.jobs[reader].rule,
+        path=path,
+    )
+
+
+def certain_cycles(
+    graph: JobGraph, cycles: list[tuple[int, int, str]], store: StateStore, stamper: Stamper
+) -> list[Problem]:
+    """Of the depfile edges left out (`ordered_with_discovered`), those whose reader is up to date: it
+    will not run, so its record keeps the edge, and the cycle is certain before anything runs."""
+    problems = []
+    for d, i, path in cycles:
+        job = graph.jobs[i]
+        record = store.record(job.id)
+        if record is not None and not decide(job, record, stamper, had_record=True, first_only=True).stale:
+            problems.append(cycle_problem(graph, d, i, path, ran=True))
+    return problems
+
+
+def cycles_left(graph: JobGraph, cycles: list[tuple[int, int, str]], store: StateStore) -> list[Problem]:
+    """Of the depfile edges left out of a build that ran, those its readers' records still list."""
+    maker = maker_lookup(graph)
+    problems = []
+    for d, i, path in cycles:
+        record = store.record(graph.jobs[i].id)
+        still = next((p for p in record.discovered if maker(p) == d), None) if record is not None else path
+        if still is not None:
+            problems.append(cycle_problem(graph, d, i, still, ran=True))
+    return problems
