@@ -16,6 +16,7 @@ from pathlib import Path
 from buildlike.api import Job, Loaded, selection
 from buildlike.errors import CommitRefused, UsageError
 from buildlike.fingerprint import hash_file
+from buildlike.paths import folder_resolver
 from buildlike.state import StateStore
 
 _CLEAN = b"clean"  # `changed_files`: the state of a file that does not differ from the index
@@ -36,19 +37,13 @@ def git(args: list[str], cwd: Path) -> bytes:
     return proc.stdout
 
 
-def _made_always(loaded: Loaded, cwd: Path, top: Path, paths: tuple[str, ...]) -> list[tuple[str, str]]:
+def _made_always(
+    loaded: Loaded, from_top: Callable[[str], str], cwd: Path, top: Path, paths: tuple[str, ...]
+) -> list[tuple[str, str]]:
     """Those of `paths` (from the top of the work tree) that an `always` job makes, named from `cwd`,
     each with its rule: a commit that tracks one is refused every time."""
-    made = {
-        os.path.realpath(os.path.join(loaded.root, out)): job.rule
-        for job in loaded.graph.jobs
-        if job.always
-        for out in job.outputs
-    }
-    if not made:
-        return []
-    full = [os.path.realpath(top / p) for p in paths]
-    return [(os.path.relpath(f, cwd), made[f]) for f in full if f in made]
+    made = {from_top(out): job.rule for job in loaded.graph.jobs if job.always for out in job.outputs}
+    return [(os.path.relpath(top / p, cwd), made[p]) for p in paths if p in made]
 
 
 def named_from(cwd: Path, top: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
@@ -107,7 +102,7 @@ def refuse_out_of_step(
             changed=named_from(cwd, top, changed),
             unstaged=named_from(cwd, top, unstaged),
             sources=named_from(cwd, top, sources),
-            always=_made_always(loaded, cwd, top, changed + unstaged),
+            always=_made_always(loaded, from_top, cwd, top, changed + unstaged),
         )
 
 
@@ -116,11 +111,21 @@ def _made_by(job: Job) -> tuple[str, ...]:
 
 
 def _from_top(loaded: Loaded, top: Path) -> Callable[[str], str]:
-    """A path of the Maestrofile (relative to its folder) as named from the top of the work tree."""
-    root = os.path.relpath(os.path.realpath(loaded.root), os.path.realpath(top))
-    if root == ".":
-        return lambda p: p
-    return lambda p: os.path.normpath(os.path.join(root, p))
+    """A path of the Maestrofile (relative to its folder) as git names it from the top of the work
+    tree: through a symlinked folder, by its real folder (git tracks no file through a link)."""
+    real_top = os.path.realpath(top)
+    real_root = os.path.realpath(loaded.root)
+    root = os.path.relpath(real_root, real_top)
+    resolve = folder_resolver(loaded.root)
+
+    def from_top(p: str) -> str:
+        folder, _, name = p.rpartition("/")
+        real = resolve(folder) if folder and not folder.startswith(("/", "../")) else None
+        if real is not None:
+            return os.path.relpath(os.path.join(real_root, real, name), real_top)  # (`real` may be absolute)
+        return p if root == "." else os.path.normpath(os.path.join(root, p))
+
+    return from_top
 
 
 def _unstaged_sources(
