@@ -53,11 +53,12 @@ from buildlike.paths import (
     normalize,
     symlinked_folder,
 )
+from buildlike.records import JobRecord
 from buildlike.reporter import Reporter
 from buildlike.runner import BuildResult, RunOptions, run_build
 from buildlike.snapshot import discard_snapshot, save_snapshot
 from buildlike.staleness import JobStatus, decide, running_now
-from buildlike.state import JobRecord, StateStore, prepare_state_dir
+from buildlike.state import StateStore, prepare_state_dir
 from buildlike.verdicts import initial_verdicts
 
 __all__ = [

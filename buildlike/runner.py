@@ -26,9 +26,10 @@ from buildlike.interrupts import Cancel, route_signals, stop_all, suspend_with
 from buildlike.jobs import Job
 from buildlike.plan import Plan, chain_lengths
 from buildlike.processes import Processes, room_for_jobs
+from buildlike.records import JobRecord
 from buildlike.settlement import Running, settle, surely_succeeded
 from buildlike.staleness import ReasonKind, Verdict, decide, running_now
-from buildlike.state import JobRecord, StateStore
+from buildlike.state import StateStore
 from buildlike.verdicts import FORCED, initial_verdicts
 
 

@@ -13,7 +13,7 @@ from buildlike.discovered import discovered_inputs
 from buildlike.executor import Execution, Outcome
 from buildlike.fingerprint import MISSING, Look, Stamper
 from buildlike.jobs import Job
-from buildlike.state import JobRecord
+from buildlike.records import JobRecord
 
 
 class Running(NamedTuple):

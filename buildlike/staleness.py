@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from buildlike.fingerprint import ABSENT, Stamper
 from buildlike.jobs import FINGERPRINT_PARTS, FINGERPRINT_WHOLE, Job
-from buildlike.state import JobRecord
+from buildlike.records import JobRecord
 
 
 class ReasonKind(Enum):

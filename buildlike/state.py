@@ -17,10 +17,11 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING
 
 from buildlike.errors import StateError
 from buildlike.fingerprint import Stamp
+from buildlike.records import JobRecord, decode_record, encode_record, stored_name, unescape_keys, unescaped
 
 if TYPE_CHECKING:
     from buildlike.jobs import Job
@@ -45,32 +46,6 @@ CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, ok INTEGER NOT NULL, record BLOB NOT NULL
 ) WITHOUT ROWID;
 {_DROPPED_TABLE}"""
-
-
-class JobRecord(NamedTuple):
-    """What a job's last successful run saw and made. (A NamedTuple: 10,000 are decoded per no-op.)"""
-
-    fingerprint: bytes
-    inputs: tuple[str, ...]
-    input_digests: tuple[bytes, ...]
-    discovered: tuple[str, ...]  # extra inputs read from its depfile
-    discovered_digests: tuple[bytes, ...]
-    outputs: tuple[str, ...]
-    output_digests: tuple[bytes, ...]
-    # The depfile the run wrote, made by the job as its outputs are (records from before lack it).
-    depfile: str | None = None
-    depfile_digest: bytes = b""
-
-    def made(self) -> dict[str, bytes | None]:
-        """Every file the run made, outputs and depfile, with its digest then (None if unknown)."""
-        out: dict[str, bytes | None] = {}
-        for k, p in enumerate(self.outputs):
-            if isinstance(p, str):
-                d = self.output_digests[k] if k < len(self.output_digests) else None
-                out[p] = d if isinstance(d, bytes) else None
-        if isinstance(self.depfile, str) and self.depfile not in out:
-            out[self.depfile] = self.depfile_digest if isinstance(self.depfile_digest, bytes) else None
-        return out
 
 
 def prepare_state_dir(root: str, files: Path | None = None) -> Path:
@@ -262,8 +237,8 @@ class StateStore:
             for p, m, s, d in self._db.execute("SELECT path, mtime_ns, size, digest FROM files ORDER BY path")
         }
         self._records = {i: (ok, rec) for i, ok, rec in self._db.execute("SELECT id, ok, record FROM jobs ORDER BY id")}
-        _unescape_keys(self.stamps)
-        _unescape_keys(self._records)
+        unescape_keys(self.stamps)
+        unescape_keys(self._records)
 
     def close(self) -> None:
         self._db.close()
@@ -278,7 +253,7 @@ class StateStore:
         try:
             return self._decoded[job_id]
         except KeyError:
-            record = self._decoded[job_id] = _decode(row[1])
+            record = self._decoded[job_id] = decode_record(row[1])
             return record
 
     def adopt_renamed(self, jobs: Sequence[Job]) -> None:
@@ -308,8 +283,11 @@ class StateStore:
         if not moved:
             return
         self._write(
-            ("UPDATE jobs SET id=? WHERE id=?", [(_text(new), _text(old)) for old, new in moved.items()]),
-            ("UPDATE dropped SET job=? WHERE job=?", [(_text(new), _text(old)) for old, new in moved.items()]),
+            ("UPDATE jobs SET id=? WHERE id=?", [(stored_name(new), stored_name(old)) for old, new in moved.items()]),
+            (
+                "UPDATE dropped SET job=? WHERE job=?",
+                [(stored_name(new), stored_name(old)) for old, new in moved.items()],
+            ),
         )
         for old, new in moved.items():
             self._records[new] = self._records.pop(old)
@@ -339,10 +317,10 @@ class StateStore:
         """(path, job, digest) of every output made: the dropped ones' notes first, then the records'."""
         for p, job_id, digest in self._db.execute("SELECT path, job, digest FROM dropped"):
             if isinstance(p, str) and isinstance(job_id, str):  # a tampered store may hold anything
-                job = _unescaped(job_id)  # (moved in memory only, in a store we may not write)
-                yield _unescaped(p), self._moved.get(job, job), digest if isinstance(digest, bytes) else None
+                job = unescaped(job_id)  # (moved in memory only, in a store we may not write)
+                yield unescaped(p), self._moved.get(job, job), digest if isinstance(digest, bytes) else None
         for job_id, (_ok, blob) in self._records.items():
-            rec = _decode(blob)
+            rec = decode_record(blob)
             if rec is not None:
                 for p, digest in rec.made().items():
                     yield p, job_id, digest
@@ -351,7 +329,7 @@ class StateStore:
         """Every input that a record lists from a depfile (headers and such: sources, for `clean`)."""
         out: set[str] = set()
         for _ok, blob in self._records.values():
-            rec = _decode(blob)
+            rec = decode_record(blob)
             if rec is not None:
                 out.update(p for p in rec.discovered if isinstance(p, str))
         return out
@@ -371,7 +349,7 @@ class StateStore:
         A record replaces the job's old one: the old outputs the new one no longer lists are noted
         as dropped, so that `clean` still deletes them.
         """
-        blobs = [marshal.dumps(tuple(record)) for _, record in finished]
+        blobs = [encode_record(record) for _, record in finished]
         marked = [i for i in distrusted if i in self._records]
         # A job whose first run failed gets a row with no record, so that `status` says so rather
         # than "never built".
@@ -384,23 +362,23 @@ class StateStore:
             if old is not None and (old.outputs != record.outputs or old.depfile != record.depfile):
                 before = {p: d for p, d in old.made().items() if d is not None}
                 now = record.made()
-                dropped.extend((_text(p), _text(job_id), d) for p, d in before.items() if p not in now)
-                made_again.extend((_text(p),) for p in now.keys() - before.keys())
+                dropped.extend((stored_name(p), stored_name(job_id), d) for p, d in before.items() if p not in now)
+                made_again.extend((stored_name(p),) for p in now.keys() - before.keys())
         self._write(
             (
                 f"INSERT OR REPLACE INTO jobs VALUES (?, {int(self.build)}, ?)",
                 # (bytearrays: for a bytes value, sqlite3 looks for an adapter first, making and
                 # dropping two AttributeErrors per value)
-                [(_text(job_id), bytearray(blob)) for (job_id, _), blob in zip(finished, blobs, strict=True)],
+                [(stored_name(job_id), bytearray(blob)) for (job_id, _), blob in zip(finished, blobs, strict=True)],
             ),
             ("DELETE FROM dropped WHERE path=?", made_again),  # listed by a record again: noted no more
             ("INSERT OR REPLACE INTO dropped VALUES (?, ?, ?)", dropped),
             (
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-                [(_text(p), m, s, bytearray(d)) for p, (m, s, d) in (stamps or {}).items()],
+                [(stored_name(p), m, s, bytearray(d)) for p, (m, s, d) in (stamps or {}).items()],
             ),
-            ("UPDATE jobs SET ok=0 WHERE id=?", [(_text(i),) for i in marked]),
-            ("INSERT OR IGNORE INTO jobs VALUES (?, 0, ?)", [(_text(i), bytearray()) for i in first]),
+            ("UPDATE jobs SET ok=0 WHERE id=?", [(stored_name(i),) for i in marked]),
+            ("INSERT OR IGNORE INTO jobs VALUES (?, 0, ?)", [(stored_name(i), bytearray()) for i in first]),
         )
         for (job_id, record), blob in zip(finished, blobs, strict=True):
             self._records[job_id] = (self.build, blob)
@@ -416,9 +394,9 @@ class StateStore:
         """Drop records, stamps and dropped-output notes (after `clean` deleted their files)."""
         ids, ps = list(job_ids), list(paths)
         self._write(
-            ("DELETE FROM jobs WHERE id=?", [(_text(i),) for i in ids]),
-            ("DELETE FROM files WHERE path=?", [(_text(p),) for p in ps]),
-            ("DELETE FROM dropped WHERE path=?", [(_text(p),) for p in ps]),
+            ("DELETE FROM jobs WHERE id=?", [(stored_name(i),) for i in ids]),
+            ("DELETE FROM files WHERE path=?", [(stored_name(p),) for p in ps]),
+            ("DELETE FROM dropped WHERE path=?", [(stored_name(p),) for p in ps]),
         )
         for i in ids:
             self._records.pop(i, None)
@@ -431,7 +409,7 @@ class StateStore:
         if job_id in self._decoded:
             return self._decoded[job_id]
         row = self._records.get(job_id)
-        return _decode(row[1]) if row is not None else None
+        return decode_record(row[1]) if row is not None else None
 
     def _write(self, *statements: tuple[str, Sequence[Sequence[object]]]) -> None:
         """Run each statement once per row of its own, all in one transaction."""
@@ -463,64 +441,6 @@ class StateStore:
                 f"cannot save the build state in {self.where}: {e}. The state saved before is intact; "
                 "free some space (or fix the folder's permissions) and build again"
             ) from None
-
-
-# A name (a path, a job's id) that is not valid UTF-8 (Linux names are bytes, which Python holds as
-# surrogates) is stored as this, then its bytes in hex: SQLite's text is UTF-8. No name holds a NUL.
-_ESCAPED = "\0"
-V = TypeVar("V")
-
-
-def _text(name: str) -> str:
-    """`name` as SQLite can store it (see `_ESCAPED`)."""
-    if name.isascii():
-        return name
-    try:
-        name.encode()
-        return name
-    except UnicodeEncodeError:
-        # (surrogatepass: every string comes back as it was, whatever the file system's encoding)
-        return _ESCAPED + name.encode("utf-8", "surrogatepass").hex()
-
-
-def _unescaped(text: str) -> str:
-    """The name `_text` stored as `text`."""
-    if not text.startswith(_ESCAPED):
-        return text
-    try:
-        data = bytes.fromhex(text[1:])
-        try:
-            return data.decode("utf-8", "surrogatepass")
-        except UnicodeDecodeError:  # written by an older version: the name's bytes
-            return data.decode("utf-8", "surrogateescape")
-    except ValueError:  # a tampered store: a name no file has
-        return text
-
-
-def _unescape_keys(by_name: dict[str, V]) -> None:
-    """Give the names `_text` escaped back their own spelling; `by_name` was read in order of names
-    (the order the table keeps them in: no sorting), so the escaped ones, starting with NUL, come first."""
-    escaped = []
-    for name in by_name:
-        if not name.startswith(_ESCAPED):
-            break
-        escaped.append(name)
-    for name in escaped:
-        by_name[_unescaped(name)] = by_name.pop(name)
-
-
-def _decode(blob: bytes) -> JobRecord | None:
-    """A record from its stored form; None (so the job reruns) if it is not well formed."""
-    try:
-        rec = JobRecord(*marshal.loads(blob))  # (a record from before has fewer fields: their defaults)
-    except (ValueError, EOFError, TypeError):
-        return None
-    paired = (
-        len(rec.inputs) == len(rec.input_digests)
-        and len(rec.discovered) == len(rec.discovered_digests)
-        and len(rec.outputs) == len(rec.output_digests)
-    )
-    return rec if paired else None
 
 
 class _ForeignVersion(Exception):

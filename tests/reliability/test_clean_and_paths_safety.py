@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from buildlike.state import JobRecord, StateStore
+from buildlike.records import JobRecord
+from buildlike.state import StateStore
 
 PROJECT = """
 [rules.make]

@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("model", "tomlsource", "maestrofile"),
     ("jobs", "graph"),
     ("cache",),
-    ("state", "lock"),
+    ("records", "state", "lock"),
     ("staleness", "verdicts"),
     ("depfile", "discovered", "settlement"),
     ("plan", "interrupts", "runner"),

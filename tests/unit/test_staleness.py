@@ -10,8 +10,8 @@ import pytest
 
 from buildlike.fingerprint import Stamper, hash_file
 from buildlike.jobs import Job, command_fingerprint
+from buildlike.records import JobRecord
 from buildlike.staleness import ReasonKind, decide
-from buildlike.state import JobRecord
 
 FP = command_fingerprint(["cp in.txt out.txt"], [], "/bin/sh")
 

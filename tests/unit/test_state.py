@@ -6,7 +6,8 @@ import sqlite3
 from pathlib import Path
 
 from buildlike.jobs import Job
-from buildlike.state import SCHEMA_VERSION, JobRecord, StateStore
+from buildlike.records import JobRecord
+from buildlike.state import SCHEMA_VERSION, StateStore
 
 
 def record(*outputs: str) -> JobRecord:
@@ -137,11 +138,11 @@ def test_escaped_names_come_back_as_they_were_whatever_the_file_system_encoding(
     """Found by a black-box tester: under an ASCII file-system encoding (LC_ALL=C PYTHONUTF8=0) `é`
     is read from the disk as two surrogates, whose bytes are valid UTF-8: stored as those bytes, the
     name came back as `é`, another string, and the job was 'never built' on every run."""
-    from buildlike.state import _text, _unescaped
+    from buildlike.records import stored_name, unescaped
 
     for name in ("src/\udcc3\udca9.txt", "bad-\udcff.txt", "plain.txt", "é.txt"):
-        assert _unescaped(_text(name)) == name
-    assert _unescaped("\0" + b"bad-\xff.txt".hex()) == "bad-\udcff.txt"  # (as older versions wrote it)
+        assert unescaped(stored_name(name)) == name
+    assert unescaped("\0" + b"bad-\xff.txt".hex()) == "bad-\udcff.txt"  # (as older versions wrote it)
 
 
 def test_a_job_with_no_record_takes_the_record_of_the_one_undeclared_job_with_its_outputs(tmp_path: Path) -> None:
