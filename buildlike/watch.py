@@ -1,10 +1,10 @@
 """Watch mode: build, then rebuild whenever an input, a globbed folder or the Maestrofile changes.
 
-The only module that imports watchdog. Whether an event matters (`classify`), which folders to watch
-(`watch_set`, `plan_watches`; see watchset.py) and when a burst of changes is over (`Debouncer`; see
-debounce.py) are pure and take plain data; `Contents` (contents.py) tells an edit from a rewrite with
-the same bytes; `Watcher` ties them to a watchdog observer and to `api.load`/`api.build`, one build at
-a time.
+Whether an event matters (`relevant`), which folders to watch (`watch_set`, `plan_watches`; see
+watchset.py) and when a burst of changes is over (`Debouncer`; see debounce.py) are pure and take
+plain data; `Contents` (contents.py) tells an edit from a rewrite with
+the same bytes; `Watcher` ties them to the OS's watches (`Observing`, observing.py: watchdog) and to
+`api.load`/`api.build`, one build at a time.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import os
 import posixpath
 import queue
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from buildlike.api import BuildOptions, build
 from buildlike.contents import Contents
@@ -26,6 +26,7 @@ from buildlike.graph import JobGraph
 from buildlike.interrupts import Cancel, ignore_interrupts, stop_watching_on_signals
 from buildlike.jobs import Job
 from buildlike.loaded import Loaded, as_targets, find_maestrofile, load, selection
+from buildlike.observing import Observing, covered_by
 from buildlike.reporter import WatchReporter
 from buildlike.snapshot import FolderStamp, folder_stamp_at
 from buildlike.state import StateStore
@@ -40,13 +41,6 @@ from buildlike.watchset import (
     watch_set,
     with_disk,
 )
-
-if TYPE_CHECKING:
-    from watchdog.events import FileSystemEvent, FileSystemEventHandler
-    from watchdog.observers.api import BaseObserver, ObservedWatch
-
-Identity = tuple[int, int]  # a folder's (st_dev, st_ino); (0, 0) when it is missing
-
 
 # What `WatchOptions` may hold, in seconds (the command line's `--debounce` and `--poll` take the
 # same): no timer takes an infinite or NaN wait, and one of more than a minute of quiet, or an hour
@@ -128,8 +122,6 @@ class Watcher:
         self._base = watch_set(_EMPTY_GRAPH, (), maestrofile=maestrofile.name, listed=())
         self._ws = self._base  # `_base` with what the disk says (see `_look`)
         self._cancel: Cancel | None = None
-        self._watches: dict[Watch, ObservedWatch] = {}
-        self._identities: dict[Watch, Identity] = {}  # each watched folder's (st_dev, st_ino) when watched
         self._unwatched: set[str] = set()
         self._discovered: dict[str, tuple[str, ...]] = {}
         self._selected: tuple[Job, ...] | None = None
@@ -138,9 +130,9 @@ class Watcher:
         self._contents = Contents(self.root)
         self._cancelled = False  # the last build was cancelled: the next batch builds, whatever it holds
         self._lost = False  # the OS dropped events (its queue overflowed): look at everything again
-        self._event_types = _event_types()
-        self._observer = _make_observer(options.poll)
-        self._handler = _make_handler(self._on_event, self._on_lost)
+        self._os = Observing(
+            self.root, poll=options.poll, on_event=self._on_event, on_lost=self._on_lost, warn=reporter.warning
+        )
 
     # -- the observer thread --------------------------------------------------------------------
 
@@ -183,15 +175,14 @@ class Watcher:
         """
         restore = stop_watching_on_signals()
         try:
-            self._observer.start()
+            self._os.start()
             self._cycle(None)
             while True:
                 self._cycle(self._wait())
         except KeyboardInterrupt:
             ignore_interrupts()
         finally:
-            self._observer.stop()
-            self._observer.join()
+            self._os.stop()
             if not then_exit:
                 restore()
         self.reporter.watch_stopped()
@@ -258,7 +249,7 @@ class Watcher:
             and jobs == self._selected
             # Files came or went in a globbed folder, but no glob's answer changed. Only an input in
             # a folder that just came into view may have changed before it was watched.
-            and not any(self._covered_by(f, added) for p in self._ws.inputs for f in self._folders_of(p))
+            and not any(covered_by(f, added) for p in self._ws.inputs for f in self._folders_of(p))
         ):
             return
         self._selected = jobs
@@ -280,7 +271,7 @@ class Watcher:
             # read it told no one. One the build could not vouch for (it changed while its job ran)
             # is looked at again, which builds it.
             for p in self._ws.inputs - self._contents.known.keys():
-                if any(self._covered_by(f, added) for f in self._folders_of(p)):
+                if any(covered_by(f, added) for f in self._folders_of(p)):
                     self._inbox.put((time.monotonic(), Change.CONTENT, p))
 
     def _folders_of(self, path: str) -> set[str]:
@@ -437,58 +428,20 @@ class Watcher:
             self.reporter.not_watched(list(left_out))
         self._unwatched = set(left_out)
         changed = [q for p in batch.paths for q in {p, resolve_via(p, ws.targets)}] if batch is not None else []
-        for w in set(self._watches) - set(wanted) | self._replaced(changed):
-            self._observer.unschedule(self._watches.pop(w))
-            self._identities.pop(w, None)
-        added = [w for w in wanted if w not in self._watches]
-        for w in added:
-            self._schedule(w)
+        added = self._os.update(wanted, changed)
         # A file that came into a globbed folder between the load and its new watch was not seen:
         # compare the folder's stamp with the one the load listed.
         for folder, was in self._listed.items():
             if (
                 added
-                and self._covered_by(resolve_via(folder, ws.targets), added)
+                and covered_by(resolve_via(folder, ws.targets), added)
                 and folder_stamp_at(self._absolute(folder)) != was
             ):
                 self._inbox.put((time.monotonic(), Change.LISTING, folder))
         return added
 
-    def _replaced(self, changed: Collection[str]) -> set[Watch]:
-        """The watches on a folder that was deleted, moved or made since it was watched: the OS watch
-        stays on the inode it was given, so edits in a folder made anew under the same name are
-        unseen. An event on the folder (or above it) says so; its inode, when that was not reused."""
-        return {
-            w
-            for w in self._watches
-            if any(_is_within(w[0], p) for p in changed) or self._identities.get(w) != _identity(self._absolute(w[0]))
-        }
-
-    def _schedule(self, w: Watch) -> None:
-        folder, recursive = w
-        # Before the watch is made: a folder replaced in between has another inode, seen next time.
-        self._identities[w] = _identity(self._absolute(folder))
-        try:
-            self._watches[w] = self._observer.schedule(
-                self._handler, self._absolute(folder), recursive=recursive, event_filter=self._event_types
-            )
-        except OSError as e:
-            self.reporter.warning(f"cannot watch '{folder or '.'}': {e}; changes there are not seen (try --poll)")
-
     def _absolute(self, folder: str) -> str:
-        return folder if folder.startswith("/") else os.path.join(self.root, folder) if folder else self.root
-
-    @staticmethod
-    def _covered_by(folder: str, watches: Sequence[Watch]) -> bool:
-        for base, recursive in watches:
-            if folder == base or (recursive and (not base or folder.startswith(base + "/"))):
-                return True
-        return False
-
-
-def _is_within(path: str, folder: str) -> bool:
-    """Whether `path` is `folder` or inside it (both project-relative, or both absolute)."""
-    return path == folder or (folder != "" and path.startswith(folder.rstrip("/") + "/"))
+        return self._os.absolute(folder)
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -496,14 +449,6 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir()
     except OSError:
         return False
-
-
-def _identity(path: str) -> Identity:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return (0, 0)
-    return (st.st_dev, st.st_ino)
 
 
 def _check_options(options: WatchOptions) -> None:
@@ -525,56 +470,6 @@ def _within(value: float, bounds: tuple[float, float]) -> bool:
 
 
 _EMPTY_GRAPH = JobGraph(file="", rule_lines={}, jobs=(), deps=(), producer={})
-
-
-def _make_observer(poll: float | None) -> BaseObserver:
-    if poll is not None:
-        from watchdog.observers.polling import PollingObserver
-
-        return PollingObserver(timeout=poll)
-    from watchdog.observers import Observer
-
-    return Observer()
-
-
-def _event_types() -> list[type[FileSystemEvent]]:
-    from watchdog import events as e
-
-    # Not opened, and not "folder modified" (its created/deleted entries say more). Closed after
-    # writing, as a modification: a write through a memory map reports nothing else. And that the
-    # OS dropped events, its queue full.
-    lost = getattr(e, "EventsLostEvent", None)  # (watchdog 7 and later: not on Python 3.10)
-    return [
-        e.FileCreatedEvent,
-        e.FileDeletedEvent,
-        e.FileModifiedEvent,
-        e.FileClosedEvent,
-        e.FileMovedEvent,
-        e.DirCreatedEvent,
-        e.DirDeletedEvent,
-        e.DirMovedEvent,
-        *([lost] if lost is not None else []),
-    ]
-
-
-def _make_handler(on_event: Callable[[str, Event, bool], None], on_lost: Callable[[], None]) -> FileSystemEventHandler:
-    from watchdog.events import FileSystemEventHandler
-
-    class Handler(FileSystemEventHandler):
-        def on_any_event(self, event: FileSystemEvent) -> None:
-            src = os.fsdecode(event.src_path)
-            if event.event_type == "moved":
-                # A rename is a deletion and a creation: an editor's rename-over save is one change.
-                on_event(src, Event.DELETED, event.is_directory)
-                on_event(os.fsdecode(event.dest_path), Event.CREATED, event.is_directory)
-            elif event.event_type in ("created", "deleted", "modified"):
-                on_event(src, Event(event.event_type), event.is_directory)
-            elif event.event_type == "closed":  # (after writing)
-                on_event(src, Event.MODIFIED, event.is_directory)
-            elif event.event_type == "events_lost":
-                on_lost()
-
-    return Handler()
 
 
 __all__ = ["WatchOptions", "Watcher", "watch"]

@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reporter", "render"),
     ("loaded",),
     ("api",),
-    ("watchset", "debounce", "contents", "watch", "gitstate", "hook"),
+    ("watchset", "debounce", "contents", "observing", "watch", "gitstate", "hook"),
     ("cli", "__main__"),
 )
 RANK = {name: k for k, name in enumerate(name for row in LAYERS for name in row)}
@@ -43,7 +43,7 @@ OWNED_LIBRARIES = {
     "click": {"cli"},
     "sqlite3": {"state"},
     "subprocess": {"executor", "gitstate"},
-    "watchdog": {"watch"},
+    "watchdog": {"observing"},
     "tomllib": {"maestrofile"},
     "tomli": {"maestrofile"},
 }

@@ -34,7 +34,7 @@ def test_lost_events_make_the_next_cycle_build_what_changed_unseen(tmp_path: Pat
     w._cycle(None)  # the first build (the observer is not started: no event comes by itself)
     assert (tmp_path / "a.out").read_text() == "1\n"
     (tmp_path / "a.txt").write_text("2\n")  # its event dropped by the OS
-    w._handler.dispatch(EventsLostEvent(str(tmp_path), is_directory=True))
+    w._os.handler.dispatch(EventsLostEvent(str(tmp_path), is_directory=True))
     assert not w._inbox.empty()
     w._cycle(w._wait())
     assert (tmp_path / "a.out").read_text() == "2\n"
