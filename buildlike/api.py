@@ -293,7 +293,8 @@ def _with_depfile_makers(
 def _warnings(loaded: Loaded, order: Sequence[int], stamper: Stamper) -> list[Problem]:
     """The loaded graph's warnings (a glob that matches nothing), and a warning for each input of
     `order` that is a folder now; once `_input_problems` stat'ed every input."""
-    return [*loaded.graph.warnings, *folder_inputs(loaded.graph, order, stamper.source_folders.__contains__)]
+    folders = folder_inputs(loaded.graph, order, stamper.source_folders.__contains__)
+    return [*loaded.graph.warnings, *(located(loaded, folders) if folders else ())]
 
 
 def _input_problems(loaded: Loaded, order: Sequence[int], stamper: Stamper) -> list[Problem]:

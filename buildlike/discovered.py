@@ -2,7 +2,7 @@
 producers of those files as extra edges for the next build (a generated header before its reader);
 and the cycles such an edge would close, as problems.
 
-Parsing the depfile's text is depfile.py's job; the runner decides when to call these.
+Parsing the depfile's text is depfile.py's job; the runner and api.py decide when to call these.
 """
 
 from __future__ import annotations

@@ -111,8 +111,9 @@ def _made_by(job: Job) -> tuple[str, ...]:
 
 
 def _from_top(loaded: Loaded, top: Path) -> Callable[[str], str]:
-    """A path of the Maestrofile (relative to its folder) as git names it from the top of the work
-    tree: through a symlinked folder, by its real folder (git tracks no file through a link)."""
+    """A path of the Maestrofile (relative to its folder, or absolute) as git names it from the top of
+    the work tree: through a symlinked folder, by its real folder (git tracks no file through a link);
+    one outside the work tree, as `../`, which git never names."""
     real_top = os.path.realpath(top)
     real_root = os.path.realpath(loaded.root)
     root = os.path.relpath(real_root, real_top)
@@ -120,7 +121,10 @@ def _from_top(loaded: Loaded, top: Path) -> Callable[[str], str]:
 
     def from_top(p: str) -> str:
         folder, _, name = p.rpartition("/")
-        real = resolve(folder) if folder and not folder.startswith(("/", "../")) else None
+        if folder.startswith(("/", "../")):  # (outside the project: maybe in the work tree still)
+            outside = os.path.realpath(os.path.join(real_root, folder))
+            return os.path.relpath(os.path.join(outside, name), real_top)
+        real = resolve(folder) if folder else None
         if real is not None:
             return os.path.relpath(os.path.join(real_root, real, name), real_top)  # (`real` may be absolute)
         return p if root == "." else os.path.normpath(os.path.join(root, p))

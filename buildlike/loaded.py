@@ -226,9 +226,14 @@ def located(loaded: Loaded, problems: Sequence[Problem]) -> list[Problem]:
 def _at_keys(problems: Sequence[Problem], raw: bytes) -> list[Problem]:
     if not any(p.key for p in problems):
         return list(problems)
-    from buildlike.tomlsource import at_keys  # (here: only problems need it)
+    from buildlike.maestrofile import maestrofile_text  # (here: only problems need them)
+    from buildlike.tomlsource import at_keys
 
-    return at_keys(problems, raw.decode("utf-8", "replace"))
+    try:
+        text = maestrofile_text(raw)
+    except UnicodeDecodeError:  # (changed since it was read)
+        return list(problems)
+    return at_keys(problems, text)
 
 
 def _default_problems(settings: Settings, graph: JobGraph, raw: bytes) -> list[Problem]:

@@ -99,6 +99,23 @@ class Checked(NamedTuple):
     every_rule: bool = True
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def maestrofile_text(raw: bytes) -> str:
+    """The Maestrofile's text from its bytes, which must be UTF-8 (else UnicodeDecodeError)."""
+    # A UTF-8 byte-order mark, which some editors write (Notepad on Windows), is no TOML: skip it, as
+    # in depfiles. (The graph cache keys on the file's bytes, mark and all.)
+    body = raw.removeprefix(_BOM)
+    text = body.decode("utf-8")
+    encoding = sys.getfilesystemencoding()
+    if encoding.lower() not in ("utf-8", "utf8"):
+        # File names go to the system in this encoding (ASCII where LC_ALL=C and PYTHONUTF8=0): the
+        # Maestrofile's names and commands, read the same way, name the files their bytes name.
+        text = body.decode(encoding, "surrogateescape")
+    return text
+
+
 def read_project(path: Path, raw: bytes | None = None, *, shown: str | None = None) -> Checked:
     """Read and check the Maestrofile at `path` (whose bytes are `raw`, if already read), named
     `shown` in messages (default: its file name).
@@ -113,12 +130,10 @@ def read_project(path: Path, raw: bytes | None = None, *, shown: str | None = No
         raise MaestrofileError([Problem(f"no {path.name} here ({path.parent})", file=shown)]) from None
     except (IsADirectoryError, PermissionError) as e:
         raise MaestrofileError([Problem(f"cannot read it: {e.strerror}", file=shown)]) from None
-    # A UTF-8 byte-order mark, which some editors write (Notepad on Windows), is no TOML: skip it, as
-    # in depfiles. (The graph cache keys on the file's bytes, mark and all.)
-    body = raw.removeprefix(b"\xef\xbb\xbf")
     try:
-        text = body.decode("utf-8")
+        text = maestrofile_text(raw)
     except UnicodeDecodeError as e:
+        body = raw.removeprefix(_BOM)
         line = body[: e.start].count(b"\n") + 1
         raise MaestrofileError(
             [
@@ -129,11 +144,6 @@ def read_project(path: Path, raw: bytes | None = None, *, shown: str | None = No
                 )
             ]
         ) from None
-    encoding = sys.getfilesystemencoding()
-    if encoding.lower() not in ("utf-8", "utf8"):
-        # File names go to the system in this encoding (ASCII where LC_ALL=C and PYTHONUTF8=0): the
-        # Maestrofile's names and commands, read the same way, name the files their bytes name.
-        text = body.decode(encoding, "surrogateescape")
     # Imported here: a cached graph (the usual case) needs no TOML parser, which costs 7 ms to import.
     if sys.version_info >= (3, 11):
         import tomllib

@@ -34,6 +34,7 @@ class JobRecord(NamedTuple):
 
 
 def encode_record(record: JobRecord) -> bytes:
+    """A record's stored form (`decode_record` reads it back)."""
     return marshal.dumps(tuple(record))
 
 

@@ -2,9 +2,9 @@
 
 Whether an event matters (`relevant`), which folders to watch (`watch_set`, `plan_watches`; see
 watchset.py) and when a burst of changes is over (`Debouncer`; see debounce.py) are pure and take
-plain data; `Contents` (contents.py) tells an edit from a rewrite with
-the same bytes; `Watcher` ties them to the OS's watches (`Observing`, observing.py: watchdog) and to
-`api.load`/`api.build`, one build at a time.
+plain data; `Contents` (contents.py) tells an edit from a rewrite with the same bytes; `Watcher` ties
+them to the OS's watches (`Observing`, observing.py: watchdog) and to `api.load`/`api.build`, one
+build at a time.
 """
 
 from __future__ import annotations
