@@ -34,15 +34,21 @@ CACHE_NAME = "graph.cache"
 # 19: a foreach never matches its own depfiles; 20: a glob inside a folder a rule makes is an error;
 # 22: a rule's line is never one inside a string; 23: rules written as inline tables or dotted keys
 # have a line; 25: a description is one line; 26: a warning said once per rule and text;
-# 27: a var may use other vars).
-_FORMAT = ("buildlike-graph", 27, __version__, marshal.version)
+# 27: a var may use other vars; 28: a checksum first).
+_FORMAT = ("buildlike-graph", 28, __version__, marshal.version)
+_CHECKSUM = 16  # bytes: hash_bytes of the rest
 
 
 def load_cached(folder: Path, maestrofile: Path) -> tuple[Settings, JobGraph, SourceStamp] | None:
     """The cached settings and graph, and what they were made from, if none of that has changed."""
     try:
         data = (folder / CACHE_NAME).read_bytes()
-        key, payload = marshal.loads(data)
+        # Its checksum first: a damaged cache is never taken for a graph (a `<` become `>` in a
+        # command), nor read by marshal, which trusts the lengths it reads.
+        body = data[_CHECKSUM:]
+        if hash_bytes(body) != data[:_CHECKSUM]:
+            return None
+        key, payload = marshal.loads(body)
         fmt, source, digest = key
         if tuple(fmt) != _FORMAT or source[0] != str(maestrofile):
             return None
@@ -70,9 +76,10 @@ def save_cached(folder: Path, source: SourceStamp, digest: bytes, settings: Sett
         return
     key = (_FORMAT, source, digest)
     try:
-        data = marshal.dumps((key, _encode(settings, graph)))
+        body = marshal.dumps((key, _encode(settings, graph)))
     except (ValueError, MemoryError):  # (out of memory, marshal says "unmarshallable object")
         return
+    data = hash_bytes(body) + body
     tmp = folder / f"{CACHE_NAME}.{os.getpid()}.tmp"
     try:
         tmp.write_bytes(data)

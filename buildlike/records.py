@@ -6,6 +6,8 @@ from __future__ import annotations
 import marshal
 from typing import NamedTuple, TypeVar
 
+from buildlike.fingerprint import hash_bytes
+
 
 class JobRecord(NamedTuple):
     """What a job's last successful run saw and made. (A NamedTuple: 10,000 are decoded per no-op.)"""
@@ -33,9 +35,15 @@ class JobRecord(NamedTuple):
         return out
 
 
+# SQLite keeps no checksum of a row's bytes, and marshal trusts the lengths it reads: one flipped bit
+# may ask it for a tuple of two billion items. A record carries its own.
+_CHECKSUM = 8
+
+
 def encode_record(record: JobRecord) -> bytes:
-    """A record's stored form (`decode_record` reads it back)."""
-    return marshal.dumps(tuple(record))
+    """A record's stored form: its marshal bytes, then their checksum (`decode_record` reads it)."""
+    body = marshal.dumps(tuple(record))
+    return body + hash_bytes(body)[:_CHECKSUM]
 
 
 # A name (a path, a job's id) that is not valid UTF-8 (Linux names are bytes, which Python holds as
@@ -83,14 +91,17 @@ def unescape_keys(by_name: dict[str, V]) -> None:
 
 
 def decode_record(blob: bytes) -> JobRecord | None:
-    """A record from its stored form; None (so the job reruns) if it is not well formed."""
+    """A record from its stored form; None (so the job reruns) if it is damaged or not well formed."""
+    body = blob[:-_CHECKSUM]
+    if len(blob) <= _CHECKSUM or hash_bytes(body)[:_CHECKSUM] != blob[-_CHECKSUM:]:
+        return None
     try:
-        rec = JobRecord(*marshal.loads(blob))  # (a record from before has fewer fields: their defaults)
+        rec = JobRecord(*marshal.loads(body))
+        paired = (
+            len(rec.inputs) == len(rec.input_digests)
+            and len(rec.discovered) == len(rec.discovered_digests)
+            and len(rec.outputs) == len(rec.output_digests)
+        )
     except (ValueError, EOFError, TypeError):
         return None
-    paired = (
-        len(rec.inputs) == len(rec.input_digests)
-        and len(rec.discovered) == len(rec.discovered_digests)
-        and len(rec.outputs) == len(rec.output_digests)
-    )
     return rec if paired else None

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from buildlike.jobs import Job
 
 # The schema number and marshal's format number together; any change starts a fresh store.
-SCHEMA_VERSION = 100 + marshal.version
+# (200: records carry a checksum.)
+SCHEMA_VERSION = 200 + marshal.version
 DB_NAME = "state.db"
 # We hold the project lock, so only another program (an SQLite browser, ...) can hold the database's:
 # a write waits this long for it, and opening gives up sooner, to build without saving state.
