@@ -246,13 +246,19 @@ def _leftovers(fd: int, where: str | None) -> tuple[str, dict[int, tuple[int, in
     the jobs it (or a killed holder before it) had started, with the number of the build.
 
     A leader is recognised by its start time too (within the noted bounds), so a process that reused
-    its pid is left alone; so is every group noted in another boot, container or machine. Its job was
-    started all the same (the state it belongs to is on this disk, whoever wrote the note).
+    its pid is left alone; so is every group noted in another boot, container or machine, or by a
+    holder that still runs. Its job was started all the same (the state it belongs to is on this
+    disk, whoever wrote the note).
     """
     lines = os.pread(fd, os.fstat(fd).st_size, 0).decode(errors="replace").splitlines()
     left: dict[int, tuple[int, int]] = {}
     started: _Started = {}
     here = len(lines) > 1 and where is not None and lines[1] == f"system {where}"
+    # A holder that still runs was not killed: these are the notes of a live build in a copy of the
+    # project (`cp -a` while it ran), whose commands are that build's, not ours to stop.
+    holder = lines[2].split() if len(lines) > 2 else []
+    if here and len(holder) == 3 and holder[0] == "holder" and holder[1].isdigit() and holder[2].isdigit():
+        here = _start_time(int(holder[1])) != int(holder[2])
     state, token = _hex("."), 0  # (the notes of a holder from before states were named: Maestrofile.toml's)
     for line in lines:  # (a holder that released the lock may have left only notes of jobs)
         parts = line.split()

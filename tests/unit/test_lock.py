@@ -52,6 +52,9 @@ def test_a_group_noted_by_a_killed_holder_is_stopped_by_the_next(tmp_path, sleep
     lock._fd = -1
     os.close(lock._groups_fd)
     lock._groups_fd = -1
+    # ... and its process is gone (this one still runs: a holder that runs was not killed)
+    notes = (tmp_path / "lock").read_text()
+    (tmp_path / "lock").write_text(notes.replace(f"holder {os.getpid()} ", "holder 999999999 "))
 
     nxt, said = acquire(tmp_path)
     try:
