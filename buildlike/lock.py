@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 # How often, and how far apart, a waiting build reads the holder's pid before it says "pid unknown".
 _HOLDER_LOOKS = 10
 _HOLDER_PAUSE_S = 0.02
+# How long a holder killed a moment ago may take to be gone once its lock is free (see `_still_runs`).
+_EXIT_WAIT_S = 1.0
 
 # The jobs killed builds had started, by state folder (hex): {job (hex): the build's number}.
 _Started = dict[str, dict[str, int]]
@@ -254,11 +256,6 @@ def _leftovers(fd: int, where: str | None) -> tuple[str, dict[int, tuple[int, in
     left: dict[int, tuple[int, int]] = {}
     started: _Started = {}
     here = len(lines) > 1 and where is not None and lines[1] == f"system {where}"
-    # A holder that still runs was not killed: these are the notes of a live build in a copy of the
-    # project (`cp -a` while it ran), whose commands are that build's, not ours to stop.
-    holder = lines[2].split() if len(lines) > 2 else []
-    if here and len(holder) == 3 and holder[0] == "holder" and holder[1].isdigit() and holder[2].isdigit():
-        here = _start_time(int(holder[1])) != int(holder[2])
     state, token = _hex("."), 0  # (the notes of a holder from before states were named: Maestrofile.toml's)
     for line in lines:  # (a holder that released the lock may have left only notes of jobs)
         parts = line.split()
@@ -272,7 +269,24 @@ def _leftovers(fd: int, where: str | None) -> tuple[str, dict[int, tuple[int, in
             pgid, lo, hi = int(parts[1]), int(parts[2]), int(parts[3])
             if here and _still_ours(pgid, lo, hi):
                 left[pgid] = (lo, hi)
+    # A holder that still runs was not killed: these are the notes of a live build in a copy of the
+    # project (`cp -a` while it ran), whose commands are that build's, not ours to stop.
+    holder = lines[2].split() if left and len(lines) > 2 else []
+    noted = len(holder) == 3 and holder[0] == "holder" and holder[1].isdigit() and holder[2].isdigit()
+    if noted and _still_runs(int(holder[1]), int(holder[2])):
+        left = {}
     return (lines[0].strip() if lines and lines[0].startswith("pid ") else ""), left, started
+
+
+def _still_runs(pid: int, start: int) -> bool:
+    """Whether the process `pid` that started at `start` still runs. One killed a moment ago freed its
+    lock as it exited, which is when the next build wakes: it is given a moment to be gone."""
+    deadline = time.monotonic() + _EXIT_WAIT_S
+    while _start_time(pid) == start:
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.005)
+    return False
 
 
 def started_by_a_killed_build(folder: str | os.PathLike[str], state: str | os.PathLike[str]) -> dict[str, int]:
