@@ -447,7 +447,13 @@ def clean(
             removed = [
                 path for path, full in _deletable(loaded, store, made, reporter) if _delete(path, full, reporter)
             ]
-            store.forget(set(made.values()), made)
+            # A job whose files all went is as never run; one with an output a rule makes now left in
+            # place (a folder, a file through a symlinked folder) keeps its record, by which the next
+            # build judges it. A file left as no rule's (a source now, or changed by hand) is forgotten.
+            producer = loaded.graph.producer
+            left = {p for p in made if p in producer and os.path.lexists(os.path.join(loaded.root, p))}
+            kept = {made[p] for p in left}
+            store.forget({job for job in made.values() if job not in kept}, [p for p in made if p not in left])
         finally:
             store.close()
     return removed
