@@ -164,6 +164,10 @@ def classify(path: str, event: Event, *, is_dir: bool, ws: WatchSet) -> Change |
     # `.github/**`), and the reload tells whether one does.
     # (A symlink to a folder is no folder to the OS: its creation counts too.)
     if folder in ws.listed or path in ws.folders or path in ws.ancestors:
+        # A folder holding inputs that went (`rm -rf data`, moved away) took them with it: with
+        # `--poll`, or a watch on the folder itself, that may be the only event there is.
+        if is_dir and event is Event.DELETED and any(p.startswith(path + "/") for p in ws.inputs):
+            return Change.CONTENT
         return Change.LISTING
     return None
 

@@ -77,6 +77,14 @@ def test_any_change_of_an_input_matters(event):
     assert classify("/usr/include/stdio.h", event, is_dir=False, ws=WS) is Change.CONTENT
 
 
+def test_a_folder_holding_inputs_deleted_is_a_change_of_content_and_one_without_a_change_of_listing():
+    """With `--poll` the folder's deletion may be the only event: its inputs went with it."""
+    assert classify("include", Event.DELETED, is_dir=True, ws=WS) is Change.CONTENT
+    assert classify("/usr/include", Event.DELETED, is_dir=True, ws=WS) is Change.CONTENT
+    assert classify("build", Event.DELETED, is_dir=True, ws=WS) is Change.LISTING  # (globbed, no input)
+    assert classify("include", Event.CREATED, is_dir=True, ws=WS) is Change.LISTING
+
+
 def test_the_maestrofile_matters_most():
     assert classify("Maestrofile.toml", Event.MODIFIED, is_dir=False, ws=WS) is Change.MAESTROFILE
     assert Change.MAESTROFILE > Change.CONTENT > Change.LISTING
@@ -224,7 +232,7 @@ def test_an_event_where_a_symlink_leads_is_one_on_the_link():
     assert relevant("/lib/y.c", Event.CREATED, is_dir=False, ws=ws) == [("vendor/y.c", Change.LISTING)]
     assert relevant("configs/dev.cfg", Event.MODIFIED, is_dir=False, ws=ws) == [("current.cfg", Change.CONTENT)]
     assert relevant("/shared/M.toml", Event.MODIFIED, is_dir=False, ws=ws) == [("Maestrofile.toml", Change.MAESTROFILE)]
-    assert ("vendor", Change.LISTING) in relevant("/lib", Event.DELETED, is_dir=True, ws=ws)
+    assert ("vendor", Change.CONTENT) in relevant("/lib", Event.DELETED, is_dir=True, ws=ws)  # (its input went)
     assert relevant("configs/prod.cfg", Event.MODIFIED, is_dir=False, ws=ws) == []
 
 
