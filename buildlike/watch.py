@@ -379,6 +379,7 @@ class Watcher:
             by_folder.setdefault(folder, set()).add(name)
         trees: list[str] = []
         targets: dict[str, str] = {}
+        via: set[str] = set()
         # One listing per folder, not a stat per input: its entries say which are folders or links
         # (~3x faster on 10,000 inputs).
         for folder, names in by_folder.items():
@@ -390,6 +391,7 @@ class Watcher:
                         p = posixpath.join(folder, e.name)
                         if e.is_symlink():
                             targets[p] = self._resolve(p)
+                            via.update(self._links_after(p))
                         if p in base.inputs and _is_dir(e):
                             trees.append(p)
             except OSError:
@@ -398,7 +400,24 @@ class Watcher:
             target = self._resolve(f)
             if target != f:
                 targets[f] = target
-        return with_disk(base, trees=trees, targets=targets)
+                via.update(self._links_after(f))
+        return with_disk(base, trees=trees, targets=targets, via=via)
+
+    def _links_after(self, path: str) -> list[str]:
+        """The links that the link `path` leads through on its way to its end (`cur -> stage -> a`:
+        `stage`): pointing one of those elsewhere changes what `path` leads to too."""
+        found: list[str] = []
+        at = self._absolute(path)
+        for _ in range(_MAX_LINKS):
+            try:
+                at = os.path.join(os.path.realpath(os.path.dirname(at)), os.readlink(at))
+            except OSError:  # (not a link: the end)
+                break
+            at = os.path.normpath(at)
+            if not os.path.islink(at):
+                break
+            found.append(self._relative(at))
+        return found
 
     def _resolve(self, path: str) -> str:
         """Where `path` leads, following every symlink (project-relative, absolute outside)."""
@@ -406,9 +425,12 @@ class Watcher:
 
     def _disk_moved(self, batch: Batch) -> bool:
         """Whether a path of `batch` now leads elsewhere than it did at the last look (a link made,
-        removed or changed), or an input became a folder or stopped being one."""
+        removed or changed, also one in the middle of a chain), or an input became a folder or
+        stopped being one."""
         ws = self._ws
         for p in batch.paths:
+            if p in ws.via:
+                return True
             if p in ws.inputs and (p in ws.trees) != os.path.isdir(self._absolute(p)):
                 return True
             watched = p in ws.inputs or p == ws.maestrofile or p in ws.folders or p in ws.ancestors
@@ -469,6 +491,7 @@ def _within(value: float, bounds: tuple[float, float]) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and bounds[0] <= value <= bounds[1]
 
 
+_MAX_LINKS = 40  # links followed in a chain, as the OS's own limit (ELOOP)
 _EMPTY_GRAPH = JobGraph(file="", rule_lines={}, jobs=(), deps=(), producer={})
 
 

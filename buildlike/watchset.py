@@ -44,6 +44,8 @@ class WatchSet(NamedTuple):
     # lead; and the other way round, a link's target -> the watched paths that lead there.
     targets: Mapping[str, str] = MappingProxyType({})
     links: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+    # The links in the middle of a chain that a watched link leads through (`cur -> stage -> a`: stage).
+    via: frozenset[str] = frozenset()
 
 
 def watch_set(
@@ -81,9 +83,12 @@ def _ancestors(folders: Iterable[str]) -> frozenset[str]:
     return frozenset(ancestors)
 
 
-def with_disk(ws: WatchSet, *, trees: Iterable[str], targets: Mapping[str, str] = MappingProxyType({})) -> WatchSet:
+def with_disk(
+    ws: WatchSet, *, trees: Iterable[str], targets: Mapping[str, str] = MappingProxyType({}), via: Iterable[str] = ()
+) -> WatchSet:
     """`ws` with what only the disk tells: which inputs are folders (watched themselves, since a name
-    coming or going in one changes it), and where the symlinks among its paths lead.
+    coming or going in one changes it), where the symlinks among its paths lead, and the links in
+    the middle of their chains (their folders are watched: pointing one elsewhere is a change).
 
     A link's target is watched (for a file: its folder), as the OS watches what it is given, not what
     it leads to; an event there is then also one on the link (see `aliases`).
@@ -94,8 +99,10 @@ def with_disk(ws: WatchSet, *, trees: Iterable[str], targets: Mapping[str, str] 
     links: dict[str, list[str]] = {}
     for p, t in targets.items():
         links.setdefault(t, []).append(p)
+    led_to |= {posixpath.dirname(p) for p in via}
     return ws._replace(
         trees=tree_set,
+        via=frozenset(via),
         folders=folders | led_to,
         ancestors=ws.ancestors | _ancestors(led_to),
         targets=MappingProxyType(dict(targets)),
@@ -153,7 +160,7 @@ def classify(path: str, event: Event, *, is_dir: bool, ws: WatchSet) -> Change |
         return Change.MAESTROFILE
     if not path or is_state_path(path) or ".git" in path.split("/") or _made(path, ws.made):
         return None
-    if path in ws.inputs:
+    if path in ws.inputs or path in ws.via:
         return Change.CONTENT
     if event is Event.MODIFIED:
         return None  # only a file coming or going changes what a glob matches
