@@ -22,7 +22,7 @@ from buildlike.contents import Contents
 from buildlike.debounce import Batch, Debouncer
 from buildlike.errors import CANCELLED, BuildFailed, BuildlikeError, Interrupted, UsageError
 from buildlike.fingerprint import Stamp
-from buildlike.graph import JobGraph
+from buildlike.graph import JobGraph, closure, maker_lookup
 from buildlike.interrupts import Cancel, ignore_interrupts, stop_watching_on_signals
 from buildlike.jobs import Job
 from buildlike.loaded import Loaded, as_targets, find_maestrofile, load, selection
@@ -239,7 +239,7 @@ class Watcher:
         jobs = tuple(loaded.graph.jobs[i] for i in order)
         depfiles = any(job.depfile for job in jobs)
         if batch is None and depfiles:
-            self._remember_discovered(loaded, jobs)  # what earlier builds' depfiles listed: watched from the start
+            self._remember_discovered(loaded)  # what earlier builds' depfiles listed: watched from the start
         # before building, to see what it changes
         added = self._apply(self._watch_set(loaded, order, relook=relook), batch)
         self._announce(batch)
@@ -263,7 +263,7 @@ class Watcher:
                 self._contents.forget(p)
             return
         if depfiles:
-            self._remember_discovered(loaded, jobs)
+            self._remember_discovered(loaded)
             added = self._apply(self._watch_set(loaded, order))
         self._contents.remember(seen, self._ws.inputs)
         if depfiles:
@@ -343,12 +343,13 @@ class Watcher:
             self._cancel = None
         return seen
 
-    def _remember_discovered(self, loaded: Loaded, jobs: Sequence[Job]) -> None:
-        """Note the inputs the depfiles listed; a failed job keeps those of its last success."""
+    def _remember_discovered(self, loaded: Loaded) -> None:
+        """Note the inputs the depfiles listed (of every job: one of the selected may list a file
+        another job makes); a failed job keeps those of its last success."""
         store = StateStore.open(loaded.state_dir, writable=False, warn=self.reporter.warning)
         try:
             store.adopt_renamed(loaded.graph.jobs)
-            for job in jobs:
+            for job in loaded.graph.jobs:
                 record = store.record(job.id) if job.depfile else None
                 if record is not None:
                     self._discovered[job.id] = record.discovered
@@ -358,6 +359,7 @@ class Watcher:
     def _watch_set(self, loaded: Loaded, order: Sequence[int], *, relook: bool = False) -> WatchSet:
         """What the jobs `order` of `loaded` depend on; the disk is looked at again with `relook`."""
         graph = loaded.graph
+        order = self._with_makers(graph, order)
         discovered = tuple(p for i in order for p in self._discovered.get(graph.jobs[i].id, ()))
         key = (loaded.source, discovered)
         if key == self._ws_key:
@@ -369,6 +371,20 @@ class Watcher:
             graph, order, maestrofile=self.maestrofile.name, listed=list(self._listed), discovered=discovered
         )
         return self._look(self._base)
+
+    def _with_makers(self, graph: JobGraph, order: Sequence[int]) -> Sequence[int]:
+        """`order` with the makers of the files its jobs' depfiles listed, and what those need: a
+        build of the jobs runs them first (a generated header), so their inputs matter too."""
+        discovered = self._discovered
+        if not discovered:
+            return order
+        maker = maker_lookup(graph)
+
+        def needs(i: int) -> Sequence[int]:
+            more = [d for p in discovered.get(graph.jobs[i].id, ()) if (d := maker(p)) is not None and d != i]
+            return (*graph.deps[i], *more) if more else graph.deps[i]
+
+        return closure(graph, order, needs)
 
     def _look(self, base: WatchSet) -> WatchSet:
         """`base` with what the disk says of its paths: which inputs are folders, which paths are
