@@ -25,10 +25,12 @@ Look = tuple[Stat | None, FileId | None]  # a file's stat and id as seen at one 
 # impossible size, so the next run hashes the file once more before trusting its stat.
 RACY_WINDOW_NS = 2_000_000_000
 _UNTRUSTED_SIZE = -1
-# The digest recorded for a file that was absent (or is to be distrusted): no real file's digest.
+# The digest recorded for a file to be distrusted (an input that changed while its job ran, an
+# output that was not there): no real file's digest, so its job runs again.
 MISSING = b""
-# The digest recorded for a file a depfile lists that was absent both before its job started and
-# after it ended (`gcc -MG`, an optional file): still absent, it has not changed.
+# The digest recorded for a file that was absent when its job started (an input inside a folder
+# output that its rule does not make) or, listed by a depfile, both before and after (`gcc -MG`, an
+# optional file): still absent, it has not changed.
 ABSENT = b"\0"
 # The stat the clean snapshot keeps for a file it saw missing: no file has a size of -1.
 ABSENT_STAT: Stat = (0, -1)

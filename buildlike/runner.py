@@ -20,7 +20,7 @@ from typing import NamedTuple, NoReturn, Protocol
 from buildlike.discovered import with_discovered
 from buildlike.errors import CANCELLED, BuildFailed, Interrupted, TooFewDescriptors
 from buildlike.executor import Execution, Launcher, Outcome
-from buildlike.fingerprint import MISSING, Look, Stamper
+from buildlike.fingerprint import ABSENT, Look, Stamper
 from buildlike.graph import JobGraph
 from buildlike.interrupts import Cancel, route_signals, stop_all, suspend_with
 from buildlike.jobs import Job
@@ -363,7 +363,7 @@ class _Loop:
             for p in record.discovered:  # (its depfile's files too, as far as known: one absent now and
                 stamper.stat(p)  # after is no change, see discovered.py; most are stat'ed already)
             listed = dict(zip(record.discovered, stamper.baselines(record.discovered), strict=True))
-        digests = tuple(stamper.digest(p) or MISSING for p in job.inputs)
+        digests = tuple(stamper.digest(p) or ABSENT for p in job.inputs)  # (ABSENT: see staleness)
         seen = stamper.baselines(job.inputs)
         folders = sorted({posixpath.dirname(p) for p in (*job.outputs, job.depfile or "")} - {""})
         env = {**self.base_env, **dict(job.env)} if job.env else None  # None: the launcher's, `base_env`

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from enum import Enum
 from typing import NamedTuple
 
-from buildlike.fingerprint import ABSENT, MISSING, Stamper
+from buildlike.fingerprint import ABSENT, Stamper
 from buildlike.jobs import FINGERPRINT_PARTS, FINGERPRINT_WHOLE, Job
 from buildlike.records import JobRecord
 
@@ -110,11 +110,12 @@ def _reasons(
     if record.fingerprint[:FINGERPRINT_WHOLE] != job.fingerprint[:FINGERPRINT_WHOLE]:
         yield Reason(ReasonKind.COMMAND_CHANGED, _what_changed(record.fingerprint, job.fingerprint))
     digest = stamper.digest
-    # (An input missing, as when its job started, is no change: only one inside a folder output can
-    # be, as the build checks the others first, and its maker may not make it.)
+    # (An input absent now, as when its job started, recorded ABSENT, is no change: only one inside a
+    # folder output can be, as the build checks the others first, and its maker may not make it. One
+    # recorded MISSING, changed while its job ran, is a change whatever it holds now.)
     if record.inputs == job.inputs:
         for path, old in zip(record.inputs, record.input_digests, strict=True):
-            if (digest(path) or MISSING) != old:
+            if (digest(path) or ABSENT) != old:
                 yield Reason(ReasonKind.INPUT_CHANGED, path)
     else:
         before = dict(zip(record.inputs, record.input_digests, strict=True))
@@ -127,7 +128,7 @@ def _reasons(
             more = len(added) + len(lost) - len(change)
             yield Reason(ReasonKind.INPUTS_CHANGED, ", ".join(change) + (f", +{more} more" if more > 0 else ""))
         for path in job.inputs:
-            if path in before and (digest(path) or MISSING) != before[path]:
+            if path in before and (digest(path) or ABSENT) != before[path]:
                 yield Reason(ReasonKind.INPUT_CHANGED, path)
     for path, old in zip(record.discovered, record.discovered_digests, strict=True):
         now = digest(path)
