@@ -395,7 +395,7 @@ class Watcher:
             by_folder.setdefault(folder, set()).add(name)
         trees: list[str] = []
         targets: dict[str, str] = {}
-        via: set[str] = set()
+        via: dict[str, list[str]] = {}  # a link on the way -> the watched paths that lead through it
         # One listing per folder, not a stat per input: its entries say which are folders or links
         # (~3x faster on 10,000 inputs).
         for folder, names in by_folder.items():
@@ -407,7 +407,8 @@ class Watcher:
                         p = posixpath.join(folder, e.name)
                         if e.is_symlink():
                             targets[p] = self._resolve(p)
-                            via.update(self._links_after(p))
+                            for link in self._links_after(p):
+                                via.setdefault(link, []).append(p)
                         if p in base.inputs and _is_dir(e):
                             trees.append(p)
             except OSError:
@@ -416,23 +417,30 @@ class Watcher:
             target = self._resolve(f)
             if target != f:
                 targets[f] = target
-                via.update(self._links_after(f))
+                for link in self._links_after(f):
+                    via.setdefault(link, []).append(f)
         return with_disk(base, trees=trees, targets=targets, via=via)
 
     def _links_after(self, path: str) -> list[str]:
-        """The links that the link `path` leads through on its way to its end (`cur -> stage -> a`:
-        `stage`): pointing one of those elsewhere changes what `path` leads to too."""
+        """The links that the link `path` leads through on its way to its end, after itself: the next
+        ones of a chain (`cur -> stage -> a`: `stage`) and symlinked folders on a target's way
+        (`cur.txt -> lnk/x.txt`, `lnk -> a`: `lnk`). Pointing one elsewhere changes what `path` is."""
         found: list[str] = []
-        at = self._absolute(path)
-        for _ in range(_MAX_LINKS):
+        todo = [self._absolute(path)]
+        while todo and len(found) < _MAX_LINKS:
+            at = todo.pop()
             try:
-                at = os.path.join(os.path.realpath(os.path.dirname(at)), os.readlink(at))
+                nxt = os.path.normpath(os.path.join(os.path.dirname(at), os.readlink(at)))
             except OSError:  # (not a link: the end)
-                break
-            at = os.path.normpath(at)
-            if not os.path.islink(at):
-                break
-            found.append(self._relative(at))
+                continue
+            # Each link on the target's way in the project: its folders, then the target itself.
+            parts = nxt.split(os.sep)
+            for k in range(2, len(parts) + 1):
+                step = os.sep.join(parts[:k])
+                if step.startswith(self.root + os.sep) and os.path.islink(step):
+                    found.append(self._relative(step))
+                    todo.append(step)
+                    break  # (what lies past it is that link's to tell)
         return found
 
     def _resolve(self, path: str) -> str:

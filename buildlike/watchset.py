@@ -44,8 +44,9 @@ class WatchSet(NamedTuple):
     # lead; and the other way round, a link's target -> the watched paths that lead there.
     targets: Mapping[str, str] = MappingProxyType({})
     links: Mapping[str, tuple[str, ...]] = MappingProxyType({})
-    # The links in the middle of a chain that a watched link leads through (`cur -> stage -> a`: stage).
-    via: frozenset[str] = frozenset()
+    # The links on the way of a watched link, after it (`cur -> stage -> a`: stage) -> the watched
+    # paths that lead through them.
+    via: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
 
 def watch_set(
@@ -84,7 +85,11 @@ def _ancestors(folders: Iterable[str]) -> frozenset[str]:
 
 
 def with_disk(
-    ws: WatchSet, *, trees: Iterable[str], targets: Mapping[str, str] = MappingProxyType({}), via: Iterable[str] = ()
+    ws: WatchSet,
+    *,
+    trees: Iterable[str],
+    targets: Mapping[str, str] = MappingProxyType({}),
+    via: Mapping[str, Iterable[str]] = MappingProxyType({}),
 ) -> WatchSet:
     """`ws` with what only the disk tells: which inputs are folders (watched themselves, since a name
     coming or going in one changes it), where the symlinks among its paths lead, and the links in
@@ -102,7 +107,7 @@ def with_disk(
     led_to |= {posixpath.dirname(p) for p in via}
     return ws._replace(
         trees=tree_set,
-        via=frozenset(via),
+        via=MappingProxyType({link: tuple(sorted(set(ps))) for link, ps in via.items()}),
         folders=folders | led_to,
         ancestors=ws.ancestors | _ancestors(led_to),
         targets=MappingProxyType(dict(targets)),
@@ -160,8 +165,10 @@ def classify(path: str, event: Event, *, is_dir: bool, ws: WatchSet) -> Change |
         return Change.MAESTROFILE
     if not path or is_state_path(path) or ".git" in path.split("/") or _made(path, ws.made):
         return None
-    if path in ws.inputs or path in ws.via:
+    if path in ws.inputs:
         return Change.CONTENT
+    if path in ws.via:
+        return Change.LISTING  # (the disk is looked at again; `relevant` names the inputs it leads to)
     if event is Event.MODIFIED:
         return None  # only a file coming or going changes what a glob matches
     folder, name = posixpath.split(path)
@@ -190,6 +197,9 @@ def relevant(path: str, event: Event, *, is_dir: bool, ws: WatchSet) -> list[tup
         folder, name = posixpath.split(p)
         if folder in ws.trees and event is not Event.MODIFIED and not is_editor_dropping(name):
             out.append((folder, Change.CONTENT))  # (only the names in a source folder are its content)
+    # A link on the way of watched ones, pointed elsewhere: the inputs through it may hold other bytes.
+    for q in ws.via.get(path, ()):
+        out.extend((i, Change.CONTENT) for i in ws.inputs if i == q or i.startswith(q + "/"))
     return out
 
 
