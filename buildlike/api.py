@@ -18,7 +18,14 @@ from typing import NamedTuple
 
 from buildlike import __version__
 from buildlike.cache import save_cached
-from buildlike.discovered import certain_cycles, cycle_problem, cycles_left, ordered_with_discovered, with_discovered
+from buildlike.discovered import (
+    certain_cycles,
+    cycle_problem,
+    cycles_left,
+    listed_in,
+    ordered_with_discovered,
+    with_discovered,
+)
 from buildlike.errors import (
     BuildFailed,
     BuildlikeError,
@@ -108,7 +115,7 @@ def discovered_edges(loaded: Loaded, *, reporter: Reporter | None = None) -> lis
     store = StateStore.open(loaded.state_dir, writable=False, warn=reporter.warning)
     try:
         store.adopt_renamed(graph.jobs)
-        order = ordered_with_discovered(graph, closure(graph, range(len(graph.jobs))), store).order
+        order = ordered_with_discovered(graph, closure(graph, range(len(graph.jobs))), listed_in(store)).order
         deps = with_discovered(graph, order, set(order), store)
     finally:
         store.close()
@@ -279,7 +286,7 @@ def _with_depfile_makers(
     (`ordered_with_discovered`); the inputs of the jobs that adds are checked as the others were.
     With the depfile edges left out as they closed a cycle (maker, reader, file); one whose reader is
     up to date is a certain cycle, an error before anything runs (`certain_cycles`)."""
-    wider, cycles = ordered_with_discovered(loaded.graph, order, store)
+    wider, cycles = ordered_with_discovered(loaded.graph, order, listed_in(store))
     if len(wider) > len(order):
         problems = _input_problems(loaded, sorted(set(wider) - set(order)), stamper)
         if problems:

@@ -40,27 +40,36 @@ class Ordered(NamedTuple):
     cycles: list[tuple[int, int, str]]
 
 
-def ordered_with_discovered(graph: JobGraph, order: Sequence[int], store: StateStore) -> Ordered:
-    """`order` (producers first) with the makers of the files the jobs' depfiles listed last time, and
-    what those need, each before its readers: `build app.o` remakes the generated header `app.o`'s
-    depfile named. A depfile edge in a cycle is left out (as make drops a circular dependency), so
-    that the declared edges keep their order."""
+def listed_in(store: StateStore) -> Callable[[str], Sequence[str]]:
+    """The files a job's depfile listed at its last successful run, by job id, as `store` says."""
+
+    def listed(job_id: str) -> Sequence[str]:
+        record = store.record(job_id)
+        return record.discovered if record is not None else ()
+
+    return listed
+
+
+def ordered_with_discovered(graph: JobGraph, order: Sequence[int], listed: Callable[[str], Sequence[str]]) -> Ordered:
+    """`order` (producers first) with the makers of the files the jobs' depfiles listed last time
+    (`listed`, by job id: see `listed_in`), and what those need, each before its readers: `build
+    app.o` remakes the generated header `app.o`'s depfile named. A depfile edge in a cycle is left
+    out (as make drops a circular dependency), so that the declared edges keep their order."""
     jobs = graph.jobs
     if not any(job.depfile for job in jobs):
         return Ordered(list(order), [])
     maker = maker_lookup(graph)
-    listed: dict[int, dict[int, str]] = {}  # reader -> {maker: the first file of it that it listed}
+    by_reader: dict[int, dict[int, str]] = {}  # reader -> {maker: the first file of it that it listed}
 
     def extra(i: int) -> dict[int, str]:
-        if i not in listed:
-            record = store.record(jobs[i].id) if jobs[i].depfile else None
+        if i not in by_reader:
             makers: dict[int, str] = {}
-            for p in record.discovered if record is not None else ():
+            for p in listed(jobs[i].id) if jobs[i].depfile else ():
                 d = maker(p)
                 if d is not None and d != i:
                     makers.setdefault(d, p)
-            listed[i] = makers
-        return listed[i]
+            by_reader[i] = makers
+        return by_reader[i]
 
     left_out: set[tuple[int, int]] = set()
 

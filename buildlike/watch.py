@@ -20,9 +20,10 @@ from typing import NamedTuple
 from buildlike.api import BuildOptions, build
 from buildlike.contents import Contents
 from buildlike.debounce import Batch, Debouncer
+from buildlike.discovered import ordered_with_discovered
 from buildlike.errors import CANCELLED, BuildFailed, BuildlikeError, Interrupted, UsageError
 from buildlike.fingerprint import Stamp
-from buildlike.graph import JobGraph, closure, maker_lookup
+from buildlike.graph import JobGraph
 from buildlike.interrupts import Cancel, ignore_interrupts, stop_watching_on_signals
 from buildlike.jobs import Job
 from buildlike.loaded import Loaded, as_targets, find_maestrofile, load, selection
@@ -378,13 +379,7 @@ class Watcher:
         discovered = self._discovered
         if not discovered:
             return order
-        maker = maker_lookup(graph)
-
-        def needs(i: int) -> Sequence[int]:
-            more = [d for p in discovered.get(graph.jobs[i].id, ()) if (d := maker(p)) is not None and d != i]
-            return (*graph.deps[i], *more) if more else graph.deps[i]
-
-        return closure(graph, order, needs)
+        return ordered_with_discovered(graph, order, lambda job_id: discovered.get(job_id, ())).order
 
     def _look(self, base: WatchSet) -> WatchSet:
         """`base` with what the disk says of its paths: which inputs are folders, which paths are
