@@ -240,9 +240,10 @@ def _default_problems(settings: Settings, graph: JobGraph, raw: bytes) -> list[P
     try:
         resolve_targets(graph, settings.default)
     except UsageError as e:
+        from buildlike.maestrofile import maestrofile_text  # (here: only problems need them)
         from buildlike.tomlsource import Locator
 
-        line = Locator(raw.decode("utf-8", "replace")).key("default", "settings")
+        line = Locator(maestrofile_text(raw)).key("default", "settings")
         return [Problem(f"settings.default: {m}", file=graph.file, line=line) for m in e.message.splitlines()]
     return []
 

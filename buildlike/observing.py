@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING
 
-from buildlike.watchset import Event, Watch
+from buildlike.watchset import Event, Watch, is_within
 
 if TYPE_CHECKING:
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -68,7 +68,7 @@ class Observing:
         return {
             w
             for w in self._watches
-            if any(_is_within(w[0], p) for p in changed) or self._identities.get(w) != _identity(self.absolute(w[0]))
+            if any(is_within(w[0], p) for p in changed) or self._identities.get(w) != _identity(self.absolute(w[0]))
         }
 
     def _schedule(self, w: Watch) -> None:
@@ -89,11 +89,6 @@ def covered_by(folder: str, watches: Sequence[Watch]) -> bool:
         if folder == base or (recursive and (not base or folder.startswith(base + "/"))):
             return True
     return False
-
-
-def _is_within(path: str, folder: str) -> bool:
-    """Whether `path` is `folder` or inside it (both project-relative, or both absolute)."""
-    return path == folder or (folder != "" and path.startswith(folder.rstrip("/") + "/"))
 
 
 def _identity(path: str) -> Identity:

@@ -180,7 +180,7 @@ def classify(path: str, event: Event, *, is_dir: bool, ws: WatchSet) -> Change |
     if folder in ws.listed or path in ws.folders or path in ws.ancestors:
         # A folder holding inputs that went (`rm -rf data`, moved away) took them with it: with
         # `--poll`, or a watch on the folder itself, that may be the only event there is.
-        if is_dir and event is Event.DELETED and any(p.startswith(path + "/") for p in ws.inputs):
+        if is_dir and event is Event.DELETED and any(is_within(p, path) for p in ws.inputs):
             return Change.CONTENT
         return Change.LISTING
     return None
@@ -199,8 +199,13 @@ def relevant(path: str, event: Event, *, is_dir: bool, ws: WatchSet) -> list[tup
             out.append((folder, Change.CONTENT))  # (only the names in a source folder are its content)
     # A link on the way of watched ones, pointed elsewhere: the inputs through it may hold other bytes.
     for q in ws.via.get(path, ()):
-        out.extend((i, Change.CONTENT) for i in ws.inputs if i == q or i.startswith(q + "/"))
+        out.extend((i, Change.CONTENT) for i in ws.inputs if is_within(i, q))
     return out
+
+
+def is_within(path: str, folder: str) -> bool:
+    """Whether `path` is `folder` or inside it (both project-relative, or both absolute)."""
+    return path == folder or (folder != "" and path.startswith(folder.rstrip("/") + "/"))
 
 
 def _made(path: str, made: frozenset[str]) -> bool:
@@ -275,6 +280,7 @@ __all__ = [
     "aliases",
     "classify",
     "is_editor_dropping",
+    "is_within",
     "plan_watches",
     "relevant",
     "resolve_via",
